@@ -1,0 +1,70 @@
+"""Cohort: a private platform for facilitated peer cohorts of chief executives."""
+
+import os
+import secrets
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, errors, security, templating
+from .access import cohort_bp
+from .admin import bp as admin_bp
+from .auth import bp as auth_bp
+from .cohorts import bp as cohorts_bp
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .home import bp as home_bp
+
+# Cohort features hang off the cohort blueprint, so its access checks run before
+# every one of their views. Done once, at import, as a blueprint is registered once.
+cohort_bp.register_blueprint(cohorts_bp)
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults from the environment, then ``instance/config.py``, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+    if app.config["COHORT_PROXY_HOPS"]:
+        hops = app.config["COHORT_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(cohort_bp)
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Read the secret key generated on first start, creating it if this is the first start."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as existing:
+            return existing.read().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as created:
+        created.write(key)
+    return key

@@ -1,0 +1,63 @@
+"""Forms for signing in, passwords, joining and the account page."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..forms import TimezoneField
+
+PASSWORD_RULES = [
+    DataRequired("Choose a password."),
+    Length(min=12, max=128, message="Use between 12 and 128 characters."),
+]
+
+
+def _email_field(label="Email"):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired("Enter your email address."),
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=PASSWORD_RULES)
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+
+
+class ProfileFields(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    organisation = StringField("Organisation", validators=[Length(max=160)])
+    job_title = StringField("Job title", validators=[Length(max=160)])
+    timezone = TimezoneField("Your time zone")
+
+
+class ProfileForm(ProfileFields):
+    bio = TextAreaField("Short bio", validators=[Length(max=1000)])
+
+
+class JoinForm(ProfileFields, NewPasswordForm):
+    """A new person's account, created from an invitation."""
+
+    email = _email_field()

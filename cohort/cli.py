@@ -1,0 +1,94 @@
+"""Command-line tasks: ``flask --app cohort <command>``."""
+
+import click
+from flask import Flask
+
+from .cohorts import ops
+from .demo import demo_logins, seed_demo
+from .extensions import db
+from .models import Role, User, normalise_email
+from .timezones import is_timezone
+
+
+
+def _check_timezone(_ctx, _param, value: str) -> str:
+    if not is_timezone(value):
+        raise click.BadParameter(f"'{value}' is not an IANA time zone name, e.g. Europe/London.")
+    return value
+
+
+def _existing_user(email: str) -> User:
+    user = ops.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}. Create it first with create-user.")
+    return user
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--password", required=True, help="At least 12 characters.")
+@click.option("--admin", is_flag=True, help="Make the account a site admin.")
+@click.option("--timezone", default="Europe/London", show_default=True, callback=_check_timezone)
+def create_user(email: str, name: str, password: str, admin: bool, timezone: str) -> None:
+    """Create an account."""
+    if "@" not in email:
+        raise click.ClickException(f"'{email}' is not an email address.")
+    if len(password) < 12:
+        raise click.ClickException("The password must have at least 12 characters.")
+    if ops.find_user(email) is not None:
+        raise click.ClickException(f"An account already uses {email}.")
+    user = User(email=normalise_email(email), name=name, timezone=timezone, is_admin=admin)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {'site admin' if admin else 'user'} {user.name} <{user.email}>.")
+
+
+@click.command("create-cohort")
+@click.argument("slug")
+@click.option("--name", required=True, help="The cohort's name.")
+@click.option("--facilitator", "facilitator_email", required=True, help="Email of an existing account.")
+@click.option("--timezone", default="Europe/London", show_default=True, callback=_check_timezone)
+def create_cohort(slug: str, name: str, facilitator_email: str, timezone: str) -> None:
+    """Create a cohort with its first facilitator."""
+    facilitator = _existing_user(facilitator_email)
+    try:
+        cohort = ops.create_cohort(slug, name, timezone=timezone)
+    except ops.CohortError as error:
+        raise click.ClickException(str(error)) from error
+    ops.add_member(cohort, facilitator, Role.FACILITATOR)
+    db.session.commit()
+    click.echo(f"Created cohort {cohort.name} at /c/{cohort.slug}/, facilitated by {facilitator.email}.")
+
+
+@click.command("add-member")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.MEMBER.value, show_default=True)
+def add_member(slug: str, email: str, role: str) -> None:
+    """Add an existing account to a cohort."""
+    cohort = ops.find_cohort(slug)
+    if cohort is None:
+        raise click.ClickException(f"No cohort has the address '{slug}'.")
+    user = _existing_user(email)
+    membership = ops.add_member(cohort, user, Role(role))
+    db.session.commit()
+    click.echo(f"{user.email} is a {membership.role.value} of {cohort.name}.")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo cohort (once) and print the demo logins."""
+    if seed_demo():
+        click.echo("Loaded the demo data: International CEO Cohort.")
+    else:
+        click.echo("Demo data is already loaded.")
+    click.echo("Demo logins:")
+    for role, email, password in demo_logins():
+        click.echo(f"  {role:<12} {email:<48} {password}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user, create_cohort, add_member, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,45 @@
+"""Configuration defaults, read from ``COHORT_*`` environment variables.
+
+No secret lives here: the secret key comes from ``COHORT_SECRET_KEY`` or is
+generated once into the instance folder (see ``cohort.create_app``).
+"""
+
+import os
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Return the default configuration, with environment overrides applied."""
+    secure = _flag("COHORT_SECURE_COOKIES")
+    database_url = os.environ.get(
+        "COHORT_DATABASE_URL",
+        "sqlite:///" + os.path.join(instance_path, "cohort.sqlite"),
+    )
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": os.environ.get("COHORT_SECRET_KEY"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        # Tokens last as long as the session, so a reply written slowly is not
+        # refused for an expired form.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("COHORT_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "COHORT_LOGIN_LIMIT": os.environ.get("COHORT_LOGIN_LIMIT", "10 per minute"),
+        "COHORT_PROXY_HOPS": int(os.environ.get("COHORT_PROXY_HOPS", "0")),
+        "COHORT_MAIL_FROM": os.environ.get("COHORT_MAIL_FROM", "Cohort <cohort@localhost>"),
+        "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "COHORT_INVITATION_DAYS": 14,
+    }

@@ -1,0 +1,47 @@
+"""Error pages in the site's own style; never a traceback."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("Not permitted", "Your role does not include this action. A facilitator can help."),
+    404: ("Page not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed", "That page cannot be used this way."),
+    429: ("Please slow down", "Too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),
+    503: ("Cohort is unavailable", "We are working on it. Please try again in a few minutes."),
+}
+
+
+def _render(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
+    return _render(code, title, message)
+
+
+def _csrf_error(_error: CSRFError):
+    return _render(
+        400,
+        "This form has expired",
+        "For your security, the form could not be sent. Go back, reload the page and send it again.",
+    )
+
+
+def _internal_error(_error):
+    db.session.rollback()
+    title, message = MESSAGES[500]
+    return _render(500, title, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _internal_error)

@@ -1,0 +1,5 @@
+"""The dashboard and the health check."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,38 @@
+"""The signed-in person's dashboard, and the health check for load balancers."""
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import Cohort, Membership
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """My cohorts, each with its member count."""
+    member_count = (
+        select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Cohort, Membership, member_count)
+        .join(Membership, Membership.cohort_id == Cohort.id)
+        .where(Membership.user_id == current_user.id)
+        .order_by(Cohort.name)
+    ).all()
+    return render_template("home/dashboard.html", rows=rows)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

@@ -1,0 +1,55 @@
+"""People who can sign in."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared case-insensitively, so they are stored lower-cased."""
+    return email.strip().lower()
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(160), default="")
+    job_title: Mapped[str] = mapped_column(String(160), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # The session and remember-me cookies carry this token rather than the id,
+    # so changing the password signs the account out everywhere else.
+    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password, ending every other signed-in session."""
+        self.password_hash = generate_password_hash(password)
+        self.login_token = new_login_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return self.login_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

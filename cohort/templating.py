@@ -1,0 +1,33 @@
+"""Template filters and globals shared by every page."""
+
+from datetime import datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from .timezones import city, local_time
+
+
+def viewer_timezone() -> str:
+    """The time zone the current viewer reads times in."""
+    if current_user.is_authenticated:
+        return current_user.timezone
+    return "UTC"
+
+
+def format_local(moment: datetime | None, zone: str | None = None, pattern: str = "%a %-d %b %Y, %H:%M") -> str:
+    """A UTC moment as a viewer reads it: in ``zone``, or the viewer's own zone."""
+    if moment is None:
+        return ""
+    return local_time(moment, zone or viewer_timezone()).strftime(pattern)
+
+
+def format_date(moment: datetime | None, zone: str | None = None) -> str:
+    return format_local(moment, zone, "%-d %B %Y")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["localdate"] = format_date
+    app.jinja_env.filters["city"] = city
+    app.jinja_env.globals["viewer_timezone"] = viewer_timezone
