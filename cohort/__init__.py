@@ -1,5 +1,6 @@
 """Cohort: a private platform for facilitated peer cohorts of chief executives."""
 
+import logging
 import os
 import secrets
 
@@ -33,6 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+    if not app.logger.level:
+        # Mail is written to the log until notifications are built: keep it visible.
+        app.logger.setLevel(logging.INFO)
 
     if app.config["COHORT_PROXY_HOPS"]:
         hops = app.config["COHORT_PROXY_HOPS"]

@@ -9,10 +9,7 @@ from flask import current_app
 
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send one plain-text message."""
+    message = {"from": current_app.config["COHORT_MAIL_FROM"], "to": to, "subject": subject, "body": body}
     current_app.logger.info(
-        "mail from %s to %s\nSubject: %s\n\n%s",
-        current_app.config["COHORT_MAIL_FROM"],
-        to,
-        subject,
-        body,
+        "mail from %(from)s to %(to)s\nSubject: %(subject)s\n\n%(body)s", message, extra={"mail": message}
     )

@@ -4,6 +4,8 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from wtforms import SelectChoice
+
 from .models.types import utcnow
 
 
@@ -22,8 +24,12 @@ def is_timezone(name: str) -> bool:
     return name in timezone_names()
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+def timezone_choices() -> list[SelectChoice]:
+    """Zones for a select box, grouped by region: "London" under "Europe"."""
+    return [
+        SelectChoice(name, name.split("/", 1)[-1].replace("_", " "), optgroup=name.split("/", 1)[0])
+        for name in timezone_names()
+    ]
 
 
 def city(name: str) -> str:

@@ -4,14 +4,14 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from ..forms import TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import Role
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 MAX_EMAILS_AT_ONCE = 50
 
 

@@ -1,0 +1,151 @@
+"""Test set-up: one migrated database per run, emptied after every test.
+
+The database is SQLite in a temporary folder unless ``COHORT_DATABASE_URL``
+names another (the PostgreSQL pass sets it).
+"""
+
+import logging
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from cohort import create_app
+from cohort.extensions import db, limiter
+
+from . import factories
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+TEST_PASSWORD = factories.TEST_PASSWORD
+
+
+class CohortClient(FlaskClient):
+    """A test client that can send forms with a valid CSRF token, as a browser would."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/forgot-password")
+        return CSRF_PATTERN.search(page.text).group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+
+    def login(self, email: str, password: str = TEST_PASSWORD, environ_base: dict | None = None, **fields):
+        """Sign in through the login form; ``fields`` adds form fields such as ``remember`` or ``next``."""
+        return self.post_form(
+            "/login", {"email": email, "password": password, **fields}, environ_base=environ_base or {}
+        )
+
+    def logout(self):
+        return self.post_form("/logout")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("COHORT_DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "cohort-test.sqlite")
+    return url
+
+
+def _config(database_url: str, instance_path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "cohort.test",
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory) -> str:
+    """Bring the test database to the newest migration, from empty, once per run."""
+    app = create_app(_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def make_app(migrated_database, tmp_path):
+    """Build an app on the test database, with extra configuration."""
+    apps = []
+
+    def build(**overrides):
+        app = create_app(_config(migrated_database, tmp_path, **overrides))
+        app.test_client_class = CohortClient
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.engine.dispose()
+    limiter.reset()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app, with no context pushed: each request gets its own, as in production."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> CohortClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def mailbox(caplog):
+    """Every message sent through ``send_mail`` during the test, as dicts."""
+    caplog.set_level(logging.INFO, logger="cohort")
+
+    class Mailbox:
+        @property
+        def messages(self) -> list[dict]:
+            return [record.mail for record in caplog.records if hasattr(record, "mail")]
+
+        def links(self) -> list[str]:
+            return [link for message in self.messages for link in re.findall(r"https?://\S+", message["body"])]
+
+    return Mailbox()
+
+
+@pytest.fixture
+def people(app):
+    """A cohort with a facilitator and a member (both past the charter), and an outsider
+    who belongs to another cohort."""
+    with app.app_context():
+        cohort = factories.make_cohort()
+        facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+        member = factories.make_member(cohort)
+        other = factories.make_cohort()
+        outsider = factories.make_member(other, role=factories.Role.FACILITATOR)
+        db.session.commit()
+        return SimpleNamespace(
+            slug=cohort.slug,
+            cohort_id=cohort.id,
+            facilitator=facilitator.user.email,
+            facilitator_membership=facilitator.id,
+            member=member.user.email,
+            member_membership=member.id,
+            outsider=outsider.user.email,
+            other_slug=other.slug,
+        )

@@ -1,0 +1,53 @@
+"""Build test data with unique values: no hard-coded ids."""
+
+import itertools
+
+from werkzeug.security import generate_password_hash
+
+from cohort.cohorts import ops
+from cohort.extensions import db
+from cohort.models import Cohort, Membership, Role, User, utcnow
+
+__all__ = ["Role", "TEST_PASSWORD", "make_cohort", "make_member", "make_user"]
+
+TEST_PASSWORD = "correct horse battery staple"
+# A cheap hash keeps the suite fast; the app itself always uses the strong default.
+_FAST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+_sequence = itertools.count(1)
+
+
+def make_user(*, email: str | None = None, name: str | None = None, timezone: str = "Europe/London",
+              admin: bool = False, **fields) -> User:
+    number = next(_sequence)
+    user = User(
+        email=email or f"person{number}@trust{number}.example.org",
+        name=name or f"Person {number}",
+        organisation=fields.pop("organisation", f"Trust {number}"),
+        job_title=fields.pop("job_title", "Chief Executive"),
+        timezone=timezone,
+        is_admin=admin,
+        password_hash=_FAST_HASH,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_cohort(*, slug: str | None = None, name: str | None = None, charter: str = "Be **kind**.",
+                timezone: str = "Europe/London") -> Cohort:
+    number = next(_sequence)
+    cohort = ops.create_cohort(
+        slug or f"cohort-{number}", name or f"Cohort {number}", charter=charter, timezone=timezone
+    )
+    return cohort
+
+
+def make_member(cohort: Cohort, user: User | None = None, *, role: Role = Role.MEMBER,
+                accepted: bool = True) -> Membership:
+    membership = Membership(cohort=cohort, user=user or make_user(), role=role)
+    if accepted:
+        membership.charter_accepted_at = utcnow()
+    db.session.add(membership)
+    db.session.flush()
+    return membership
