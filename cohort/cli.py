@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
@@ -25,6 +26,7 @@ def _existing_user(email: str) -> User:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--password", required=True, help="At least 12 characters.")
@@ -46,6 +48,7 @@ def create_user(email: str, name: str, password: str, admin: bool, timezone: str
 
 
 @click.command("create-cohort")
+@with_appcontext
 @click.argument("slug")
 @click.option("--name", required=True, help="The cohort's name.")
 @click.option("--facilitator", "facilitator_email", required=True, help="Email of an existing account.")
@@ -63,6 +66,7 @@ def create_cohort(slug: str, name: str, facilitator_email: str, timezone: str) -
 
 
 @click.command("add-member")
+@with_appcontext
 @click.argument("slug")
 @click.argument("email")
 @click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.MEMBER.value, show_default=True)
@@ -78,6 +82,7 @@ def add_member(slug: str, email: str, role: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the demo cohort (once) and print the demo logins."""
     if seed_demo():

@@ -88,6 +88,8 @@ def make_app(migrated_database, tmp_path):
 
     yield build
     for app in apps:
+        if app.config["SQLALCHEMY_DATABASE_URI"] != migrated_database:
+            continue
         with app.app_context():
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())

@@ -1,0 +1,168 @@
+"""The charter, the member directory, roles, removing and leaving."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from cohort.extensions import db
+from cohort.models import Cohort
+
+from .. import factories
+
+
+def _join_unaccepted(app, people, timezone="UTC"):
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        user = factories.make_user(timezone=timezone)
+        factories.make_member(cohort, user, accepted=False)
+        db.session.commit()
+        return user.email
+
+
+def test_every_cohort_page_waits_for_the_charter(app, people, client):
+    client.login(_join_unaccepted(app, people))
+    for page in ("/", "/members"):
+        response = client.get(f"/c/{people.slug}{page}")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(f"/c/{people.slug}/charter")
+    charter = client.get(f"/c/{people.slug}/charter")
+    assert "I accept the charter" in charter.text
+    assert client.get(f"/c/{people.slug}/leave").status_code == 200
+
+
+def test_accepting_the_charter_is_recorded(app, people, client):
+    client.login(_join_unaccepted(app, people))
+    response = client.post_form(f"/c/{people.slug}/charter")
+    assert response.headers["Location"] == f"/c/{people.slug}/"
+    charter = client.get(f"/c/{people.slug}/charter")
+    assert "You accepted this charter on" in charter.text
+    assert "I accept the charter" not in charter.text
+    assert client.get(f"/c/{people.slug}/members").status_code == 200
+
+
+def test_charter_accept_never_redirects_off_site(app, people, client):
+    client.login(_join_unaccepted(app, people))
+    response = client.post_form(f"/c/{people.slug}/charter?next=https://evil.example.com/")
+    assert response.headers["Location"] == f"/c/{people.slug}/"
+
+
+def test_directory_shows_each_members_local_time(app, people, client):
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        factories.make_member(
+            cohort,
+            factories.make_user(name="Priya Raman", organisation="Harbourside LHD", timezone="Australia/Sydney"),
+        )
+        db.session.commit()
+    client.login(people.member)
+    page = client.get(f"/c/{people.slug}/members").text
+    assert "Priya Raman" in page and "Harbourside LHD" in page
+    sydney_now = datetime.now(ZoneInfo("Australia/Sydney"))
+    assert sydney_now.strftime("%Z") in page  # AEDT or AEST
+    assert f'datetime="{sydney_now.strftime("%Y-%m-%dT%H")}' in page
+    assert "Change role" not in page  # members see no facilitator controls
+
+
+def test_facilitator_promotes_and_demotes(app, people, client):
+    client.login(people.facilitator)
+    url = f"/c/{people.slug}/members/{people.member_membership}/role"
+    response = client.post_form(url, {"role": "facilitator"}, follow_redirects=True)
+    assert "is now a facilitator." in response.text
+    member = app.test_client()
+    member.login(people.member)
+    assert member.get(f"/c/{people.slug}/invitations").status_code == 200
+    client.post_form(url, {"role": "member"})
+    assert member.get(f"/c/{people.slug}/invitations").status_code == 403
+
+
+def test_unknown_role_is_a_bad_request(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/members/{people.member_membership}/role", {"role": "owner"})
+    assert response.status_code == 400
+
+
+def test_last_facilitator_cannot_step_down_or_leave(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(
+        f"/c/{people.slug}/members/{people.facilitator_membership}/role", {"role": "member"}, follow_redirects=True
+    )
+    assert "A cohort always needs a facilitator" in response.text
+    response = client.post_form(f"/c/{people.slug}/leave", follow_redirects=True)
+    assert "A cohort always needs a facilitator" in response.text
+    response = client.post_form(
+        f"/c/{people.slug}/members/{people.facilitator_membership}/remove", follow_redirects=True
+    )
+    assert "A cohort always needs a facilitator" in response.text
+    assert client.get(f"/c/{people.slug}/invitations").status_code == 200
+
+
+def test_facilitator_can_leave_once_another_facilitates(app, people, client):
+    client.login(people.facilitator)
+    client.post_form(f"/c/{people.slug}/members/{people.member_membership}/role", {"role": "facilitator"})
+    response = client.post_form(f"/c/{people.slug}/leave")
+    assert response.headers["Location"] == "/"
+    assert client.get(f"/c/{people.slug}/").status_code == 404
+
+
+def test_member_leaves_and_loses_access(people, client):
+    client.login(people.member)
+    assert "Leave the cohort" in client.get(f"/c/{people.slug}/leave").text
+    response = client.post_form(f"/c/{people.slug}/leave", follow_redirects=True)
+    assert "You have left" in response.text
+    assert client.get(f"/c/{people.slug}/").status_code == 404
+
+
+def test_facilitator_removes_a_member(app, people, client):
+    client.login(people.facilitator)
+    response = client.post_form(
+        f"/c/{people.slug}/members/{people.member_membership}/remove", follow_redirects=True
+    )
+    assert "is no longer a member" in response.text
+    removed = app.test_client()
+    removed.login(people.member)
+    assert removed.get(f"/c/{people.slug}/members").status_code == 404
+
+
+def test_membership_of_another_cohort_cannot_be_touched(people, client):
+    client.login(people.outsider)  # facilitates the other cohort
+    url = f"/c/{people.other_slug}/members/{people.member_membership}/remove"
+    assert client.post_form(url).status_code == 404
+
+
+def test_settings_update_renders_a_sanitised_charter(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(
+        f"/c/{people.slug}/settings",
+        {
+            "name": "Renamed Cohort",
+            "description": "Monthly.",
+            "charter": "1. **Candour**\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))",
+            "timezone": "America/New_York",
+        },
+        follow_redirects=True,
+    )
+    assert "Cohort settings saved." in response.text
+    charter = client.get(f"/c/{people.slug}/charter").text
+    assert "<strong>Candour</strong>" in charter
+    assert "<script>alert(1)</script>" not in charter
+    assert "javascript:" not in charter
+    assert "Renamed Cohort" in client.get("/").text
+
+
+def test_settings_errors_keep_the_charter_text(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(
+        f"/c/{people.slug}/settings",
+        {"name": "", "description": "", "charter": "A long charter I wrote carefully.", "timezone": "UTC"},
+    )
+    assert response.status_code == 422
+    assert "Give the cohort a name." in response.text
+    assert "A long charter I wrote carefully." in response.text
+
+
+def test_dashboard_lists_my_cohorts_only(app, people, client):
+    with app.app_context():
+        names = {c.slug: c.name for c in db.session.execute(db.select(Cohort)).scalars()}
+    client.login(people.member)
+    page = client.get("/").text
+    assert names[people.slug] in page
+    assert names[people.other_slug] not in page

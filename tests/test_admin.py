@@ -1,0 +1,79 @@
+"""Site admins create cohorts and name facilitators."""
+
+import pytest
+
+from cohort.cohorts import ops
+from cohort.extensions import db
+
+from . import factories
+
+
+@pytest.fixture
+def admin_email(app):
+    with app.app_context():
+        admin = factories.make_user(admin=True)
+        db.session.commit()
+        return admin.email
+
+
+def _new_cohort(**changes):
+    return {
+        "name": "Nordic CEO Circle",
+        "slug": "nordic-ceo-circle",
+        "description": "Five chief executives.",
+        "charter": "We keep confidences.",
+        "timezone": "Europe/Stockholm",
+        "facilitator_email": "lead@institute.example.org",
+        **changes,
+    }
+
+
+def test_admin_creates_a_cohort_with_an_existing_facilitator(app, client, admin_email):
+    with app.app_context():
+        factories.make_user(email="lead@institute.example.org", name="Lead Person")
+        db.session.commit()
+    client.login(admin_email)
+    response = client.post_form("/admin/cohorts", _new_cohort(), follow_redirects=True)
+    assert "Created Nordic CEO Circle. Lead Person facilitates Nordic CEO Circle." in response.text
+    lead = app.test_client()
+    lead.login("lead@institute.example.org")
+    assert lead.get("/c/nordic-ceo-circle/charter").status_code == 200
+    lead.post_form("/c/nordic-ceo-circle/charter")
+    assert lead.get("/c/nordic-ceo-circle/invitations").status_code == 200
+
+
+def test_admin_invites_a_facilitator_without_an_account(app, client, admin_email, mailbox):
+    client.login(admin_email)
+    response = client.post_form("/admin/cohorts", _new_cohort(), follow_redirects=True)
+    assert "Created Nordic CEO Circle. Invited lead@institute.example.org to facilitate Nordic CEO Circle." in response.text
+    assert mailbox.messages[0]["to"] == "lead@institute.example.org"
+    assert "as a facilitator" in mailbox.messages[0]["body"]
+
+
+def test_admin_form_errors_keep_the_input(client, admin_email, people):
+    client.login(admin_email)
+    response = client.post_form("/admin/cohorts", _new_cohort(slug=people.slug, charter="Carefully written."))
+    assert response.status_code == 422
+    assert "already exists" in response.text
+    assert "Carefully written." in response.text
+    response = client.post_form("/admin/cohorts", _new_cohort(slug="Not A Slug"))
+    assert response.status_code == 422
+    assert "Use lower-case letters" in response.text
+
+
+def test_admin_adds_a_facilitator_to_an_existing_cohort(app, client, admin_email, people):
+    client.login(admin_email)
+    response = client.post_form(
+        f"/admin/cohorts/{people.cohort_id}/facilitators", {"email": people.member}, follow_redirects=True
+    )
+    assert "facilitates Cohort" in response.text
+    with app.app_context():
+        cohort = ops.find_cohort(people.slug)
+        assert {m.user.email for m in cohort.memberships if m.is_facilitator} == {people.facilitator, people.member}
+    bad = client.post_form(f"/admin/cohorts/{people.cohort_id}/facilitators", {"email": "nope"})
+    assert bad.status_code == 422 and 'value="nope"' in bad.text
+
+
+def test_admin_sees_no_cohort_content_without_membership(client, admin_email, people):
+    client.login(admin_email)
+    assert client.get(f"/c/{people.slug}/members").status_code == 404

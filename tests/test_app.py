@@ -1,0 +1,105 @@
+"""The app factory, configuration layers, security headers, health check and error pages."""
+
+import re
+
+import pytest
+from flask import abort
+
+from cohort import create_app
+
+
+def test_instance_config_overrides_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("COHORT_SECRET_KEY", "from the environment")
+    assert create_app({"TESTING": True}).config["SECRET_KEY"] == "from the environment"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("COHORT_SECRET_KEY", raising=False)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
+    first = create_app({"TESTING": True}).config["SECRET_KEY"]
+    second = create_app({"TESTING": True}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").read_text() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("COHORT_DATABASE_URL", f"sqlite:///{tmp_path}/other.sqlite")
+    assert create_app({"TESTING": True}).config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite")
+
+
+def test_every_page_carries_the_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script_and_no_outside_assets(client):
+    html = client.get("/login").text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert not re.search(r"""(?:src|href)=["']https?://""", html)
+    assert re.search(r'<a class="skip-link" href="#main">', html)
+    assert '<main id="main"' in html
+
+
+def test_static_assets_are_served(client):
+    for asset in ("/static/cohort.css", "/static/cohort.js"):
+        with client.get(asset) as response:
+            assert response.status_code == 200
+            assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_healthz_answers_ok_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(make_app, tmp_path):
+    unreachable = f"sqlite:///{tmp_path}/missing-folder/none.sqlite"
+    response = make_app(SQLALCHEMY_DATABASE_URI=unreachable).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] != "ok"
+
+
+def test_not_found_page_is_in_the_site_style(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text and 'class="site-header"' in response.text
+
+
+def test_unexpected_error_shows_a_calm_page_without_traceback(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("code, title", [(403, "Not permitted"), (503, "Cohort is unavailable"), (400, "not right")])
+def test_each_error_page_has_its_message(make_app, code, title):
+    app = make_app()
+
+    @app.get("/fail")
+    def fail():
+        abort(code)
+
+    response = app.test_client().get("/fail")
+    assert response.status_code == code
+    assert title in response.text
+
+
+def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
