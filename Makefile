@@ -29,6 +29,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev
+	$(BIN)/ruff check cohort tests
 	$(BIN)/python -m pytest
 	bash tests/postgres-pass.sh $(BIN)/python
 

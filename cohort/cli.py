@@ -11,7 +11,6 @@ from .models import Role, User, normalise_email
 from .timezones import is_timezone
 
 
-
 def _check_timezone(_ctx, _param, value: str) -> str:
     if not is_timezone(value):
         raise click.BadParameter(f"'{value}' is not an IANA time zone name, e.g. Europe/London.")

@@ -83,10 +83,9 @@ ADMIN = {
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(role, email, password) for every demo account."""
-    return (
-        [("site admin", ADMIN["email"], DEMO_PASSWORD), ("facilitator", FACILITATOR["email"], DEMO_PASSWORD)]
-        + [("member", person["email"], DEMO_PASSWORD) for person in CEOS]
-    )
+    return [("site admin", ADMIN["email"], DEMO_PASSWORD), ("facilitator", FACILITATOR["email"], DEMO_PASSWORD)] + [
+        ("member", person["email"], DEMO_PASSWORD) for person in CEOS
+    ]
 
 
 def _user(details: dict, *, admin: bool = False) -> User:

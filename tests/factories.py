@@ -16,8 +16,9 @@ _FAST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
 _sequence = itertools.count(1)
 
 
-def make_user(*, email: str | None = None, name: str | None = None, timezone: str = "Europe/London",
-              admin: bool = False, **fields) -> User:
+def make_user(
+    *, email: str | None = None, name: str | None = None, timezone: str = "Europe/London", admin: bool = False, **fields
+) -> User:
     number = next(_sequence)
     user = User(
         email=email or f"person{number}@trust{number}.example.org",
@@ -34,8 +35,9 @@ def make_user(*, email: str | None = None, name: str | None = None, timezone: st
     return user
 
 
-def make_cohort(*, slug: str | None = None, name: str | None = None, charter: str = "Be **kind**.",
-                timezone: str = "Europe/London") -> Cohort:
+def make_cohort(
+    *, slug: str | None = None, name: str | None = None, charter: str = "Be **kind**.", timezone: str = "Europe/London"
+) -> Cohort:
     number = next(_sequence)
     cohort = ops.create_cohort(
         slug or f"cohort-{number}", name or f"Cohort {number}", charter=charter, timezone=timezone
@@ -43,8 +45,9 @@ def make_cohort(*, slug: str | None = None, name: str | None = None, charter: st
     return cohort
 
 
-def make_member(cohort: Cohort, user: User | None = None, *, role: Role = Role.MEMBER,
-                accepted: bool = True) -> Membership:
+def make_member(
+    cohort: Cohort, user: User | None = None, *, role: Role = Role.MEMBER, accepted: bool = True
+) -> Membership:
     membership = Membership(cohort=cohort, user=user or make_user(), role=role)
     if accepted:
         membership.charter_accepted_at = utcnow()

@@ -31,7 +31,9 @@ def test_create_user_refuses_bad_input(runner):
 def test_create_cohort_and_add_member(app, runner):
     runner.invoke(args=["create-user", "fac@example.org", "--name", "Fac", "--password", "long enough pass"])
     runner.invoke(args=["create-user", "ceo@example.org", "--name", "Ceo", "--password", "long enough pass"])
-    result = runner.invoke(args=["create-cohort", "ceo-circle", "--name", "CEO Circle", "--facilitator", "fac@example.org"])
+    result = runner.invoke(
+        args=["create-cohort", "ceo-circle", "--name", "CEO Circle", "--facilitator", "fac@example.org"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created cohort CEO Circle at /c/ceo-circle/, facilitated by fac@example.org." in result.output
     result = runner.invoke(args=["add-member", "ceo-circle", "CEO@example.org"])

@@ -6,7 +6,9 @@ from cohort.markdown import render_markdown
 
 
 def test_markdown_features_survive():
-    html = render_markdown("**Bold** and a [link](https://example.org)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```")
+    html = render_markdown(
+        "**Bold** and a [link](https://example.org)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```"
+    )
     assert "<strong>Bold</strong>" in html
     assert '<a href="https://example.org" rel="nofollow noopener noreferrer">link</a>' in html
     assert "<table>" in html and "<code>code" in html

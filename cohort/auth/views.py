@@ -11,7 +11,6 @@ from ..forms import ConfirmForm
 from ..mail import send_mail
 from ..models import Invitation, User, normalise_email
 from ..security import is_safe_next
-from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
 from ..tokens import (
     TokenExpired,
     TokenInvalid,
@@ -19,8 +18,11 @@ from ..tokens import (
     read_invitation_token,
     read_password_reset_token,
 )
+from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
 
 bp = Blueprint("auth", __name__)
+
+ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -156,7 +158,7 @@ def invitation(token: str):
         form.email.data = invitation.email
     if form.validate_on_submit():
         if ops.find_user(form.email.data) is not None:
-            form.email.errors.append("An account already uses this address. Sign in first, then open this link again.")
+            form.email.errors.append(ACCOUNT_EXISTS)
         else:
             user = User(
                 email=normalise_email(form.email.data),
@@ -175,7 +177,7 @@ def invitation(token: str):
                 return render_template("auth/invitation_problem.html", message=str(error)), 410
             except IntegrityError:
                 db.session.rollback()
-                form.email.errors.append("An account already uses this address. Sign in first, then open this link again.")
+                form.email.errors.append(ACCOUNT_EXISTS)
             else:
                 login_user(user)
                 return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))

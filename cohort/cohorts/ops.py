@@ -24,9 +24,7 @@ class CohortError(Exception):
     """An action that cannot be done, with a message fit to show the person who tried."""
 
 
-def create_cohort(
-    slug: str, name: str, *, description: str = "", charter: str = "", timezone: str = "UTC"
-) -> Cohort:
+def create_cohort(slug: str, name: str, *, description: str = "", charter: str = "", timezone: str = "UTC") -> Cohort:
     """A new, empty cohort; the slug must be free and URL-friendly."""
     if not SLUG_PATTERN.fullmatch(slug):
         raise CohortError(f"'{slug}' is not a usable address: use lower-case letters, digits and hyphens.")
@@ -174,9 +172,7 @@ def _lock_cohort(cohort_id: int) -> None:
 
 def _another_facilitator(membership_id: int, cohort_id: int):
     other = aliased(Membership)
-    return exists().where(
-        and_(other.cohort_id == cohort_id, other.role == Role.FACILITATOR, other.id != membership_id)
-    )
+    return exists().where(and_(other.cohort_id == cohort_id, other.role == Role.FACILITATOR, other.id != membership_id))
 
 
 LAST_FACILITATOR = "A cohort always needs a facilitator: name another facilitator first."

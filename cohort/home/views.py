@@ -15,9 +15,7 @@ bp = Blueprint("home", __name__)
 @login_required
 def dashboard():
     """My cohorts, each with its member count."""
-    member_count = (
-        select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
-    )
+    member_count = select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
     rows = db.session.execute(
         select(Cohort, Membership, member_count)
         .join(Membership, Membership.cohort_id == Cohort.id)

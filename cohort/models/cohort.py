@@ -37,9 +37,7 @@ class Cohort(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="cohort", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
 
     @property
     def charter_markup(self) -> Markup:

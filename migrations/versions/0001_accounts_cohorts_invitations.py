@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-26 08:28:17.014299
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '021338a499ec'

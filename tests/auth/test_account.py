@@ -44,7 +44,13 @@ def test_unknown_time_zone_is_refused_and_input_kept(client, user_email):
     client.login(user_email)
     response = client.post_form(
         "/account",
-        {"name": "Li Wei", "organisation": "Kept Org", "job_title": "", "bio": "My bio stays", "timezone": "Mars/Olympus"},
+        {
+            "name": "Li Wei",
+            "organisation": "Kept Org",
+            "job_title": "",
+            "bio": "My bio stays",
+            "timezone": "Mars/Olympus",
+        },
     )
     assert response.status_code == 422
     assert "Choose a time zone from the list." in response.text

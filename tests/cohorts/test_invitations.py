@@ -8,8 +8,6 @@ from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Invitation, Membership, User, utcnow
 
-from .. import factories
-
 NEW_PERSON = {
     "name": "Grace Adeyemi",
     "organisation": "Lakeside University Hospitals",
@@ -179,7 +177,9 @@ def test_withdrawn_invitation_says_so(app, people, client):
     assert "withdrawn" not in facilitator.get(f"/c/{people.slug}/invitations").text.split("Pending invitations")[1]
 
 
-@pytest.mark.parametrize("mangle", [lambda path: path[:-4] + "abcd", lambda path: path + "x", lambda path: "/invite/junk"])
+@pytest.mark.parametrize(
+    "mangle", [lambda path: path[:-4] + "abcd", lambda path: path + "x", lambda path: "/invite/junk"]
+)
 def test_tampered_invitation_is_not_valid(app, people, client, mangle):
     invite_path = _link_invitation(app, people)
     response = client.get(mangle(invite_path))

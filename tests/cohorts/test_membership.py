@@ -113,9 +113,7 @@ def test_member_leaves_and_loses_access(people, client):
 
 def test_facilitator_removes_a_member(app, people, client):
     client.login(people.facilitator)
-    response = client.post_form(
-        f"/c/{people.slug}/members/{people.member_membership}/remove", follow_redirects=True
-    )
+    response = client.post_form(f"/c/{people.slug}/members/{people.member_membership}/remove", follow_redirects=True)
     assert "is no longer a member" in response.text
     removed = app.test_client()
     removed.login(people.member)
