@@ -1,10 +1,11 @@
 """The charter, the member directory, roles, removing and leaving."""
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cohort.extensions import db
-from cohort.models import Cohort
+from cohort.models import Cohort, Membership
 
 from .. import factories
 
@@ -164,3 +165,40 @@ def test_dashboard_lists_my_cohorts_only(app, people, client):
     page = client.get("/").text
     assert names[people.slug] in page
     assert names[people.other_slug] not in page
+
+
+def test_two_facilitators_demoting_each_other_at_once_leave_one(app, people):
+    """Concurrent writers cannot leave a cohort without a facilitator."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        second = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+        db.session.commit()
+        second_email, second_membership = second.user.email, second.id
+    first_client, second_client = app.test_client(), app.test_client()
+    first_client.login(people.facilitator)
+    second_client.login(second_email)
+    requests = [
+        (first_client, f"/c/{people.slug}/members/{second_membership}/role", first_client.csrf_token()),
+        (second_client, f"/c/{people.slug}/members/{people.facilitator_membership}/role", second_client.csrf_token()),
+    ]
+    barrier = threading.Barrier(len(requests))
+    statuses = []
+
+    def demote(client, url, token):
+        barrier.wait()
+        statuses.append(client.post(url, data={"role": "member", "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=demote, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [302, 302]
+    with app.app_context():
+        facilitators = db.session.execute(
+            db.select(db.func.count())
+            .select_from(Membership)
+            .where(Membership.cohort_id == people.cohort_id, Membership.role == factories.Role.FACILITATOR)
+        ).scalar()
+    assert facilitators == 1
