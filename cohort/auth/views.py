@@ -143,6 +143,22 @@ def _load_invitation(token: str) -> tuple[Invitation | None, str | None, int]:
     return invitation, None, 200
 
 
+def _redeem(invitation: Invitation, user: User):
+    """Join through the invitation and commit; the problem page if it can no longer be used.
+
+    A unique-constraint race (IntegrityError) is rolled back and passed on to the caller."""
+    try:
+        ops.redeem_invitation(invitation, user)
+        db.session.commit()
+    except ops.CohortError as error:
+        db.session.rollback()
+        return render_template("auth/invitation_problem.html", message=str(error)), 410
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    return None
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Join a cohort: a signed-in person joins at once; a new person first creates an account."""
@@ -170,15 +186,12 @@ def invitation(token: str):
             user.set_password(form.password.data)
             db.session.add(user)
             try:
-                ops.redeem_invitation(invitation, user)
-                db.session.commit()
-            except ops.CohortError as error:
-                db.session.rollback()
-                return render_template("auth/invitation_problem.html", message=str(error)), 410
-            except IntegrityError:
-                db.session.rollback()
+                problem = _redeem(invitation, user)
+            except IntegrityError:  # the same address signed up a moment ago
                 form.email.errors.append(ACCOUNT_EXISTS)
             else:
+                if problem:
+                    return problem
                 login_user(user)
                 return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
     status = 422 if form.errors else 200
@@ -189,13 +202,11 @@ def _join_as_current_user(invitation: Invitation):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            ops.redeem_invitation(invitation, current_user)
-            db.session.commit()
-        except ops.CohortError as error:
-            db.session.rollback()
-            return render_template("auth/invitation_problem.html", message=str(error)), 410
+            problem = _redeem(invitation, current_user)
         except IntegrityError:
-            db.session.rollback()  # a double click: the first request already joined
+            problem = None  # a double click: the first request already joined
+        if problem:
+            return problem
         flash(f"You have joined {invitation.cohort.name}.", "success")
         return redirect(url_for("cohort.cohorts.home", slug=invitation.cohort.slug))
     return render_template("auth/join_signed_in.html", form=form, invitation=invitation)

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -200,14 +200,6 @@ def remove_membership(membership: Membership) -> None:
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise CohortError(LAST_FACILITATOR)
     db.session.expunge(membership)
-
-
-def facilitator_count(cohort: Cohort) -> int:
-    return db.session.execute(
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.cohort_id == cohort.id, Membership.role == Role.FACILITATOR)
-    ).scalar_one()
 
 
 def find_cohort(slug: str) -> Cohort | None:

@@ -18,6 +18,19 @@ from .forms import CohortSettingsForm, InvitationLinkForm, InviteByEmailForm, Ro
 bp = Blueprint("cohorts", __name__)
 
 
+def _commit_or_explain(action, success: str) -> bool:
+    """Run an operation and commit it, or roll back and tell the person why it cannot be done."""
+    try:
+        action()
+    except ops.CohortError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
 @bp.get("/")
 def home():
     """The cohort's front page."""
@@ -66,14 +79,8 @@ def change_role(membership_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        ops.change_role(membership, Role(form.role.data))
-    except ops.CohortError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"{membership.user.name} is now a {membership.role.value}.", "success")
+    role = Role(form.role.data)
+    _commit_or_explain(lambda: ops.change_role(membership, role), f"{membership.user.name} is now a {role.value}.")
     return redirect(url_for(".members"))
 
 
@@ -81,15 +88,8 @@ def change_role(membership_id: int):
 @require_role(Role.FACILITATOR)
 def remove_member(membership_id: int):
     membership = get_in_cohort_or_404(Membership, membership_id)
-    name = membership.user.name
-    try:
-        ops.remove_membership(membership)
-    except ops.CohortError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"{name} is no longer a member of {g.cohort.name}.", "success")
+    message = f"{membership.user.name} is no longer a member of {g.cohort.name}."
+    _commit_or_explain(lambda: ops.remove_membership(membership), message)
     if membership_id == g.membership.id:
         return redirect(url_for("home.dashboard"))
     return redirect(url_for(".members"))
@@ -101,16 +101,9 @@ def leave():
     """A member leaves the cohort, after confirming."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = g.cohort.name
-        try:
-            ops.remove_membership(g.membership)
-        except ops.CohortError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for(".members"))
-        db.session.commit()
-        flash(f"You have left {name}.", "success")
-        return redirect(url_for("home.dashboard"))
+        if _commit_or_explain(lambda: ops.remove_membership(g.membership), f"You have left {g.cohort.name}."):
+            return redirect(url_for("home.dashboard"))
+        return redirect(url_for(".members"))
     return render_template("cohorts/leave.html", form=form)
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import String, Text
@@ -10,6 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .cohort import Membership
 
 
 def normalise_email(email: str) -> str:
@@ -36,9 +40,7 @@ class User(UserMixin, db.Model):
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password, ending every other signed-in session."""
