@@ -14,10 +14,15 @@ from .auth import bp as auth_bp
 from .cohorts import bp as cohorts_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .home import bp as home_bp
+from .moderation import bp as moderation_bp
+from .posts import bp as posts_bp
+from .posts import loop_bp, replies_bp
+from .recognition import bp as recognition_bp
 
 # Cohort features hang off the cohort blueprint, so its access checks run before
 # every one of their views. Done once, at import, as a blueprint is registered once.
-cohort_bp.register_blueprint(cohorts_bp)
+for feature_bp in (cohorts_bp, posts_bp, replies_bp, loop_bp, recognition_bp, moderation_bp):
+    cohort_bp.register_blueprint(feature_bp)
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 

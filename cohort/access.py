@@ -12,10 +12,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from .extensions import db, login_manager
-from .models import Cohort, Membership, Role
+from .models import Cohort, Membership, Post, Reply, Role, Visibility
 
 cohort_bp = Blueprint("cohort", __name__, url_prefix="/c/<slug>")
 
@@ -96,3 +96,52 @@ def get_in_cohort_or_404(model, object_id: int):
     if found is None:
         abort(404)
     return found
+
+
+# --- posts and replies -------------------------------------------------------------------------
+# A post's visibility is honoured here and nowhere else: every page, count and search that
+# shows posts filters with ``listed_posts`` or loads through ``get_post_or_404``.
+
+
+def _readable(membership: Membership) -> ColumnElement[bool]:
+    condition = and_(Post.cohort_id == membership.cohort_id, Post.deleted_at.is_(None))
+    if membership.is_facilitator:
+        return condition
+    return and_(condition, or_(Post.visibility != Visibility.FACILITATORS, Post.author_id == membership.user_id))
+
+
+def listed_posts(membership: Membership | None = None) -> ColumnElement[bool]:
+    """Posts this member may find in lists, counts and search: not deleted, not hidden from them,
+    and "facilitators only" posts only for their author and the facilitators."""
+    membership = membership or g.membership
+    condition = _readable(membership)
+    if membership.is_facilitator:
+        return condition
+    return and_(condition, Post.hidden_at.is_(None))
+
+
+def get_post_or_404(post_id: int) -> Post:
+    """A post of the current cohort that this member may open (a hidden one shows as a placeholder)."""
+    post = db.session.execute(select(Post).where(Post.id == post_id, _readable(g.membership))).scalar_one_or_none()
+    if post is None:
+        abort(404)
+    return post
+
+
+def get_reply_or_404(post: Post, reply_id: int) -> Reply:
+    """A reply, reached only through its post, so it inherits the post's protection."""
+    reply = db.session.execute(
+        select(Reply).where(Reply.id == reply_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if reply is None:
+        abort(404)
+    return reply
+
+
+def require_author(item: Post | Reply, *, or_facilitator: bool = False) -> None:
+    """Only the author (and, where allowed, a facilitator) may act on ``item``; others get 403."""
+    if item.author_id == g.membership.user_id:
+        return
+    if or_facilitator and g.membership.is_facilitator:
+        return
+    abort(403)

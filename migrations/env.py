@@ -68,6 +68,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """The full-text search index is made by hand per database (cohort/posts/search.py):
+    autogenerate leaves it, and the tables SQLite's FTS5 keeps for it, alone."""
+    return not (type_ == "table" and name and name.startswith("post_search"))
+
+
 def render_item(type_, obj, autogen_context):
     """Write the app's own column types as their plain SQLAlchemy type, so no
     migration imports the application."""
@@ -98,6 +104,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

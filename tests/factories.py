@@ -6,9 +6,10 @@ from werkzeug.security import generate_password_hash
 
 from cohort.cohorts import ops
 from cohort.extensions import db
-from cohort.models import Cohort, Membership, Role, User, utcnow
+from cohort.models import Cohort, Membership, Post, PostKind, Role, User, Visibility, utcnow
+from cohort.posts import ops as post_ops
 
-__all__ = ["Role", "TEST_PASSWORD", "make_cohort", "make_member", "make_user"]
+__all__ = ["PostKind", "Role", "TEST_PASSWORD", "Visibility", "make_cohort", "make_member", "make_post", "make_user"]
 
 TEST_PASSWORD = "correct horse battery staple"
 # A cheap hash keeps the suite fast; the app itself always uses the strong default.
@@ -54,3 +55,24 @@ def make_member(
     db.session.add(membership)
     db.session.flush()
     return membership
+
+
+def make_post(
+    cohort: Cohort,
+    author: User,
+    *,
+    kind: PostKind = PostKind.STORY,
+    title: str | None = None,
+    body: str = "We moved fracture-clinic follow-ups to virtual care plans.",
+    visibility: Visibility = Visibility.ATTRIBUTED,
+    tags: list[str] = (),
+) -> Post:
+    return post_ops.create_post(
+        cohort,
+        author,
+        kind=kind,
+        title=title or f"Post {next(_sequence)}",
+        body=body,
+        tags=list(tags),
+        visibility=visibility,
+    )

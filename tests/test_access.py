@@ -7,8 +7,10 @@ import pytest
 
 from cohort.cohorts import ops
 from cohort.extensions import db
-from cohort.models import Cohort, User, utcnow
+from cohort.models import Cohort, CohortValue, Flag, PostKind, User, utcnow
+from cohort.posts import ops as post_ops
 
+from . import factories
 from .conftest import CSRF_PATTERN
 
 COHORT_PREFIX = "/c/<slug>"
@@ -22,11 +24,21 @@ def _sample_values(app, people) -> dict:
         invitation = ops.create_invitation_link(
             cohort, facilitator, expires_at=utcnow() + timedelta(days=1), max_uses=5
         )
+        member = db.session.execute(db.select(User).filter_by(email=people.member)).scalar_one()
+        post = factories.make_post(cohort, member, kind=PostKind.CHALLENGE)
+        reply = post_ops.add_reply(post, facilitator, "Have you tried a huddle?", None)
+        flag = Flag(cohort_id=cohort.id, post_id=post.id, reporter_id=facilitator.id, reason="Check this")
+        db.session.add(flag)
+        value_id = db.session.execute(db.select(CohortValue.id).filter_by(cohort_id=cohort.id)).scalars().first()
         db.session.commit()
         return {
             "slug": people.slug,
             "membership_id": people.member_membership,
             "invitation_id": invitation.id,
+            "post_id": post.id,
+            "reply_id": reply.id,
+            "flag_id": flag.id,
+            "value_id": value_id,
         }
 
 

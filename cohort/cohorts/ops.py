@@ -14,9 +14,10 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..mail import send_mail
 from ..markdown import render_markdown
-from ..models import Cohort, Invitation, Membership, Role, User, normalise_email, utcnow
+from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
 from ..tokens import invitation_token
 
+DEFAULT_VALUES = ("Candour", "Respect", "Psychological safety")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -34,6 +35,10 @@ def create_cohort(slug: str, name: str, *, description: str = "", charter: str =
     set_charter(cohort, charter)
     db.session.add(cohort)
     db.session.flush()
+    db.session.add_all(
+        CohortValue(cohort_id=cohort.id, name=value, position=position)
+        for position, value in enumerate(DEFAULT_VALUES, start=1)
+    )
     return cohort
 
 

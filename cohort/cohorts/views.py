@@ -10,6 +10,7 @@ from ..access import charter_exempt, get_in_cohort_or_404, require_role
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Invitation, Membership, Role, User, utcnow
+from ..posts import queries
 from ..security import is_safe_next
 from ..timezones import local_time
 from . import ops
@@ -33,8 +34,12 @@ def _commit_or_explain(action, success: str) -> bool:
 
 @bp.get("/")
 def home():
-    """The cohort's front page."""
-    return render_template("cohorts/home.html")
+    """The cohort's front page: challenges waiting for advice, and the latest stories."""
+    return render_template(
+        "cohorts/home.html",
+        unanswered=queries.unanswered_challenges(g.membership),
+        stories=queries.latest_stories(g.membership),
+    )
 
 
 @bp.route("/charter", methods=["GET", "POST"])

@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, string_enum, utcnow
 from .user import User
 
 
@@ -21,9 +21,7 @@ class Role(enum.StrEnum):
         return self.value.capitalize()
 
 
-ROLE_TYPE = Enum(
-    Role, name="role", native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles]
-)
+ROLE_TYPE = string_enum(Role, "role")
 
 
 class Cohort(db.Model):

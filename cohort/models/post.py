@@ -1,0 +1,187 @@
+"""Stories and challenges, their threaded replies, measured results and adoptions."""
+
+import enum
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .cohort import Cohort
+from .types import UTCDateTime, string_enum, utcnow
+from .user import User
+
+
+class PostKind(enum.StrEnum):
+    STORY = "story"
+    CHALLENGE = "challenge"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Visibility(enum.StrEnum):
+    ATTRIBUTED = "attributed"
+    CHATHAM_HOUSE = "chatham_house"
+    FACILITATORS = "facilitators"
+
+    @property
+    def label(self) -> str:
+        return {
+            Visibility.ATTRIBUTED: "Everyone in the cohort, with my name",
+            Visibility.CHATHAM_HOUSE: "Everyone in the cohort, without my name (Chatham House)",
+            Visibility.FACILITATORS: "Only the facilitators",
+        }[self]
+
+
+class ChallengeStatus(enum.StrEnum):
+    OPEN = "open"
+    ON_AGENDA = "on_agenda"
+    TRYING = "trying"
+    RESOLVED = "resolved"
+    PARKED = "parked"
+
+    @property
+    def label(self) -> str:
+        return {
+            ChallengeStatus.OPEN: "Open",
+            ChallengeStatus.ON_AGENDA: "On a session agenda",
+            ChallengeStatus.TRYING: "Trying something",
+            ChallengeStatus.RESOLVED: "Resolved",
+            ChallengeStatus.PARKED: "Parked",
+        }[self]
+
+
+class PostTag(db.Model):
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Tag(db.Model):
+    __table_args__ = (UniqueConstraint("cohort_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class Post(db.Model):
+    __table_args__ = (Index("ix_post_cohort_activity", "cohort_id", "last_activity_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[PostKind] = mapped_column(string_enum(PostKind, "post_kind"))
+    visibility: Mapped[Visibility] = mapped_column(string_enum(Visibility, "visibility"), default=Visibility.ATTRIBUTED)
+    status: Mapped[ChallengeStatus | None] = mapped_column(string_enum(ChallengeStatus, "challenge_status"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Each *_html column is rendered and sanitised once, when its text is saved.
+    body_html: Mapped[str] = mapped_column(Text)
+    commitment: Mapped[str] = mapped_column(Text, default="")
+    commitment_html: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    outcome_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The content version: an edit made from a stale page is refused, not silently lost (see posts.ops).
+    version: Mapped[int] = mapped_column(default=1)
+
+    cohort: Mapped[Cohort] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    tags: Mapped[list[Tag]] = relationship(secondary="post_tag", order_by=Tag.name)
+    results: Mapped[list["MeasuredResult"]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="MeasuredResult.position"
+    )
+
+    @property
+    def is_challenge(self) -> bool:
+        return self.kind == PostKind.CHALLENGE
+
+    @property
+    def body_markup(self) -> Markup:
+        return Markup(self.body_html)
+
+    @property
+    def commitment_markup(self) -> Markup:
+        return Markup(self.commitment_html)
+
+    @property
+    def outcome_markup(self) -> Markup:
+        return Markup(self.outcome_html)
+
+
+class Reply(db.Model):
+    __table_args__ = (Index("ix_reply_post_created", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("reply.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    helpful_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    @property
+    def body_markup(self) -> Markup:
+        return Markup(self.body_html)
+
+
+class MeasuredResult(db.Model):
+    """A before → after figure: "ED referrals managed as virtual care plans, %, 0 → 60, Jan–Jun 2026"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    measure: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    baseline: Mapped[float] = mapped_column(Float)
+    result: Mapped[float] = mapped_column(Float)
+    period: Mapped[str] = mapped_column(String(80), default="")
+
+    post: Mapped[Post] = relationship(back_populates="results")
+
+    @property
+    def change(self) -> float:
+        return self.result - self.baseline
+
+    @property
+    def relative_change(self) -> float | None:
+        """The change as a fraction of the baseline, when the baseline is not zero."""
+        return None if self.baseline == 0 else self.change / abs(self.baseline)
+
+
+class Adoption(db.Model):
+    """A member saying "I'm adopting this" about a story."""
+
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class PostRead(db.Model):
+    """When a member last read a thread, for unread marks."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

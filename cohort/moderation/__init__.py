@@ -1,0 +1,5 @@
+"""Flags raised by members, and the facilitators' hide / restore / dismiss."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,148 @@
+"""Forms for posts, replies and the challenge loop."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..markdown import MAX_MARKDOWN_CHARS
+from ..models import PostKind, Visibility
+from .ops import MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
+
+MAX_RESULTS = 6
+
+
+class ResultFields(Form):
+    """One measured result; a row left blank is ignored."""
+
+    measure = StringField("Measure", validators=[Optional(), Length(max=200)])
+    unit = StringField("Unit", validators=[Optional(), Length(max=40)])
+    baseline = FloatField("Before", validators=[Optional()])
+    result = FloatField("After", validators=[Optional()])
+    period = StringField("Period", validators=[Optional(), Length(max=80)])
+
+    def is_blank(self) -> bool:
+        return not any((self.measure.data, self.unit.data, self.period.data)) and (
+            self.baseline.data is None and self.result.data is None
+        )
+
+    def validate_measure(self, field):
+        if not self.is_blank() and not (field.data or "").strip():
+            raise ValidationError("Name what was measured.")
+
+    def validate_result(self, field):
+        if not self.is_blank() and (self.baseline.data is None or field.data is None):
+            raise ValidationError("Give the figure before and after.")
+
+
+class ResultsMixin:
+    results = FieldList(FormField(ResultFields), min_entries=2, max_entries=MAX_RESULTS)
+
+    def result_rows(self) -> list[ResultRow]:
+        return [
+            ResultRow(
+                measure=entry.form.measure.data.strip(),
+                unit=(entry.form.unit.data or "").strip(),
+                baseline=entry.form.baseline.data,
+                result=entry.form.result.data,
+                period=(entry.form.period.data or "").strip(),
+            )
+            for entry in self.results
+            if not entry.form.is_blank()
+        ]
+
+    def fill_results(self, results) -> None:
+        """Show saved results, with one blank row to add another."""
+        while len(self.results.entries):
+            self.results.pop_entry()
+        for saved in results:
+            self.results.append_entry(
+                {
+                    "measure": saved.measure,
+                    "unit": saved.unit,
+                    "baseline": saved.baseline,
+                    "result": saved.result,
+                    "period": saved.period,
+                }
+            )
+        if len(self.results.entries) < MAX_RESULTS:
+            self.results.append_entry()
+
+
+def _markdown_field(label: str, required: str | None = None, description: str = ""):
+    validators = [Length(max=MAX_MARKDOWN_CHARS, message=f"Keep it under {MAX_MARKDOWN_CHARS:,} characters.")]
+    validators.insert(0, DataRequired(required) if required else Optional())
+    return TextAreaField(label, validators=validators, description=description)
+
+
+class PostForm(ResultsMixin, FlaskForm):
+    kind = RadioField(
+        "What are you sharing?",
+        choices=[
+            SelectChoice(PostKind.STORY.value, "A story: a small improvement that worked"),
+            SelectChoice(PostKind.CHALLENGE.value, "A challenge: something you want help with"),
+        ],
+        validators=[DataRequired("Choose a story or a challenge.")],
+    )
+    title = StringField("Title", validators=[DataRequired("Give it a title."), Length(max=200)])
+    body = _markdown_field(
+        "Tell the cohort",
+        required="Write a few lines for the cohort.",
+        description="Markdown works: **bold**, lists, tables, links.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Length(max=MAX_TAGS * (MAX_TAG_LENGTH + 2))],
+        description="Separated by commas, e.g. outpatients, virtual care",
+    )
+    visibility = RadioField(
+        "Who sees it",
+        choices=[SelectChoice(v.value, v.label) for v in Visibility],
+        default=Visibility.ATTRIBUTED.value,
+        validators=[DataRequired("Choose who sees it.")],
+    )
+    version = HiddenField()
+
+    def tag_list(self) -> list[str]:
+        return parse_tags(self.tags.data or "")
+
+
+class ReplyForm(FlaskForm):
+    body = _markdown_field("Your reply", required="Write your reply before sending it.")
+    parent_id = IntegerField(validators=[Optional()])
+
+
+class CommitmentForm(FlaskForm):
+    commitment = _markdown_field(
+        "What I'll try",
+        required="Say what you will try.",
+        description="A commitment the cohort can see, and ask you about at the next session.",
+    )
+
+
+class OutcomeForm(ResultsMixin, FlaskForm):
+    outcome = _markdown_field(
+        "What happened next",
+        required="Tell the cohort what happened.",
+        description="What you did, what changed, what you learned.",
+    )
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+
+
+class TextOnlyForm(FlaskForm):
+    """An edit of a reply."""
+
+    body = _markdown_field("Your reply", required="A reply cannot be empty. Delete it instead.")

@@ -1,0 +1,288 @@
+"""Reading posts: the thread tree, the list with its counts, and how authors are named.
+
+Each function runs a fixed number of queries whatever the number of posts or replies.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..access import listed_posts
+from ..extensions import db
+from ..models import (
+    Adoption,
+    ChallengeStatus,
+    CohortValue,
+    Membership,
+    Post,
+    PostKind,
+    PostRead,
+    PostTag,
+    Reply,
+    Tag,
+    Thanks,
+    User,
+    Visibility,
+)
+
+# Replies indent up to this depth; deeper ones continue flat, saying whom they answer.
+MAX_INDENT = 4
+ANONYMOUS = "A cohort member"
+
+
+def author_label(post: Post, author: User, viewer: Membership) -> str:
+    """The name to show for ``author`` on ``post``'s thread, honouring Chatham House.
+
+    On a Chatham House post the post's author is never named to members, on the post or on
+    their replies in it; facilitators still see who wrote it, for moderation."""
+    if post.visibility != Visibility.CHATHAM_HOUSE or author.id != post.author_id:
+        return author.name
+    if author.id == viewer.user_id:
+        return f"You (others see “{ANONYMOUS}”)"
+    if viewer.is_facilitator:
+        return f"{author.name} (members see “{ANONYMOUS}”)"
+    return ANONYMOUS
+
+
+@dataclass
+class ThreadEntry:
+    reply: Reply
+    author_name: str
+    indent: int
+    in_reply_to: str | None = None
+    thanks: list = field(default_factory=list)
+
+
+@dataclass
+class Thread:
+    post: Post
+    author_name: str
+    entries: list[ThreadEntry]
+    post_thanks: list
+    adoptions: list[Adoption]
+    helpful_count: int
+
+
+def _thanks_by_target(post: Post) -> dict[tuple[str, int], list]:
+    rows = db.session.execute(
+        select(Thanks.post_id, Thanks.reply_id, Thanks.user_id, User.name, CohortValue.name)
+        .join(User, Thanks.user_id == User.id)
+        .outerjoin(CohortValue, Thanks.value_id == CohortValue.id)
+        .where(
+            or_(
+                Thanks.post_id == post.id,
+                Thanks.reply_id.in_(select(Reply.id).where(Reply.post_id == post.id)),
+            )
+        )
+        .order_by(Thanks.created_at)
+    ).all()
+    grouped = defaultdict(list)
+    for post_id, reply_id, user_id, name, value in rows:
+        key = ("post", post_id) if post_id else ("reply", reply_id)
+        grouped[key].append({"user_id": user_id, "name": name, "value": value})
+    return grouped
+
+
+def load_thread(post: Post, viewer: Membership) -> Thread:
+    """The post's replies as a tree in reading order: a parent before its children, siblings oldest first."""
+    replies = (
+        db.session.execute(
+            select(Reply)
+            .join(Reply.author)
+            .options(contains_eager(Reply.author))
+            .where(Reply.post_id == post.id)
+            .order_by(Reply.created_at, Reply.id)
+        )
+        .scalars()
+        .all()
+    )
+    thanks = _thanks_by_target(post)
+    children = defaultdict(list)
+    for reply in replies:
+        children[reply.parent_id].append(reply)
+    names = {reply.id: author_label(post, reply.author, viewer) for reply in replies}
+
+    entries = []
+    stack = [(reply, 0) for reply in reversed(children[None])]
+    while stack:  # depth-first without recursion: a thread may be hundreds deep
+        reply, depth = stack.pop()
+        entries.append(
+            ThreadEntry(
+                reply=reply,
+                author_name=names[reply.id],
+                indent=min(depth, MAX_INDENT),
+                in_reply_to=names.get(reply.parent_id) if depth > MAX_INDENT else None,
+                thanks=thanks.get(("reply", reply.id), []),
+            )
+        )
+        stack.extend((child, depth + 1) for child in reversed(children[reply.id]))
+
+    adoptions = (
+        db.session.execute(
+            select(Adoption)
+            .join(Adoption.user)
+            .options(contains_eager(Adoption.user))
+            .where(Adoption.post_id == post.id)
+            .order_by(Adoption.created_at)
+        )
+        .scalars()
+        .all()
+    )
+    return Thread(
+        post=post,
+        author_name=author_label(post, post.author, viewer),
+        entries=entries,
+        post_thanks=thanks.get(("post", post.id), []),
+        adoptions=adoptions,
+        helpful_count=sum(1 for reply in replies if reply.helpful_at and not reply.deleted_at),
+    )
+
+
+def load_post(post_id: int) -> Post:
+    """The post with its author, tags and results, in three queries."""
+    return db.session.execute(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(selectinload(Post.tags), selectinload(Post.results), contains_eager(Post.author))
+        .join(Post.author)
+    ).scalar_one()
+
+
+def _counted_replies(*conditions):
+    return (
+        select(func.count(Reply.id))
+        .where(Reply.post_id == Post.id, Reply.deleted_at.is_(None), Reply.hidden_at.is_(None), *conditions)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+@dataclass
+class ListedPost:
+    post: Post
+    author_name: str
+    reply_count: int
+    helpful_count: int
+    unread: bool
+    new_replies: int
+
+
+@dataclass
+class Filters:
+    kind: PostKind | None = None
+    status: ChallengeStatus | None = None
+    tag: str | None = None
+    author_id: int | None = None
+
+
+def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 20) -> tuple[list[ListedPost], bool]:
+    """One page of posts, newest activity first, and whether an older page exists."""
+    read_at = (
+        select(PostRead.read_at)
+        .where(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    new_replies = (
+        select(func.count(Reply.id))
+        .join(PostRead, and_(PostRead.post_id == Reply.post_id, PostRead.user_id == viewer.user_id))
+        .where(
+            Reply.post_id == Post.id,
+            Reply.deleted_at.is_(None),
+            Reply.hidden_at.is_(None),
+            Reply.author_id != viewer.user_id,
+            Reply.created_at > PostRead.read_at,
+        )
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            Post,
+            _counted_replies(),
+            _counted_replies(Reply.helpful_at.is_not(None)),
+            read_at,
+            new_replies,
+        )
+        .join(Post.author)
+        .options(contains_eager(Post.author), selectinload(Post.tags))
+        .where(listed_posts(viewer))
+    )
+    if filters.kind:
+        statement = statement.where(Post.kind == filters.kind)
+    if filters.status:
+        statement = statement.where(Post.status == filters.status)
+    if filters.tag:
+        statement = statement.where(
+            Post.id.in_(
+                select(PostTag.post_id).join(Tag).where(Tag.name == filters.tag, Tag.cohort_id == viewer.cohort_id)
+            )
+        )
+    if filters.author_id:
+        statement = statement.where(Post.author_id == filters.author_id)
+        if not viewer.is_facilitator and filters.author_id != viewer.user_id:
+            # Filtering by author must never reveal who wrote a Chatham House post.
+            statement = statement.where(Post.visibility != Visibility.CHATHAM_HOUSE)
+    rows = db.session.execute(
+        statement.order_by(Post.last_activity_at.desc(), Post.id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
+    listed = [
+        ListedPost(
+            post=post,
+            author_name=author_label(post, post.author, viewer),
+            reply_count=reply_count,
+            helpful_count=helpful_count,
+            unread=read is None and post.author_id != viewer.user_id,
+            new_replies=new or 0,
+        )
+        for post, reply_count, helpful_count, read, new in rows[:per_page]
+    ]
+    return listed, len(rows) > per_page
+
+
+def cohort_tags(cohort_id: int) -> list[str]:
+    """Tags in use on posts the viewer can list."""
+    return list(
+        db.session.execute(
+            select(Tag.name)
+            .join(PostTag, PostTag.tag_id == Tag.id)
+            .join(Post, Post.id == PostTag.post_id)
+            .where(Tag.cohort_id == cohort_id, listed_posts())
+            .group_by(Tag.name)
+            .order_by(Tag.name)
+        ).scalars()
+    )
+
+
+def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost]:
+    """Open challenges that no one has advised on yet, oldest first: they need the cohort most."""
+    rows = db.session.execute(
+        select(Post)
+        .join(Post.author)
+        .options(contains_eager(Post.author))
+        .where(
+            listed_posts(viewer),
+            Post.kind == PostKind.CHALLENGE,
+            Post.status == ChallengeStatus.OPEN,
+            _counted_replies() == 0,
+        )
+        .order_by(Post.created_at)
+        .limit(limit)
+    ).scalars()
+    return [ListedPost(post, author_label(post, post.author, viewer), 0, 0, False, 0) for post in rows]
+
+
+def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:
+    rows = db.session.execute(
+        select(Post, _counted_replies())
+        .join(Post.author)
+        .options(contains_eager(Post.author))
+        .where(listed_posts(viewer), Post.kind == PostKind.STORY)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [ListedPost(post, author_label(post, post.author, viewer), count, 0, False, 0) for post, count in rows]

@@ -1,0 +1,107 @@
+"""Full-text search over posts: SQLite FTS5, or PostgreSQL full-text search.
+
+The index is one row per post in ``post_search`` (created by the migrations, per database),
+holding the post's title and, as plain text, its body, commitment, outcome and the replies
+that members can see. Every write that changes any of those calls ``index_post`` in the same
+transaction. Searching joins back to ``post`` and applies the caller's visibility condition,
+so the index itself never decides who may see what.
+"""
+
+import html
+import re
+
+import nh3
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+
+from ..extensions import db
+from ..models import Post, Reply
+
+# Characters no one types, marking the matched words in a snippet until it is escaped.
+MARK_START, MARK_END = "\ue000", "\ue001"
+SEARCH_TABLE = "post_search"
+MAX_QUERY_TERMS = 12
+
+
+def _plain(rendered_html: str) -> str:
+    return html.unescape(nh3.clean(rendered_html, tags=set()))
+
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def index_post(post: Post) -> None:
+    """Write the post's row in the search index; a deleted or hidden post leaves the index."""
+    db.session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE {_key()} = :post_id"), {"post_id": post.id})
+    if post.deleted_at is not None or post.hidden_at is not None:
+        return
+    replies = db.session.execute(
+        select(Reply.body_html)
+        .where(Reply.post_id == post.id, Reply.deleted_at.is_(None), Reply.hidden_at.is_(None))
+        .order_by(Reply.created_at)
+    ).scalars()
+    content = "\n".join(
+        _plain(part) for part in (post.body_html, post.commitment_html, post.outcome_html, *replies) if part
+    )
+    db.session.execute(
+        text(f"INSERT INTO {SEARCH_TABLE} ({_key()}, title, content) VALUES (:post_id, :title, :content)"),
+        {"post_id": post.id, "title": post.title, "content": content},
+    )
+
+
+def _key() -> str:
+    return "post_id" if _is_postgresql() else "rowid"
+
+
+def _fts5_query(query: str) -> str | None:
+    """The words of a query as an FTS5 expression: every word must match, the last as a prefix."""
+    words = re.findall(r"\w+", query)[:MAX_QUERY_TERMS]
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> list[tuple[Post, Markup]]:
+    """Posts matching ``query`` among those ``visible`` selects, best first, each with a snippet."""
+    if _is_postgresql():
+        english = literal_column("'english'::regconfig")
+        tsquery = func.websearch_to_tsquery(english, query[:500])
+        document = literal_column(f"{SEARCH_TABLE}.document")
+        key = literal_column(f"{SEARCH_TABLE}.post_id")
+        match = document.op("@@")(tsquery)
+        rank = func.ts_rank(document, tsquery).desc()
+        snippet = func.ts_headline(
+            english,
+            literal_column(f"{SEARCH_TABLE}.content"),
+            tsquery,
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2",
+        )
+    else:
+        expression = _fts5_query(query)
+        if expression is None:
+            return []
+        table = literal_column(SEARCH_TABLE)
+        key = literal_column(f"{SEARCH_TABLE}.rowid")
+        match = table.op("MATCH")(expression)
+        rank = func.bm25(table, literal_column("4.0"), literal_column("1.0"))
+        snippet = func.snippet(table, -1, MARK_START, MARK_END, "…", 24)
+
+    rows = db.session.execute(
+        select(Post, snippet)
+        .select_from(text(SEARCH_TABLE))
+        .join(Post, Post.id == key)
+        .where(match, visible)
+        .order_by(rank, Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [(post, highlight(raw or "")) for post, raw in rows]
+
+
+def highlight(raw_snippet: str) -> Markup:
+    """Escape a snippet, then turn the match markers into <mark>; a stray marker is dropped."""
+    escaped = str(escape(raw_snippet))
+    marked = re.sub(f"{MARK_START}(.*?){MARK_END}", r"<mark>\1</mark>", escaped, flags=re.S)
+    return Markup(marked.replace(MARK_START, "").replace(MARK_END, ""))

@@ -1,0 +1,186 @@
+"""Posts: the list and search, writing, the thread page, editing and deleting."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import get_post_or_404, listed_posts, require_author
+from ..extensions import db
+from ..models import ChallengeStatus, CohortValue, Membership, PostKind, PostRead, User, Visibility
+from . import ops, queries
+from .forms import PostForm, ReplyForm
+from .search import search_posts
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+
+@bp.app_template_filter("figure")
+def format_figure(value: float) -> str:
+    """60.0 → "60", 12.5 → "12.5", 1200000 → "1,200,000"."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_filter("change")
+def describe_change(result) -> str:
+    """How a measured result moved: "+60 points" for a percentage, else "+12 (+40%)"."""
+    sign = "+" if result.change > 0 else ("−" if result.change < 0 else "±")
+    amount = f"{sign}{format_figure(abs(result.change))}"
+    if result.unit.strip() == "%":
+        return f"{amount} percentage points"
+    unit = f" {result.unit}" if result.unit else ""
+    if result.relative_change is None:
+        return f"{amount}{unit}"
+    return f"{amount}{unit} ({sign}{abs(result.relative_change) * 100:.0f}%)"
+
+
+def _enum_arg(name: str, enum_class):
+    value = request.args.get(name) or None
+    if value is None:
+        return None
+    try:
+        return enum_class(value)
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/")
+def index():
+    """Newest activity first, with filters; or search results when ``q`` is given."""
+    query = (request.args.get("q") or "").strip()
+    if query:
+        return render_template(
+            "posts/search.html",
+            query=query,
+            results=[
+                (post, snippet, queries.author_label(post, post.author, g.membership))
+                for post, snippet in search_posts(query, listed_posts())
+            ],
+        )
+    filters = queries.Filters(
+        kind=_enum_arg("kind", PostKind),
+        status=_enum_arg("status", ChallengeStatus),
+        tag=(request.args.get("tag") or "").strip().lower() or None,
+        author_id=request.args.get("author", type=int),
+    )
+    page = max(request.args.get("page", 1, type=int), 1)
+    listed, has_older = queries.list_posts(g.membership, filters, page)
+    members = db.session.execute(
+        select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.cohort_id == g.cohort.id)
+        .order_by(User.name)
+    ).all()
+    return render_template(
+        "posts/index.html",
+        listed=listed,
+        filters=filters,
+        page=page,
+        has_older=has_older,
+        tags=queries.cohort_tags(g.cohort.id),
+        members=members,
+        statuses=list(ChallengeStatus),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = PostForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in set(PostKind) else None
+    if form.validate_on_submit():
+        post = ops.create_post(
+            g.cohort,
+            current_user,
+            kind=PostKind(form.kind.data),
+            title=form.title.data.strip(),
+            body=form.body.data,
+            tags=form.tag_list(),
+            visibility=Visibility(form.visibility.data),
+            results=form.result_rows(),
+        )
+        db.session.commit()
+        audience = "the facilitators" if post.visibility == Visibility.FACILITATORS else "the cohort"
+        flash(f"Shared with {audience}.", "success")
+        return redirect(url_for(".thread", post_id=post.id))
+    return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
+
+
+@bp.get("/<int:post_id>")
+def thread(post_id: int):
+    """The post and its whole thread of replies, loaded in a fixed number of queries."""
+    get_post_or_404(post_id)
+    post = queries.load_post(post_id)
+    last_read = db.session.execute(
+        select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == current_user.id)
+    ).scalar_one_or_none()
+    ops.mark_read(current_user, post)
+    db.session.commit()
+    return render_thread(post, last_read=last_read)
+
+
+def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=None, status=200):
+    values = db.session.execute(
+        select(CohortValue).where(CohortValue.cohort_id == g.cohort.id).order_by(CohortValue.position, CohortValue.name)
+    ).scalars()
+    return (
+        render_template(
+            "posts/thread.html",
+            thread=queries.load_thread(post, g.membership),
+            last_read=last_read,
+            reply_form=reply_form or ReplyForm(formdata=None),
+            failed_parent_id=failed_parent_id,
+            values=list(values),
+            allowed_statuses=lambda post: {status.value for status in ops.ALLOWED_STATUS_CHANGES.get(post.status, ())},
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(post_id: int):
+    """The author edits; an edit from a stale page is refused with the text kept."""
+    post = get_post_or_404(post_id)
+    require_author(post)
+    form = PostForm(obj=post if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = post.kind.value
+        form.visibility.data = post.visibility.value
+        form.tags.data = ops.tag_names(post)
+        form.version.data = post.version
+        form.fill_results(post.results)
+    form.kind.data = post.kind.value  # the kind is fixed once posted
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.edit_post(
+                post,
+                seen_version=int(form.version.data or 0),
+                title=form.title.data.strip(),
+                body=form.body.data,
+                tags=form.tag_list(),
+                visibility=Visibility(form.visibility.data),
+                results=form.result_rows(),
+            )
+        except ops.EditConflict as conflict:
+            db.session.rollback()
+            flash(str(conflict), "error")
+            db.session.refresh(post)
+            form.version.data = post.version
+            status = 409
+        else:
+            db.session.commit()
+            flash("Your changes are saved.", "success")
+            return redirect(url_for(".thread", post_id=post.id))
+    elif form.errors:
+        status = 422
+    return render_template("posts/edit.html", form=form, post=post), status
+
+
+@bp.post("/<int:post_id>/delete")
+def delete(post_id: int):
+    post = get_post_or_404(post_id)
+    require_author(post, or_facilitator=True)
+    ops.delete_post(post, current_user)
+    db.session.commit()
+    flash("The post has been deleted.", "success")
+    return redirect(url_for(".index"))
