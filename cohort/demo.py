@@ -1,10 +1,14 @@
 """Demo data: an international cohort of hospital chief executives."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from .cohorts import ops
 from .extensions import db
-from .models import Cohort, Role, User, utcnow
+from .models import ChallengeStatus, Cohort, CohortValue, PostKind, Role, Thanks, User, Visibility, utcnow
+from .posts import ops as post_ops
+from .posts.ops import ResultRow
 
 DEMO_PASSWORD = "cohort-demo-2026"
 DEMO_SLUG = "international-ceo-cohort"
@@ -109,8 +113,167 @@ def seed_demo() -> bool:
     )
     facilitator = ops.add_member(cohort, _user(FACILITATOR), Role.FACILITATOR)
     facilitator.charter_accepted_at = utcnow()
+    ceos = []
     for person in CEOS:
         membership = ops.add_member(cohort, _user(person))
         membership.charter_accepted_at = utcnow()
+        ceos.append(membership.user)
+    _seed_posts(cohort, facilitator.user, *ceos)
     db.session.commit()
     return True
+
+
+def _at(post_or_reply, days_ago: float) -> None:
+    """Date demo content in the past, so the cohort reads as one that has met for months."""
+    moment = utcnow() - timedelta(days=days_ago)
+    post_or_reply.created_at = moment
+    if hasattr(post_or_reply, "last_activity_at"):
+        post_or_reply.last_activity_at = moment
+
+
+def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: User, tom: User) -> None:
+    values = {
+        value.name: value
+        for value in db.session.execute(select(CohortValue).where(CohortValue.cohort_id == cohort.id)).scalars()
+    }
+
+    fracture = post_ops.create_post(
+        cohort,
+        sarah,
+        kind=PostKind.STORY,
+        title="Virtual fracture clinic: 60% of ED referrals now managed as virtual care plans",
+        body=(
+            "Our fracture clinic had the longest outpatient backlog in the trust. We asked the team what "
+            "they would change, and they proposed reviewing emergency department referrals virtually.\n\n"
+            "- A consultant and a physiotherapist review each referral within 72 hours\n"
+            "- Patients with stable injuries get a **virtual care plan**: a call, written advice and a "
+            "helpline number\n"
+            "- Only those who need it come in for a face-to-face appointment\n\n"
+            "Patients were satisfied, waits went down and quality held. Happy to share the protocol."
+        ),
+        tags=["outpatients", "virtual care", "backlogs"],
+        visibility=Visibility.ATTRIBUTED,
+        results=[
+            ResultRow("ED fracture referrals managed as virtual care plans", "%", 0, 60, "Jan–Jun 2026"),
+            ResultRow("Median wait for first fracture-clinic review", "days", 14, 4, "Jan–Jun 2026"),
+        ],
+    )
+    _at(fracture, 40)
+    post_ops.set_adoption(fracture, priya, True)
+    post_ops.set_adoption(fracture, tom, True)
+    db.session.add(Thanks(post_id=fracture.id, user_id=daniel.id, value_id=values["Candour"].id))
+    question = post_ops.add_reply(
+        fracture, tom, "How did you get the consultants to give up clinic slots for virtual review?", None
+    )
+    _at(question, 38)
+    answer = post_ops.add_reply(
+        fracture,
+        sarah,
+        "We didn't take slots away: the virtual reviews replaced the follow-ups that were not needed. "
+        "The consultants saw their Monday clinics shrink within a month.",
+        question,
+    )
+    _at(answer, 37)
+
+    burnout = post_ops.create_post(
+        cohort,
+        daniel,
+        kind=PostKind.CHALLENGE,
+        title="Night-shift burnout among our ICU nurses",
+        body=(
+            "Vacancy rates on nights are at 18% and sickness is rising. Exit interviews say nurses feel "
+            "unheard at night: managers are not there, and concerns raised at 3 a.m. are lost by 9.\n\n"
+            "How have you made night staff feel safe to speak up, and heard when they do?"
+        ),
+        tags=["psychological safety", "workforce", "nursing"],
+        visibility=Visibility.ATTRIBUTED,
+    )
+    _at(burnout, 21)
+    huddle = post_ops.add_reply(
+        burnout,
+        priya,
+        "We started a 10-minute **2 a.m. huddle** led by the nurse in charge, with one question: "
+        "*what will get in the way of safe care before morning?* The answers go on a board the day team "
+        "must close by noon. Closing the loop mattered more than the huddle.",
+        None,
+    )
+    _at(huddle, 20)
+    post_ops.set_helpful(huddle, True)
+    db.session.add(Thanks(reply_id=huddle.id, user_id=daniel.id, value_id=values["Psychological safety"].id))
+    follow_up = post_ops.add_reply(
+        burnout,
+        tom,
+        "Seconding this. We added executives on night walk-rounds once a month; the first few were awkward, "
+        "then the staff started saving questions for us.",
+        huddle,
+    )
+    _at(follow_up, 19)
+    thanks = post_ops.add_reply(
+        burnout, daniel, "Thank you both. Who closes the board when the day team is short?", follow_up
+    )
+    _at(thanks, 18)
+    burnout.status = ChallengeStatus.ON_AGENDA
+
+    gemba = post_ops.create_post(
+        cohort,
+        priya,
+        kind=PostKind.CHALLENGE,
+        title="How do I find time for gemba walks when my diary is full?",
+        body=(
+            "I believe leaders should see the work where it happens, but my diary is back-to-back board, "
+            "system and regulator meetings. What have you stopped doing to make the time?"
+        ),
+        tags=["leadership routines", "leader standard work"],
+        visibility=Visibility.ATTRIBUTED,
+    )
+    _at(gemba, 90)
+    advice = post_ops.add_reply(
+        gemba,
+        sarah,
+        "I asked my PA to audit a month of meetings: a third were ones where I added no value. "
+        "I delegated those and put two protected 90-minute ward slots in every week.",
+        None,
+    )
+    _at(advice, 88)
+    post_ops.set_helpful(advice, True)
+    db.session.add(Thanks(reply_id=advice.id, user_id=priya.id, value_id=values["Candour"].id))
+    other = post_ops.add_reply(
+        gemba, miriam, "Consider making the walk standard work: same day, same route, same three questions.", None
+    )
+    _at(other, 87)
+    post_ops.set_helpful(other, True)
+    post_ops.record_commitment(
+        gemba,
+        "Audit my diary for four weeks, hand over the meetings where I add nothing, and block two ward "
+        "visits a week for three months.",
+    )
+    post_ops.record_outcome(
+        gemba,
+        "Nine recurring meetings went to my deputies. The ward visits have held for three months, and "
+        "staff now bring problems to me on the ward rather than by email.",
+        [ResultRow("Hours per week I spend where the work happens", "hours", 1, 6, "Feb–May 2026")],
+    )
+
+    post_ops.create_post(
+        cohort,
+        tom,
+        kind=PostKind.CHALLENGE,
+        title="A senior leader keeps undermining our safety huddles",
+        body=(
+            "One of my senior leaders skips the daily safety huddle and tells their teams it is a waste of "
+            "time. I don't want to make it a disciplinary matter. How would you handle it?"
+        ),
+        tags=["psychological safety", "leadership routines"],
+        visibility=Visibility.CHATHAM_HOUSE,
+    )
+
+    private = post_ops.create_post(
+        cohort,
+        sarah,
+        kind=PostKind.CHALLENGE,
+        title="Tension with my chair over the improvement budget",
+        body="I would value a private word before the next session about how to frame this with my board.",
+        tags=["board"],
+        visibility=Visibility.FACILITATORS,
+    )
+    _at(private, 3)

@@ -12,7 +12,7 @@ import re
 
 import nh3
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
 
 from ..extensions import db
 from ..models import Post, Reply
@@ -67,15 +67,15 @@ def _fts5_query(query: str) -> str | None:
 def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> list[tuple[Post, Markup]]:
     """Posts matching ``query`` among those ``visible`` selects, best first, each with a snippet."""
     if _is_postgresql():
+        index = table(SEARCH_TABLE, column("post_id"), column("content"), column("document"))
         english = literal_column("'english'::regconfig")
         tsquery = func.websearch_to_tsquery(english, query[:500])
-        document = literal_column(f"{SEARCH_TABLE}.document")
-        key = literal_column(f"{SEARCH_TABLE}.post_id")
-        match = document.op("@@")(tsquery)
-        rank = func.ts_rank(document, tsquery).desc()
+        key = index.c.post_id
+        match = index.c.document.op("@@")(tsquery)
+        rank = func.ts_rank(index.c.document, tsquery).desc()
         snippet = func.ts_headline(
             english,
-            literal_column(f"{SEARCH_TABLE}.content"),
+            index.c.content,
             tsquery,
             f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2",
         )
@@ -83,15 +83,16 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
         expression = _fts5_query(query)
         if expression is None:
             return []
-        table = literal_column(SEARCH_TABLE)
-        key = literal_column(f"{SEARCH_TABLE}.rowid")
-        match = table.op("MATCH")(expression)
-        rank = func.bm25(table, literal_column("4.0"), literal_column("1.0"))
-        snippet = func.snippet(table, -1, MARK_START, MARK_END, "…", 24)
+        index = table(SEARCH_TABLE, column("rowid"))
+        whole_table = literal_column(SEARCH_TABLE)
+        key = index.c.rowid
+        match = whole_table.op("MATCH")(expression)
+        rank = func.bm25(whole_table, literal_column("4.0"), literal_column("1.0"))
+        snippet = func.snippet(whole_table, -1, MARK_START, MARK_END, "…", 24)
 
     rows = db.session.execute(
         select(Post, snippet)
-        .select_from(text(SEARCH_TABLE))
+        .select_from(index)
         .join(Post, Post.id == key)
         .where(match, visible)
         .order_by(rank, Post.id.desc())
