@@ -120,9 +120,13 @@ def listed_posts(membership: Membership | None = None) -> ColumnElement[bool]:
     return and_(condition, Post.hidden_at.is_(None))
 
 
-def get_post_or_404(post_id: int) -> Post:
-    """A post of the current cohort that this member may open (a hidden one shows as a placeholder)."""
-    post = db.session.execute(select(Post).where(Post.id == post_id, _readable(g.membership))).scalar_one_or_none()
+def get_post_or_404(post_id: int, *load_options) -> Post:
+    """A post of the current cohort that this member may open (a hidden one shows as a placeholder).
+
+    ``load_options`` (e.g. ``selectinload(Post.tags)``) load related rows in the same step."""
+    post = db.session.execute(
+        select(Post).where(Post.id == post_id, _readable(g.membership)).options(*load_options)
+    ).scalar_one_or_none()
     if post is None:
         abort(404)
     return post

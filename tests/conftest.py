@@ -7,12 +7,13 @@ names another (the PostgreSQL pass sets it).
 import logging
 import os
 import re
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from cohort import create_app
 from cohort.extensions import db, limiter
@@ -151,4 +152,27 @@ def people(app):
             member_membership=member.id,
             outsider=outsider.user.email,
             other_slug=other.slug,
+            other_cohort_id=other.id,
         )
+
+
+@pytest.fixture
+def count_queries(app):
+    """A context manager that records the SQL statements run inside it."""
+
+    @contextmanager
+    def counting():
+        with app.app_context():
+            engine = db.engine
+        statements = []
+
+        def record(_connection, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
@@ -36,13 +36,18 @@ class ResultFields(Form):
             self.baseline.data is None and self.result.data is None
         )
 
-    def validate_measure(self, field):
-        if not self.is_blank() and not (field.data or "").strip():
-            raise ValidationError("Name what was measured.")
-
-    def validate_result(self, field):
-        if not self.is_blank() and (self.baseline.data is None or field.data is None):
-            raise ValidationError("Give the figure before and after.")
+    def validate(self, extra_validators=None):
+        # Field validators stop at an empty optional field, so the row as a whole is checked here.
+        valid = super().validate(extra_validators)
+        if self.is_blank():
+            return valid
+        if not (self.measure.data or "").strip():
+            self.measure.errors.append("Name what was measured.")
+            valid = False
+        if self.baseline.data is None or self.result.data is None:
+            self.result.errors.append("Give the figure before and after.")
+            valid = False
+        return valid
 
 
 class ResultsMixin:

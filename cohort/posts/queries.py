@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..access import listed_posts
 from ..extensions import db
@@ -140,14 +140,8 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
     )
 
 
-def load_post(post_id: int) -> Post:
-    """The post with its author, tags and results, in three queries."""
-    return db.session.execute(
-        select(Post)
-        .where(Post.id == post_id)
-        .options(selectinload(Post.tags), selectinload(Post.results), contains_eager(Post.author))
-        .join(Post.author)
-    ).scalar_one()
+# What the thread page shows of the post itself, loaded with it.
+THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), selectinload(Post.results))
 
 
 def _counted_replies(*conditions):
@@ -259,7 +253,7 @@ def cohort_tags(cohort_id: int) -> list[str]:
 
 
 def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost]:
-    """Open challenges that no one has advised on yet, oldest first: they need the cohort most."""
+    """Open challenges that no one but their author has replied to, oldest first: they need the cohort most."""
     rows = db.session.execute(
         select(Post)
         .join(Post.author)
@@ -268,7 +262,7 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
             listed_posts(viewer),
             Post.kind == PostKind.CHALLENGE,
             Post.status == ChallengeStatus.OPEN,
-            _counted_replies() == 0,
+            _counted_replies(Reply.author_id != Post.author_id) == 0,
         )
         .order_by(Post.created_at)
         .limit(limit)

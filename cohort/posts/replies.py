@@ -13,7 +13,7 @@ bp = Blueprint("replies", __name__, url_prefix="/posts/<int:post_id>/replies")
 
 
 def _open_post(post_id: int):
-    post = get_post_or_404(post_id)
+    post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
     if post.hidden_at is not None:
         flash("This post was hidden by the facilitator, so it takes no replies for now.", "error")
         return post, False
@@ -30,9 +30,7 @@ def create(post_id: int):
     parent = get_reply_or_404(post, form.parent_id.data) if form.parent_id.data else None
     if not form.validate_on_submit():
         # Show the thread again with the reply form open and everything typed still in it.
-        return render_thread(
-            queries.load_post(post.id), reply_form=form, failed_parent_id=form.parent_id.data, status=422
-        )
+        return render_thread(post, reply_form=form, failed_parent_id=form.parent_id.data, status=422)
     reply = ops.add_reply(post, current_user, form.body.data, parent)
     db.session.commit()
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))

@@ -108,14 +108,15 @@ def new():
 @bp.get("/<int:post_id>")
 def thread(post_id: int):
     """The post and its whole thread of replies, loaded in a fixed number of queries."""
-    get_post_or_404(post_id)
-    post = queries.load_post(post_id)
+    post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
     last_read = db.session.execute(
         select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == current_user.id)
     ).scalar_one_or_none()
+    page = render_thread(post, last_read=last_read)
+    # Marked read only once the page is ready: a failed render leaves the thread unread.
     ops.mark_read(current_user, post)
     db.session.commit()
-    return render_thread(post, last_read=last_read)
+    return page
 
 
 def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=None, status=200):
