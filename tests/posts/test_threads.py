@@ -77,7 +77,7 @@ def test_a_long_reply_survives_a_failed_submission(app, people, client):
     assert response.status_code == 422
     assert "Keep it under" in response.text
     assert long_reply.strip() in response.text
-    assert f'<details class="reply-inline" open>' in response.text
+    assert '<details class="reply-inline" open>' in response.text
 
 
 def test_reply_to_a_reply_of_another_post_is_not_found(app, people, client):
