@@ -145,9 +145,11 @@ def test_challenges_and_own_stories_cannot_be_adopted(app, people, client):
     challenge = make_post(app, people, people.facilitator, kind=PostKind.CHALLENGE)
     own = make_post(app, people, people.member)
     client.login(people.member)
-    assert "Only stories can be adopted." in client.post_form(
-        f"/c/{people.slug}/posts/{challenge}/adopt", {"set": "1"}, follow_redirects=True
-    ).text
-    assert "This is your own story." in client.post_form(
-        f"/c/{people.slug}/posts/{own}/adopt", {"set": "1"}, follow_redirects=True
-    ).text
+    assert (
+        "Only stories can be adopted."
+        in client.post_form(f"/c/{people.slug}/posts/{challenge}/adopt", {"set": "1"}, follow_redirects=True).text
+    )
+    assert (
+        "This is your own story."
+        in client.post_form(f"/c/{people.slug}/posts/{own}/adopt", {"set": "1"}, follow_redirects=True).text
+    )

@@ -71,7 +71,13 @@ def test_edits_are_searchable_at_once(app, people, client):
     client.login(people.member)
     client.post_form(
         f"/c/{people.slug}/posts/{post_id}/edit",
-        {"kind": "challenge", "title": "Renamed", "body": "Now about telemetry", "visibility": "attributed", "version": "1"},
+        {
+            "kind": "challenge",
+            "title": "Renamed",
+            "body": "Now about telemetry",
+            "visibility": "attributed",
+            "version": "1",
+        },
     )
     assert "Renamed" in _search(client, people, "telemetry").text
     assert "0 results" in _search(client, people, "old words").text
