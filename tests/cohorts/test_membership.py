@@ -194,7 +194,8 @@ def test_two_facilitators_demoting_each_other_at_once_leave_one(app, people):
     for thread in threads:
         thread.join()
 
-    assert statuses == [302, 302]
+    # The later request is refused (403) if the earlier one has already demoted its sender.
+    assert len(statuses) == 2 and set(statuses) <= {302, 403}
     with app.app_context():
         facilitators = db.session.execute(
             db.select(db.func.count())
