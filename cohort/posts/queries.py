@@ -33,16 +33,21 @@ ANONYMOUS = "A cohort member"
 
 
 def author_label(post: Post, author: User, viewer: Membership) -> str:
-    """The name to show for ``author`` on ``post``'s thread, honouring Chatham House.
+    """The name to show for ``author`` on ``post``'s thread, honouring Chatham House."""
+    return person_label(post, author.id, author.name, viewer)
 
-    On a Chatham House post the post's author is never named to members, on the post or on
-    their replies in it; facilitators still see who wrote it, for moderation."""
-    if post.visibility != Visibility.CHATHAM_HOUSE or author.id != post.author_id:
-        return author.name
-    if author.id == viewer.user_id:
+
+def person_label(post: Post, user_id: int, name: str, viewer: Membership) -> str:
+    """The name to show for someone acting on ``post``'s thread.
+
+    On a Chatham House post its author is never named to members: not on the post, not on
+    their replies, not among those who said thanks. Facilitators still see who it is."""
+    if post.visibility != Visibility.CHATHAM_HOUSE or user_id != post.author_id:
+        return name
+    if user_id == viewer.user_id:
         return f"You (others see “{ANONYMOUS}”)"
     if viewer.is_facilitator:
-        return f"{author.name} (members see “{ANONYMOUS}”)"
+        return f"{name} (members see “{ANONYMOUS}”)"
     return ANONYMOUS
 
 
@@ -65,7 +70,7 @@ class Thread:
     helpful_count: int
 
 
-def _thanks_by_target(post: Post) -> dict[tuple[str, int], list]:
+def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], list]:
     rows = db.session.execute(
         select(Thanks.post_id, Thanks.reply_id, Thanks.user_id, User.name, CohortValue.name)
         .join(User, Thanks.user_id == User.id)
@@ -81,7 +86,7 @@ def _thanks_by_target(post: Post) -> dict[tuple[str, int], list]:
     grouped = defaultdict(list)
     for post_id, reply_id, user_id, name, value in rows:
         key = ("post", post_id) if post_id else ("reply", reply_id)
-        grouped[key].append({"user_id": user_id, "name": name, "value": value})
+        grouped[key].append({"user_id": user_id, "name": person_label(post, user_id, name, viewer), "value": value})
     return grouped
 
 
@@ -98,7 +103,7 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
         .scalars()
         .all()
     )
-    thanks = _thanks_by_target(post)
+    thanks = _thanks_by_target(post, viewer)
     children = defaultdict(list)
     for reply in replies:
         children[reply.parent_id].append(reply)

@@ -123,3 +123,15 @@ def test_reply_counts_on_the_list_only_count_what_the_reader_can_see(app, people
     facilitator.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{hidden}/hide")
     client.login(people.member)
     assert "1 reply" in client.get(f"/c/{people.slug}/posts/").text
+
+
+def test_chatham_author_thanking_advice_stays_anonymous(app, people, chatham):
+    name = _member_name(app, people.member)
+    advice = make_reply(app, chatham, people.facilitator, "Talk to them privately first.")
+    author = app.test_client()
+    author.login(people.member)
+    author.post_form(f"/c/{people.slug}/posts/{chatham}/replies/{advice}/thanks", {"set": "1"})
+    reader = app.test_client()
+    reader.login(add_member(app, people))
+    thread = reader.get(f"/c/{people.slug}/posts/{chatham}").text
+    assert "Thanks (1)" in thread and name not in thread
