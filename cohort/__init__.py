@@ -14,6 +14,8 @@ from .auth import bp as auth_bp
 from .cohorts import bp as cohorts_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .home import bp as home_bp
+from .meetings import bp as meetings_bp
+from .meetings import feed_bp, participation_bp
 from .moderation import bp as moderation_bp
 from .posts import bp as posts_bp
 from .posts import loop_bp, replies_bp
@@ -21,7 +23,16 @@ from .recognition import bp as recognition_bp
 
 # Cohort features hang off the cohort blueprint, so its access checks run before
 # every one of their views. Done once, at import, as a blueprint is registered once.
-for feature_bp in (cohorts_bp, posts_bp, replies_bp, loop_bp, recognition_bp, moderation_bp):
+for feature_bp in (
+    cohorts_bp,
+    posts_bp,
+    replies_bp,
+    loop_bp,
+    recognition_bp,
+    moderation_bp,
+    meetings_bp,
+    participation_bp,
+):
     cohort_bp.register_blueprint(feature_bp)
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -57,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(feed_bp)
     app.register_blueprint(cohort_bp)
 
     security.init_app(app)

@@ -1,5 +1,7 @@
 """User text: Markdown rendered to HTML, then cleaned by an allow-list."""
 
+import html
+
 import markdown as md
 import nh3
 
@@ -61,3 +63,8 @@ def render_markdown(text: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def plain_text(rendered_html: str) -> str:
+    """The text of rendered HTML, without any markup: for search and calendar descriptions."""
+    return html.unescape(nh3.clean(rendered_html, tags=set()))

@@ -1,15 +1,29 @@
 """Build test data with unique values: no hard-coded ids."""
 
 import itertools
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from werkzeug.security import generate_password_hash
 
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Membership, Post, PostKind, Role, User, Visibility, utcnow
+from cohort.meetings import ops as meeting_ops
+from cohort.meetings.schedule import plan_sessions
 from cohort.posts import ops as post_ops
 
-__all__ = ["PostKind", "Role", "TEST_PASSWORD", "Visibility", "make_cohort", "make_member", "make_post", "make_user"]
+__all__ = [
+    "PostKind",
+    "Role",
+    "TEST_PASSWORD",
+    "Visibility",
+    "make_cohort",
+    "make_meeting",
+    "make_member",
+    "make_post",
+    "make_user",
+]
 
 TEST_PASSWORD = "correct horse battery staple"
 # A cheap hash keeps the suite fast; the app itself always uses the strong default.
@@ -76,3 +90,22 @@ def make_post(
         tags=list(tags),
         visibility=visibility,
     )
+
+
+def make_meeting(
+    cohort: Cohort,
+    *,
+    start: datetime | None = None,
+    timezone: str = "Europe/London",
+    title: str = "Monthly session",
+    agenda: str = "1. Check-in\n2. Challenges",
+    duration_minutes: int = 90,
+):
+    """A one-off session, by default a week from now at 15:00 in ``timezone``."""
+    start = start or (datetime.now(ZoneInfo(timezone)) + timedelta(days=7)).replace(
+        hour=15, minute=0, second=0, microsecond=0
+    )
+    local = start.astimezone(ZoneInfo(timezone))
+    plan = plan_sessions(local.date(), local.time(), timezone)
+    details = meeting_ops.SessionDetails(title, duration_minutes, "Board room", "https://video.example.org/x", agenda)
+    return meeting_ops.schedule(cohort, plan, timezone, details)[0]

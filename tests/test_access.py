@@ -8,6 +8,7 @@ import pytest
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, CohortValue, Flag, PostKind, User, utcnow
+from cohort.meetings import ops as meeting_ops
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -30,6 +31,8 @@ def _sample_values(app, people) -> dict:
         flag = Flag(cohort_id=cohort.id, post_id=post.id, reporter_id=facilitator.id, reason="Check this")
         db.session.add(flag)
         value_id = db.session.execute(db.select(CohortValue.id).filter_by(cohort_id=cohort.id)).scalars().first()
+        meeting = factories.make_meeting(cohort)
+        item = meeting_ops.propose_item(meeting, member, "A challenge to bring", None, accepted=False)
         db.session.commit()
         return {
             "slug": people.slug,
@@ -39,6 +42,9 @@ def _sample_values(app, people) -> dict:
             "reply_id": reply.id,
             "flag_id": flag.id,
             "value_id": value_id,
+            "meeting_id": meeting.id,
+            "item_id": item.id,
+            "action": "accept",
         }
 
 
@@ -51,7 +57,7 @@ def _cohort_requests(app, people):
         assert not missing, f"test_access needs a sample value for {missing} in {rule.rule}"
         url = rule.rule
         for name in rule.arguments:
-            url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
+            url = re.sub(rf"<(?:[^:>]+:)?{name}>", str(values[name]), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, url
 

@@ -10,6 +10,7 @@ from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
 from ..mail import send_mail
 from ..models import Invitation, User, normalise_email
+from ..models.user import new_token
 from ..security import is_safe_next
 from ..tokens import (
     TokenExpired,
@@ -229,6 +230,16 @@ def account():
     return render_template(
         "auth/account.html", profile_form=profile_form, password_form=ChangePasswordForm(formdata=None)
     ), status
+
+
+@bp.post("/account/calendar")
+@login_required
+def new_calendar_link():
+    """Replace the private calendar link; the old one stops working at once."""
+    current_user.calendar_token = new_token()
+    db.session.commit()
+    flash("Your calendar link is new. Subscribe again with it; the old link no longer works.", "success")
+    return redirect(url_for("auth.account", _anchor="calendar"))
 
 
 @bp.post("/account/password")

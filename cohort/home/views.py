@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..meetings.queries import next_sessions_for
 from ..models import Cohort, Membership
 
 bp = Blueprint("home", __name__)
@@ -14,7 +15,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    """My cohorts, each with its member count."""
+    """My cohorts, each with its member count, and my next sessions across them."""
     member_count = select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
     rows = db.session.execute(
         select(Cohort, Membership, member_count)
@@ -22,7 +23,7 @@ def dashboard():
         .where(Membership.user_id == current_user.id)
         .order_by(Cohort.name)
     ).all()
-    return render_template("home/dashboard.html", rows=rows)
+    return render_template("home/dashboard.html", rows=rows, next_sessions=next_sessions_for(current_user))
 
 
 @bp.get("/healthz")

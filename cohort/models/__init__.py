@@ -2,12 +2,34 @@
 
 from .cohort import Cohort, Membership, Role
 from .invitation import Invitation
+from .meeting import (
+    AgendaItem,
+    AgendaStatus,
+    Attendance,
+    Feedback,
+    FeedbackGiven,
+    Meeting,
+    MeetingNote,
+    MeetingSeries,
+    Rsvp,
+    RsvpResponse,
+)
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
 from .types import UTCDateTime, utcnow
 from .user import User, normalise_email
 
 __all__ = [
+    "AgendaItem",
+    "AgendaStatus",
+    "Attendance",
+    "Feedback",
+    "FeedbackGiven",
+    "Meeting",
+    "MeetingNote",
+    "MeetingSeries",
+    "Rsvp",
+    "RsvpResponse",
     "Adoption",
     "ChallengeStatus",
     "Cohort",

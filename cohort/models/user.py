@@ -21,7 +21,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def new_login_token() -> str:
+def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -37,7 +37,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # The session and remember-me cookies carry this token rather than the id,
     # so changing the password signs the account out everywhere else.
-    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
+    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # The secret in the private calendar feed URL; regenerating it retires the old URL.
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -45,7 +47,7 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         """Hash and store a new password, ending every other signed-in session."""
         self.password_hash = generate_password_hash(password)
-        self.login_token = new_login_token()
+        self.login_token = new_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

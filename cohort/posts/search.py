@@ -7,24 +7,19 @@ transaction. Searching joins back to ``post`` and applies the caller's visibilit
 so the index itself never decides who may see what.
 """
 
-import html
 import re
 
-import nh3
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
 
 from ..extensions import db
+from ..markdown import plain_text
 from ..models import Post, Reply
 
 # Characters no one types, marking the matched words in a snippet until it is escaped.
 MARK_START, MARK_END = "\ue000", "\ue001"
 SEARCH_TABLE = "post_search"
 MAX_QUERY_TERMS = 12
-
-
-def _plain(rendered_html: str) -> str:
-    return html.unescape(nh3.clean(rendered_html, tags=set()))
 
 
 def _is_postgresql() -> bool:
@@ -42,7 +37,7 @@ def index_post(post: Post) -> None:
         .order_by(Reply.created_at)
     ).scalars()
     content = "\n".join(
-        _plain(part) for part in (post.body_html, post.commitment_html, post.outcome_html, *replies) if part
+        plain_text(part) for part in (post.body_html, post.commitment_html, post.outcome_html, *replies) if part
     )
     db.session.execute(
         text(f"INSERT INTO {SEARCH_TABLE} ({_key()}, title, content) VALUES (:post_id, :title, :content)"),

@@ -1,0 +1,7 @@
+"""Monthly sessions: scheduling, answering, agenda, notes, feedback and calendars."""
+
+from .feed import bp as feed_bp
+from .participation import bp as participation_bp
+from .views import bp
+
+__all__ = ["bp", "feed_bp", "participation_bp"]

@@ -1,0 +1,42 @@
+"""RFC 5545 calendars of sessions, made with the icalendar library."""
+
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from ..markdown import plain_text
+from ..models import Meeting, utcnow
+
+
+def _event(meeting: Meeting, cohort_name: str, url: str) -> Event:
+    event = Event()
+    zone = ZoneInfo(meeting.timezone)
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", utcnow())
+    event.add("created", meeting.created_at)
+    event.add("last-modified", meeting.updated_at)
+    event.add("summary", f"{meeting.title} · {cohort_name}")
+    event.add("dtstart", meeting.starts_at.astimezone(zone))
+    event.add("dtend", meeting.ends_at.astimezone(zone))
+    event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
+    event.add("url", url)
+    location = ", ".join(part for part in (meeting.location, meeting.video_url) if part)
+    if location:
+        event.add("location", location)
+    agenda = plain_text(meeting.agenda_html).strip()
+    event.add("description", f"{agenda}\n\n{url}" if agenda else url)
+    return event
+
+
+def build_calendar(entries, name: str) -> bytes:
+    """A calendar of ``(meeting, cohort name, url)`` entries, with a VTIMEZONE for each zone used."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Cohort//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    for meeting, cohort_name, url in entries:
+        calendar.add_component(_event(meeting, cohort_name, url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,138 @@
+"""Sessions: the list, one session's page, scheduling, editing, cancelling and calendar files."""
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import get_in_cohort_or_404, require_role
+from ..extensions import db
+from ..models import Meeting, Role, Rsvp
+from ..templating import viewer_timezone
+from . import ops, queries
+from .calendar import build_calendar
+from .display import when
+from .forms import CancelForm, EditSessionForm, ScheduleForm
+from .schedule import ScheduleError, plan_sessions
+
+bp = Blueprint("meetings", __name__, url_prefix="/sessions")
+
+
+@bp.app_template_filter("session_when")
+def session_when(meeting: Meeting) -> str:
+    return when(meeting, viewer_timezone())
+
+
+@bp.get("/")
+def index():
+    """Upcoming sessions, soonest first, then past ones, latest first."""
+    upcoming, past = queries.sessions_of(g.cohort.id)
+    mine = dict(
+        db.session.execute(
+            select(Rsvp.meeting_id, Rsvp.response).where(
+                Rsvp.user_id == current_user.id, Rsvp.meeting_id.in_([m.id for m in upcoming + past])
+            )
+        ).all()
+    )
+    return render_template("meetings/index.html", upcoming=upcoming, past=past, my_rsvps=mine)
+
+
+def _details(form) -> ops.SessionDetails:
+    return ops.SessionDetails(
+        title=form.title.data.strip(),
+        duration_minutes=form.duration_minutes.data,
+        location=(form.location.data or "").strip(),
+        video_url=(form.video_url.data or "").strip(),
+        agenda=form.agenda.data or "",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.FACILITATOR)
+def new():
+    """Schedule one session or a monthly series; "Preview" shows the dates in words first."""
+    form = ScheduleForm()
+    if request.method == "GET":
+        form.timezone.data = g.cohort.timezone
+    plan = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            plan = plan_sessions(
+                form.start_date.data,
+                form.start_time.data,
+                form.timezone.data,
+                repeat=form.repeat.data,
+                monthly_on=form.monthly_on.data,
+                occurrences=form.occurrences.data or 1,
+            )
+        except ScheduleError as error:
+            form.start_date.errors.append(str(error))
+            status = 422
+        else:
+            if request.form.get("action") != "preview":
+                meetings = ops.schedule(g.cohort, plan, form.timezone.data, _details(form))
+                db.session.commit()
+                flash(f"Scheduled: {plan.description}.", "success")
+                return redirect(url_for(".detail", meeting_id=meetings[0].id))
+    elif form.errors:
+        status = 422
+    return render_template("meetings/new.html", form=form, plan=plan), status
+
+
+@bp.get("/<int:meeting_id>")
+def detail(meeting_id: int):
+    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    return render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
+
+
+@bp.get("/<int:meeting_id>.ics")
+def ics(meeting_id: int):
+    """One session as a calendar file."""
+    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    url = url_for(".detail", meeting_id=meeting.id, _external=True)
+    body = build_calendar([(meeting, g.cohort.name, url)], g.cohort.name)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="session-{meeting.id}.ics"'},
+    )
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@require_role(Role.FACILITATOR)
+def edit(meeting_id: int):
+    """Change one session, or it and all that follow in its series; each keeps its identity."""
+    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    form = EditSessionForm(obj=meeting)
+    if request.method == "GET":
+        local = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone))
+        form.start_date.data = local.date()
+        form.start_time.data = local.time()
+    if form.validate_on_submit():
+        changed = ops.edit(
+            meeting,
+            _details(form),
+            new_date=form.start_date.data,
+            new_time=form.start_time.data,
+            timezone=form.timezone.data,
+            this_and_following=form.scope.data == "following" and meeting.series_id is not None,
+        )
+        db.session.commit()
+        flash(f"Saved {len(changed)} session{'s' if len(changed) != 1 else ''}. Calendars will update.", "success")
+        return redirect(url_for(".detail", meeting_id=meeting.id))
+    return render_template("meetings/edit.html", form=form, meeting=meeting), 422 if form.errors else 200
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@require_role(Role.FACILITATOR)
+def cancel(meeting_id: int):
+    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        cancelled = ops.cancel(meeting, this_and_following=form.scope.data == "following")
+        db.session.commit()
+        flash(f"Cancelled {len(cancelled)} session{'s' if len(cancelled) != 1 else ''}.", "success")
+        return redirect(url_for(".detail", meeting_id=meeting.id))
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), 422 if form.errors else 200
