@@ -13,6 +13,7 @@ from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .cohorts import bp as cohorts_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .forms import DatabaseIdConverter
 from .home import bp as home_bp
 from .meetings import bp as meetings_bp
 from .meetings import feed_bp, participation_bp
@@ -41,6 +42,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults from the environment, then ``instance/config.py``, then ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
 
     app.config.from_mapping(config.from_environment(app.instance_path))

@@ -1,6 +1,7 @@
 """Form pieces shared by several features."""
 
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
@@ -20,3 +21,22 @@ class TimezoneField(SelectField):
     def pre_validate(self, form):
         if not is_timezone(self.data or ""):
             raise ValidationError("Choose a time zone from the list.")
+
+
+# The largest id a database INTEGER column holds; larger numbers in URLs or forms are simply not found.
+MAX_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, limited to what the database can hold, so a huge number is a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def int_arg(value: str | None, default: int | None = None, maximum: int = MAX_ID) -> int | None:
+    """A whole number from a query string or form, or ``default`` if absent, malformed or out of range."""
+    if value is None or not value.strip().isdigit():
+        return default
+    number = int(value)
+    return number if 0 < number <= maximum else default

@@ -8,9 +8,9 @@ from werkzeug.security import generate_password_hash
 
 from cohort.cohorts import ops
 from cohort.extensions import db
-from cohort.models import Cohort, Membership, Post, PostKind, Role, User, Visibility, utcnow
 from cohort.meetings import ops as meeting_ops
 from cohort.meetings.schedule import plan_sessions
+from cohort.models import Cohort, Membership, Post, PostKind, Role, User, Visibility, utcnow
 from cohort.posts import ops as post_ops
 
 __all__ = [

@@ -7,8 +7,8 @@ import pytest
 
 from cohort.cohorts import ops
 from cohort.extensions import db
-from cohort.models import Cohort, CohortValue, Flag, PostKind, User, utcnow
 from cohort.meetings import ops as meeting_ops
+from cohort.models import Cohort, CohortValue, Flag, PostKind, User, utcnow
 from cohort.posts import ops as post_ops
 
 from . import factories

@@ -53,10 +53,17 @@ def flags():
     open_flags = db.session.execute(
         select(Flag)
         .where(Flag.cohort_id == g.cohort.id, Flag.resolved_at.is_(None))
-        .options(selectinload(Flag.post), selectinload(Flag.reply), selectinload(Flag.reporter))
+        .options(
+            selectinload(Flag.post),
+            selectinload(Flag.reply).joinedload(Reply.post),
+            selectinload(Flag.reporter),
+        )
         .order_by(Flag.created_at)
     ).scalars()
-    return render_template("moderation/flags.html", flags=list(open_flags))
+    # Deleted content needs no review, and its flags must not show it again.
+    live = [flag for flag in open_flags if (flag.reply.post if flag.reply else flag.post).deleted_at is None]
+    live = [flag for flag in live if flag.reply is None or flag.reply.deleted_at is None]
+    return render_template("moderation/flags.html", flags=live)
 
 
 def _resolve_flags(target_column, target_id: int, resolution: str) -> None:

@@ -1,5 +1,7 @@
 """Forms for posts, replies and the challenge loop."""
 
+import math
+
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
@@ -13,8 +15,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from ..forms import MAX_ID
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from .ops import MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
@@ -46,6 +50,9 @@ class ResultFields(Form):
             valid = False
         if self.baseline.data is None or self.result.data is None:
             self.result.errors.append("Give the figure before and after.")
+            valid = False
+        elif not (math.isfinite(self.baseline.data) and math.isfinite(self.result.data)):
+            self.result.errors.append("Give ordinary numbers, like 14 or 60.5.")
             valid = False
         return valid
 
@@ -116,7 +123,7 @@ class PostForm(ResultsMixin, FlaskForm):
         default=Visibility.ATTRIBUTED.value,
         validators=[DataRequired("Choose who sees it.")],
     )
-    version = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(0, MAX_ID)])
 
     def tag_list(self) -> list[str]:
         return parse_tags(self.tags.data or "")
@@ -124,7 +131,7 @@ class PostForm(ResultsMixin, FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = _markdown_field("Your reply", required="Write your reply before sending it.")
-    parent_id = IntegerField(validators=[Optional()])
+    parent_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
 
 
 class CommitmentForm(FlaskForm):

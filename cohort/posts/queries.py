@@ -90,6 +90,15 @@ def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], l
     return grouped
 
 
+def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
+    """Who wrote a reply, as this viewer may know it; a deleted or hidden reply names no one."""
+    if reply.deleted_at is not None:
+        return "a deleted reply"
+    if reply.hidden_at is not None and not viewer.is_facilitator:
+        return "a hidden reply"
+    return author_label(post, reply.author, viewer)
+
+
 def load_thread(post: Post, viewer: Membership) -> Thread:
     """The post's replies as a tree in reading order: a parent before its children, siblings oldest first."""
     replies = (
@@ -107,7 +116,7 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
     children = defaultdict(list)
     for reply in replies:
         children[reply.parent_id].append(reply)
-    names = {reply.id: author_label(post, reply.author, viewer) for reply in replies}
+    names = {reply.id: _name_in_thread(post, reply, viewer) for reply in replies}
 
     entries = []
     stack = [(reply, 0) for reply in reversed(children[None])]

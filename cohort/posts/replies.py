@@ -1,10 +1,12 @@
 """Threaded replies: writing, editing, deleting. Replies are reached only through their post."""
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access import get_post_or_404, get_reply_or_404, require_author
 from ..extensions import db
+from ..models import Reply
 from . import ops, queries
 from .forms import ReplyForm, TextOnlyForm
 from .views import render_thread
@@ -13,24 +15,42 @@ bp = Blueprint("replies", __name__, url_prefix="/posts/<int:post_id>/replies")
 
 
 def _open_post(post_id: int):
+    """The post, if it takes replies now; a hidden post takes none, and members may not touch it."""
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
-    if post.hidden_at is not None:
-        flash("This post was hidden by the facilitator, so it takes no replies for now.", "error")
-        return post, False
-    return post, True
+    if post.hidden_at is not None and not g.membership.is_facilitator:
+        abort(404)
+    return post
+
+
+def _parent(post, parent_id: int | None):
+    """The reply being answered, if it is still there for this member to see."""
+    if parent_id is None:
+        return None
+    parent = db.session.execute(
+        select(Reply).where(Reply.id == parent_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if parent is None or (parent.hidden_at is not None and not g.membership.is_facilitator):
+        return None
+    return parent
 
 
 @bp.post("")
 def create(post_id: int):
-    """Reply to the post, or to any reply in it."""
-    post, open_for_replies = _open_post(post_id)
-    if not open_for_replies:
-        return redirect(url_for("cohort.posts.thread", post_id=post.id))
+    """Reply to the post, or to any reply in it. Whatever goes wrong, the text typed is kept."""
+    post = _open_post(post_id)
     form = ReplyForm()
-    parent = get_reply_or_404(post, form.parent_id.data) if form.parent_id.data else None
-    if not form.validate_on_submit():
-        # Show the thread again with the reply form open and everything typed still in it.
-        return render_thread(post, reply_form=form, failed_parent_id=form.parent_id.data, status=422)
+    valid = form.validate_on_submit()
+    requested = form.parent_id.data or (form.parent_id.raw_data or [None])[0]
+    parent = _parent(post, form.parent_id.data) if not form.parent_id.errors else None
+    failed_parent_id = form.parent_id.data
+    if requested and parent is None:
+        form.body.errors.append(
+            "The reply you were answering is no longer there. Your text is kept here: send it as a reply to the post."
+        )
+        failed_parent_id = None
+        valid = False
+    if not valid:
+        return render_thread(post, reply_form=form, failed_parent_id=failed_parent_id, status=422)
     reply = ops.add_reply(post, current_user, form.body.data, parent)
     db.session.commit()
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
@@ -38,7 +58,7 @@ def create(post_id: int):
 
 @bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
 def edit(post_id: int, reply_id: int):
-    post = get_post_or_404(post_id)
+    post = _open_post(post_id)
     reply = get_reply_or_404(post, reply_id)
     require_author(reply)
     form = TextOnlyForm(obj=reply)
@@ -54,7 +74,7 @@ def edit(post_id: int, reply_id: int):
 
 @bp.post("/<int:reply_id>/delete")
 def delete(post_id: int, reply_id: int):
-    post = get_post_or_404(post_id)
+    post = _open_post(post_id)
     reply = get_reply_or_404(post, reply_id)
     require_author(reply)
     ops.delete_reply(reply)

@@ -11,6 +11,7 @@ import re
 
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..markdown import plain_text
@@ -87,6 +88,7 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
 
     rows = db.session.execute(
         select(Post, snippet)
+        .options(joinedload(Post.author))
         .select_from(index)
         .join(Post, Post.id == key)
         .where(match, visible)

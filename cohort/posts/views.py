@@ -6,12 +6,15 @@ from sqlalchemy import select
 
 from ..access import get_post_or_404, listed_posts, require_author
 from ..extensions import db
+from ..forms import int_arg
 from ..models import ChallengeStatus, CohortValue, Membership, PostKind, PostRead, User, Visibility
 from . import ops, queries
 from .forms import PostForm, ReplyForm
 from .search import search_posts
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+MAX_PAGE = 10_000
 
 
 @bp.app_template_filter("figure")
@@ -60,9 +63,9 @@ def index():
         kind=_enum_arg("kind", PostKind),
         status=_enum_arg("status", ChallengeStatus),
         tag=(request.args.get("tag") or "").strip().lower() or None,
-        author_id=request.args.get("author", type=int),
+        author_id=int_arg(request.args.get("author")),
     )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg(request.args.get("page"), default=1, maximum=MAX_PAGE)
     listed, has_older = queries.list_posts(g.membership, filters, page)
     members = db.session.execute(
         select(User.id, User.name)
@@ -155,7 +158,7 @@ def edit(post_id: int):
         try:
             ops.edit_post(
                 post,
-                seen_version=int(form.version.data or 0),
+                seen_version=form.version.data or 0,
                 title=form.title.data.strip(),
                 body=form.body.data,
                 tags=form.tag_list(),
@@ -166,7 +169,8 @@ def edit(post_id: int):
             db.session.rollback()
             flash(str(conflict), "error")
             db.session.refresh(post)
-            form.version.data = post.version
+            # Offer the current version, so saving again (after a check) goes through.
+            form.version.data, form.version.raw_data = post.version, None
             status = 409
         else:
             db.session.commit()

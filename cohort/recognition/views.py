@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import get_in_cohort_or_404, get_post_or_404, get_reply_or_404, require_role
 from ..extensions import db
+from ..forms import int_arg
 from ..models import CohortValue, Role, Thanks
 from ..upsert import upsert
 
@@ -32,7 +33,7 @@ def _thank(target_column: str, target, post):
             delete(Thanks).where(Thanks.user_id == current_user.id, getattr(Thanks, target_column) == target.id)
         )
     else:
-        value_id = request.form.get("value_id", type=int)
+        value_id = int_arg(request.form.get("value_id"))
         if value_id is not None:
             value_id = get_in_cohort_or_404(CohortValue, value_id).id
         upsert(

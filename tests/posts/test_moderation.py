@@ -42,7 +42,7 @@ def test_hidden_post_shows_a_placeholder_and_leaves_the_lists(app, people, clien
     assert thread.status_code == 200
     assert "Hidden by the facilitator" in thread.text and "Heated thread" not in thread.text
     assert "Heated thread" not in reader.get(f"/c/{people.slug}/posts/").text
-    assert reader.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": "Still here?"}).status_code == 302
+    assert reader.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": "Still here?"}).status_code == 404
     assert "Still here?" not in client.get(f"/c/{people.slug}/posts/{post_id}").text
     assert "Heated thread" in client.get(f"/c/{people.slug}/posts/").text
 

@@ -80,13 +80,18 @@ def test_a_long_reply_survives_a_failed_submission(app, people, client):
     assert '<details class="reply-inline" open>' in response.text
 
 
-def test_reply_to_a_reply_of_another_post_is_not_found(app, people, client):
+def test_reply_cannot_hang_under_a_reply_of_another_post(app, people, client):
     post_id = make_post(app, people, people.member)
     other_post = make_post(app, people, people.member)
     foreign = make_reply(app, other_post, people.member, "Elsewhere")
     client.login(people.facilitator)
-    response = client.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": "x", "parent_id": str(foreign)})
-    assert response.status_code == 404
+    response = client.post_form(
+        f"/c/{people.slug}/posts/{post_id}/replies", {"body": "Misplaced answer", "parent_id": str(foreign)}
+    )
+    assert response.status_code == 422
+    assert "no longer there" in response.text and "Misplaced answer" in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(Reply).filter_by(post_id=post_id)).first() is None
 
 
 def test_author_edits_a_reply_and_it_says_edited(app, people, client):
