@@ -13,8 +13,11 @@ from ..access import listed_posts
 from ..extensions import db
 from ..models import (
     Adoption,
+    AgendaItem,
     ChallengeStatus,
     CohortValue,
+    Meeting,
+    MeetingNote,
     Membership,
     Post,
     PostKind,
@@ -68,6 +71,7 @@ class Thread:
     post_thanks: list
     adoptions: list[Adoption]
     helpful_count: int
+    session_notes: list[tuple[MeetingNote, Meeting]]
 
 
 def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], list]:
@@ -151,7 +155,27 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
         post_thanks=thanks.get(("post", post.id), []),
         adoptions=adoptions,
         helpful_count=sum(1 for reply in replies if reply.helpful_at and not reply.deleted_at),
+        session_notes=_session_notes(post),
     )
+
+
+def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
+    """The current notes of session agenda items that discussed this challenge."""
+    latest = (
+        select(func.max(MeetingNote.id))
+        .join(AgendaItem, AgendaItem.id == MeetingNote.agenda_item_id)
+        .where(AgendaItem.post_id == post.id)
+        .group_by(MeetingNote.agenda_item_id)
+    )
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(MeetingNote, Meeting)
+            .join(Meeting, Meeting.id == MeetingNote.meeting_id)
+            .where(MeetingNote.id.in_(latest), Meeting.cohort_id == post.cohort_id)
+            .order_by(Meeting.starts_at)
+        ).all()
+    ]
 
 
 # What the thread page shows of the post itself, loaded with it.

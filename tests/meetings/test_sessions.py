@@ -1,0 +1,254 @@
+"""Scheduling, editing and cancelling sessions; answering, agenda, notes, attendance and feedback."""
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from cohort.extensions import db
+from cohort.models import Feedback, Meeting, MeetingNote, User
+
+from ..posts.helpers import PostKind, Visibility, add_member, make_post
+from .helpers import SERIES, past_meeting, schedule_series, upcoming_meeting
+
+
+def _meeting(app, meeting_id) -> Meeting:
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        db.session.expunge(meeting)
+        return meeting
+
+
+def test_preview_shows_the_dates_in_words_before_saving(app, people, client):
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/sessions/new", {**SERIES, "action": "preview"})
+    assert response.status_code == 200
+    assert "2nd Tuesday of each month, 15:00 London, 12 sessions from 12 January 2027" in response.text
+    assert "Tue 9 Mar 2027, 15:00" in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(Meeting)).first() is None
+
+
+def test_schedule_a_monthly_series(app, people, client):
+    client.login(people.facilitator)
+    ids = schedule_series(client, people.slug)
+    assert len(ids) == 12
+    with app.app_context():
+        meetings = [db.session.get(Meeting, meeting_id) for meeting_id in ids]
+        assert {m.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") for m in meetings} == {"15:00"}
+        assert meetings[0].series.rrule == "FREQ=MONTHLY;COUNT=12;BYDAY=2TU"
+        assert meetings[0].starts_at.tzinfo == UTC
+    listing = client.get(f"/c/{people.slug}/sessions/").text
+    assert listing.count("session-card") == 12
+
+
+def test_bad_schedule_input_is_explained_and_kept(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/new",
+        {**SERIES, "start_date": "2027-02-30", "agenda": "My careful agenda", "occurrences": "40"},
+    )
+    assert response.status_code == 422
+    assert "Not a valid date value." in response.text or "Choose a date" in response.text
+    assert "Between 1 and 24." in response.text
+    assert "My careful agenda" in response.text
+    fifth = client.post_form(f"/c/{people.slug}/sessions/new", {**SERIES, "start_date": "2027-03-30"})
+    assert fifth.status_code == 422 and "Choose “last Tuesday” instead." in fifth.text
+
+
+def test_times_are_shown_in_each_viewers_zone(app, people, client):
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    ids = schedule_series(facilitator, people.slug)
+    sydney = add_member(app, people, timezone="Australia/Sydney")
+    client.login(sydney)
+    january = client.get(f"/c/{people.slug}/sessions/{ids[0]}").text
+    assert "Tue 12 Jan 2027, 15:00 London · Wed 13 Jan, 02:00 your time (Sydney)" in january
+    april = client.get(f"/c/{people.slug}/sessions/{ids[3]}").text
+    assert "Tue 13 Apr 2027, 15:00 London · Wed 14 Apr, 00:00 your time (Sydney)" in april
+    london = facilitator.get(f"/c/{people.slug}/sessions/{ids[0]}").text
+    assert "Tue 12 Jan 2027, 15:00 London</strong>" in london and "your time" not in london
+
+
+def test_edit_one_session_moves_only_it_and_keeps_its_identity(app, people, client):
+    client.login(people.facilitator)
+    ids = schedule_series(client, people.slug)
+    before = _meeting(app, ids[2])
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{ids[2]}/edit",
+        {**SERIES, "start_date": "2027-03-10", "start_time": "16:30", "scope": "this"},
+    )
+    assert response.status_code == 302
+    moved = _meeting(app, ids[2])
+    assert moved.uid == before.uid and moved.sequence == before.sequence + 1
+    assert moved.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M") == "2027-03-10 16:30"
+    untouched = _meeting(app, ids[3])
+    assert untouched.sequence == 0
+    assert untouched.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") == "15:00"
+
+
+def test_edit_this_and_following_changes_the_rest_of_the_series(app, people, client):
+    client.login(people.facilitator)
+    ids = schedule_series(client, people.slug)
+    client.post_form(
+        f"/c/{people.slug}/sessions/{ids[5]}/edit",
+        {**SERIES, "start_date": "2027-06-08", "start_time": "14:00", "title": "Summer session", "scope": "following"},
+    )
+    earlier, changed, last = _meeting(app, ids[4]), _meeting(app, ids[5]), _meeting(app, ids[11])
+    assert earlier.title == "Monthly session" and earlier.sequence == 0
+    assert changed.title == last.title == "Summer session"
+    for meeting in (changed, last):
+        assert meeting.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") == "14:00"
+        assert meeting.sequence == 1
+    assert last.starts_at.astimezone(ZoneInfo("Europe/London")).date().isoformat() == "2027-12-14"
+
+
+def test_cancelled_sessions_stay_visible(app, people, client):
+    client.login(people.facilitator)
+    ids = schedule_series(client, people.slug)
+    client.post_form(f"/c/{people.slug}/sessions/{ids[10]}/cancel", {"scope": "following"})
+    assert _meeting(app, ids[9]).cancelled_at is None
+    assert _meeting(app, ids[10]).cancelled_at is not None and _meeting(app, ids[11]).cancelled_at is not None
+    page = client.get(f"/c/{people.slug}/sessions/{ids[10]}").text
+    assert "This session has been cancelled." in page
+    assert client.get(f"/c/{people.slug}/sessions/").text.count("Cancelled</span>") == 2
+
+
+def test_rsvp_belongs_to_one_session_and_can_change(app, people, client):
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    ids = schedule_series(facilitator, people.slug)
+    client.login(people.member)
+    url = f"/c/{people.slug}/sessions/{ids[0]}/rsvp"
+    client.post_form(url, {"response": "maybe"})
+    client.post_form(url, {"response": "yes"})
+    page = facilitator.get(f"/c/{people.slug}/sessions/{ids[0]}").text
+    with app.app_context():
+        member_name = db.session.execute(db.select(User.name).filter_by(email=people.member)).scalar_one()
+        facilitator_name = db.session.execute(db.select(User.name).filter_by(email=people.facilitator)).scalar_one()
+    assert f"<dt>Yes (1)</dt>\n    <dd>{member_name}</dd>" in page
+    assert "<dt>Maybe (0)</dt>" in page
+    assert f"<dt>Not answered (1)</dt>\n    <dd>{facilitator_name}</dd>" in page
+    second = facilitator.get(f"/c/{people.slug}/sessions/{ids[1]}").text
+    assert "<dt>Yes (0)</dt>" in second
+    assert "Not answered" not in client.get(f"/c/{people.slug}/sessions/{ids[0]}").text  # facilitators only
+    assert client.post_form(url, {"response": "perhaps"}).status_code == 400
+
+
+def test_dashboard_lists_my_next_sessions_across_cohorts(app, people, client):
+    upcoming_meeting(app, people.cohort_id)
+    upcoming_meeting(app, people.other_cohort_id)
+    client.login(people.member)
+    dashboard = client.get("/").text
+    assert "My next sessions" in dashboard
+    assert dashboard.count('class="session-card"') == 1  # not the other cohort's
+
+
+def test_members_get_403_on_every_scheduling_action(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    client.login(people.member)
+    base = f"/c/{people.slug}/sessions"
+    assert client.get(f"{base}/new").status_code == 403
+    assert client.post_form(f"{base}/new", SERIES).status_code == 403
+    assert client.get(f"{base}/{meeting_id}/edit").status_code == 403
+    assert client.post_form(f"{base}/{meeting_id}/cancel", {"scope": "this"}).status_code == 403
+    assert client.get(f"{base}/{meeting_id}/notes").status_code == 403
+    assert client.post_form(f"{base}/{meeting_id}/attendance", {}).status_code == 403
+
+
+def test_agenda_proposals_accepted_and_ordered(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    challenge = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Night-shift burnout")
+    client.login(people.member)
+    url = f"/c/{people.slug}/sessions/{meeting_id}/agenda"
+    client.post_form(url, {"title": "I'd like to bring this challenge", "post_id": str(challenge)})
+    client.post_form(url, {"title": "Second item", "post_id": "0"})
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    page = facilitator.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Proposed items" in page and "waiting for the facilitator" in page
+    item_ids = [
+        int(part.split("/")[0]) for part in page.split("/agenda/")[1:] if part.split("/")[1].startswith("accept")
+    ]
+    for item_id in item_ids:
+        facilitator.post_form(f"/c/{people.slug}/sessions/{meeting_id}/agenda/{item_id}/accept")
+    facilitator.post_form(f"/c/{people.slug}/sessions/{meeting_id}/agenda/{item_ids[1]}/up")
+    page = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    agenda = page.split('class="agenda-items"', 1)[1]
+    assert agenda.index("Second item") < agenda.index("I&#39;d like to bring this challenge")
+    assert "Night-shift burnout" in agenda
+    assert "On a session agenda" in client.get(f"/c/{people.slug}/posts/{challenge}").text
+
+
+def test_agenda_cannot_link_a_private_challenge(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    private = make_post(app, people, people.member, kind=PostKind.CHALLENGE, visibility=Visibility.FACILITATORS)
+    client.login(people.member)
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/agenda", {"title": "Bring it", "post_id": str(private)}
+    )
+    assert response.status_code == 302
+    assert "Not a valid choice" in client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+
+
+def test_notes_keep_every_version_and_show_on_the_challenge(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    challenge = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Discharge delays")
+    client.login(people.facilitator)
+    client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/agenda", {"title": "Discharge delays", "post_id": str(challenge)}
+    )
+    notes_page = client.get(f"/c/{people.slug}/sessions/{meeting_id}/notes").text
+    item_field = notes_page.split('name="item-', 1)[1].split('"', 1)[0]
+    url = f"/c/{people.slug}/sessions/{meeting_id}/notes"
+    client.post_form(url, {"notes": "First draft of the notes", f"item-{item_field}": "Try criteria-led discharge."})
+    client.post_form(url, {"notes": "Final notes", f"item-{item_field}": "Try criteria-led discharge."})
+    with app.app_context():
+        bodies = db.session.execute(db.select(MeetingNote.body).order_by(MeetingNote.id)).scalars().all()
+    assert bodies == ["First draft of the notes", "Try criteria-led discharge.", "Final notes"]
+    member = app.test_client()
+    member.login(people.member)
+    session_page = member.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Final notes" in session_page and "First draft" not in session_page
+    assert "Try criteria-led discharge." in member.get(f"/c/{people.slug}/posts/{challenge}").text
+
+
+def test_notes_too_long_keep_the_text(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    long_text = "Notes " * 10_000
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/notes", {"notes": long_text})
+    assert response.status_code == 422 and long_text.strip() in response.text
+
+
+def test_attendance_and_anonymous_feedback(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    with app.app_context():
+        member_id = db.session.execute(db.select(User.id).filter_by(email=people.member)).scalar_one()
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(f"/c/{people.slug}/sessions/{meeting_id}/attendance", {"attended": str(member_id)})
+    client.login(people.member)
+    page = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "How useful was this session?" in page
+    url = f"/c/{people.slug}/sessions/{meeting_id}/feedback"
+    assert client.post_form(url, {"comment": "kept comment"}).status_code == 422
+    client.post_form(url, {"rating": "4", "comment": "The huddle idea was gold."})
+    again = client.post_form(url, {"rating": "1", "comment": "twice"}, follow_redirects=True)
+    assert "Feedback is for those who attended" in again.text or "already given feedback" in again.text
+    summary = facilitator.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Average 4.0 out of 5" in summary and "The huddle idea was gold." in summary
+    with app.app_context():
+        assert "user_id" not in Feedback.__table__.columns
+        assert db.session.execute(db.select(db.func.count()).select_from(Feedback)).scalar() == 1
+    outsider_to_session = app.test_client()
+    outsider_to_session.login(add_member(app, people))
+    refused = outsider_to_session.post_form(url, {"rating": "5"}, follow_redirects=True)
+    assert "Feedback is for those who attended" in refused.text
+
+
+def test_rsvp_is_closed_after_the_session(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.member)
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/rsvp", {"response": "yes"}, follow_redirects=True
+    )
+    assert "This session has already taken place." in response.text
