@@ -1,12 +1,14 @@
 """Demo data: an international cohort of hospital chief executives."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
 from .cohorts import ops
 from .extensions import db
-from .models import ChallengeStatus, Cohort, CohortValue, PostKind, Role, Thanks, User, Visibility, utcnow
+from .meetings import ops as meeting_ops
+from .meetings.schedule import plan_sessions
+from .models import ChallengeStatus, Cohort, CohortValue, PostKind, Role, RsvpResponse, Thanks, User, Visibility, utcnow
 from .posts import ops as post_ops
 from .posts.ops import ResultRow
 
@@ -118,7 +120,8 @@ def seed_demo() -> bool:
         membership = ops.add_member(cohort, _user(person))
         membership.charter_accepted_at = utcnow()
         ceos.append(membership.user)
-    _seed_posts(cohort, facilitator.user, *ceos)
+    posts = _seed_posts(cohort, facilitator.user, *ceos)
+    _seed_sessions(cohort, facilitator.user, ceos, posts)
     db.session.commit()
     return True
 
@@ -267,6 +270,7 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
         visibility=Visibility.CHATHAM_HOUSE,
     )
 
+    posts = {"burnout": burnout, "gemba": gemba}
     private = post_ops.create_post(
         cohort,
         sarah,
@@ -277,3 +281,59 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
         visibility=Visibility.FACILITATORS,
     )
     _at(private, 3)
+    return posts
+
+
+def _second_tuesday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
+def _seed_sessions(cohort: Cohort, miriam: User, ceos: list[User], posts: dict) -> None:
+    """A monthly series that began two months ago: a past session with notes, the next with RSVPs."""
+    sarah, daniel, priya, tom = ceos
+    today = date.today()
+    month, year = today.month - 2, today.year
+    if month < 1:
+        month, year = month + 12, year - 1
+    plan = plan_sessions(
+        _second_tuesday(year, month),
+        time(15, 0),
+        "Europe/London",
+        repeat="monthly",
+        monthly_on="weekday",
+        occurrences=12,
+    )
+    details = meeting_ops.SessionDetails(
+        title="Monthly CEO circle",
+        duration_minutes=90,
+        location="Online",
+        video_url="https://video.example.org/international-ceo-cohort",
+        agenda="1. Check-in: one word each\n2. A story of the month\n3. Challenges brought by members\n4. Commitments",
+    )
+    meetings = meeting_ops.schedule(cohort, plan, "Europe/London", details)
+    now = utcnow()
+    past = [meeting for meeting in meetings if meeting.ends_at <= now]
+    upcoming = [meeting for meeting in meetings if meeting.ends_at > now]
+    if past:
+        last = past[-1]
+        item = meeting_ops.propose_item(last, priya, "Finding time for gemba walks", posts["gemba"], accepted=True)
+        db.session.flush()
+        meeting_ops.record_attendance(last, {miriam.id, sarah.id, daniel.id, priya.id}, {u.id for u in [miriam, *ceos]})
+        meeting_ops.save_notes(
+            last,
+            miriam,
+            "Warm check-in; Tom sent apologies.\n\n**Commitments**: Priya will audit her diary for four weeks; "
+            "Daniel will try a 2 a.m. huddle on two ICU wards.",
+            {item.id: "Sarah and Miriam suggested making ward visits *standard work*: same day, same route."},
+        )
+        for user, rating, comment in ((sarah, 5, "The diary audit idea was worth the hour."), (daniel, 4, "")):
+            meeting_ops.give_feedback(last, user, rating, comment)
+    if upcoming:
+        following_session = upcoming[0]
+        meeting_ops.propose_item(
+            following_session, daniel, "Night-shift burnout: what worked for you?", posts["burnout"], accepted=True
+        )
+        meeting_ops.propose_item(following_session, priya, "Virtual wards: where to start", None, accepted=False)
+        for user, response in ((sarah, RsvpResponse.YES), (daniel, RsvpResponse.YES), (priya, RsvpResponse.MAYBE)):
+            meeting_ops.answer(following_session, user, response)
