@@ -13,8 +13,14 @@ def _insert(model):
 
 def insert_or_ignore(model, values: dict, conflict: list[str]) -> bool:
     """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
-    statement = _insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return db.session.execute(statement).rowcount == 1
+    statement = (
+        _insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*model.__table__.primary_key.columns)
+    )
+    # RETURNING gives a row only when one was inserted (rowcount is not reliable for ORM inserts).
+    return db.session.execute(statement).first() is not None
 
 
 def upsert(model, values: dict, conflict: list[str], update: dict) -> None:
