@@ -36,7 +36,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 def int_arg(value: str | None, default: int | None = None, maximum: int = MAX_ID) -> int | None:
     """A whole number from a query string or form, or ``default`` if absent, malformed or out of range."""
-    if value is None or not value.strip().isdigit():
+    value = (value or "").strip()
+    # isdigit() alone accepts "²"; and very long digit strings are refused before int() sees them.
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
         return default
     number = int(value)
     return number if 0 < number <= maximum else default

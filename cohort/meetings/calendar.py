@@ -1,5 +1,6 @@
 """RFC 5545 calendars of sessions, made with the icalendar library."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -38,5 +39,9 @@ def build_calendar(entries, name: str) -> bytes:
     calendar.add("x-wr-calname", name)
     for meeting, cohort_name, url in entries:
         calendar.add_component(_event(meeting, cohort_name, url))
-    calendar.add_missing_timezones()
+    if entries:
+        # Zone rules must cover every event, including ones years ahead.
+        first = min(meeting.starts_at for meeting, _, _ in entries).date()
+        last = max(meeting.ends_at for meeting, _, _ in entries).date()
+        calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
     return calendar.to_ical()

@@ -1,5 +1,7 @@
 """Forms for scheduling and taking part in sessions."""
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,6 +19,8 @@ from ..forms import TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import RsvpResponse
 from .schedule import MAX_OCCURRENCES
+
+MAX_YEARS_AHEAD = 5
 
 
 class SessionFields(FlaskForm):
@@ -45,6 +49,11 @@ class SessionFields(FlaskForm):
         validators=[Length(max=MAX_MARKDOWN_CHARS)],
         description="Markdown works. Members can also propose items once the session is scheduled.",
     )
+
+    def validate_start_date(self, field):
+        today = date.today()
+        if not today.replace(year=today.year - 1) <= field.data <= today.replace(year=today.year + MAX_YEARS_AHEAD):
+            raise ValidationError(f"Choose a date between last year and {MAX_YEARS_AHEAD} years from now.")
 
     def validate_video_url(self, field):
         if not field.data.lower().startswith(("https://", "http://")):

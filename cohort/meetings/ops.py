@@ -52,7 +52,7 @@ def schedule(cohort: Cohort, plan: Plan, timezone: str, details: SessionDetails)
             rrule=plan.rule,
             dtstart_local=plan.dtstart_local,
             timezone=timezone,
-            description=plan.description,
+            description=plan.pattern,
         )
         db.session.add(series)
     meetings = []
@@ -107,10 +107,20 @@ def edit(
     The session edited moves to the new date and time; later ones keep their own dates and take
     the new wall-clock time in the new zone. Each keeps its identity; its SEQUENCE rises."""
     targets = following(meeting) if this_and_following else [meeting]
+    # Later sessions take the new time, zone and length, and only the details that were changed
+    # here: their own agendas and titles stay theirs.
+    changed = {
+        name: value
+        for name, value in vars(details).items()
+        if name != "duration_minutes" and value != getattr(meeting, name)
+    }
     for target in targets:
         day = new_date if target.id == meeting.id else target.starts_at.astimezone(ZoneInfo(target.timezone)).date()
         start = local_start(day, new_time, timezone)
-        _apply(target, details)
+        for name, value in (vars(details) if target.id == meeting.id else changed).items():
+            if name != "duration_minutes":
+                setattr(target, name, value)
+        target.agenda_html = render_markdown(target.agenda)
         target.timezone = timezone
         target.starts_at = start
         target.ends_at = start + timedelta(minutes=details.duration_minutes)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..access import get_in_cohort_or_404, get_post_or_404, require_role
 from ..extensions import db
+from ..forms import int_arg
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import AgendaItem, AgendaStatus, Meeting, MeetingNote, Membership, Role, RsvpResponse
 from . import ops, queries
@@ -48,7 +49,7 @@ def attendance(meeting_id: int):
     member_ids = set(
         db.session.execute(select(Membership.user_id).where(Membership.cohort_id == g.cohort.id)).scalars()
     )
-    chosen = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+    chosen = {int_arg(value) for value in request.form.getlist("attended")} - {None}
     _attempt(lambda: ops.record_attendance(meeting, chosen, member_ids), "Attendance saved.")
     return _back(meeting, "attendance")
 
@@ -57,12 +58,16 @@ def attendance(meeting_id: int):
 def propose(meeting_id: int):
     """A member proposes an agenda item (a facilitator's is accepted at once)."""
     meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    # After the session only a facilitator adds items, e.g. to hang notes on them.
+    if meeting.cancelled_at or (meeting.has_ended() and not g.membership.is_facilitator):
+        flash("This session’s agenda is closed.", "error")
+        return _back(meeting, "agenda")
     form = AgendaItemForm()
     challenges = queries.open_challenges(g.membership)
     form.post_id.choices = [(0, "No challenge")] + [(post.id, post.title) for post in challenges]
     if not form.validate_on_submit():
-        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
-        return _back(meeting, "agenda")
+        page = queries.session_page(meeting, g.membership)
+        return render_template("meetings/detail.html", agenda_form=form, **page), 422
     post = None
     if form.post_id.data:
         post = get_post_or_404(form.post_id.data)

@@ -109,9 +109,10 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         ):
             continue
         post = item.post if item.post_id in readable else None
+        # Named as on the challenge itself, even when the challenge is no longer readable.
         proposer = (
-            person_label(post, item.proposed_by_id, item.proposed_by.name, viewer)
-            if post is not None
+            person_label(item.post, item.proposed_by_id, item.proposed_by.name, viewer)
+            if item.post is not None
             else item.proposed_by.name
         )
         agenda.append({"item": item, "post": post, "proposer": proposer})

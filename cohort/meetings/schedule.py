@@ -3,7 +3,7 @@ dateutil.rrule in the session's own time zone, so 15:00 London stays 15:00 Londo
 daylight-saving changes. Times leave here as aware datetimes; the models store them in UTC."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -23,6 +23,7 @@ class ScheduleError(ValueError):
 @dataclass
 class Plan:
     rule: str | None  # the RRULE, or None for a one-off session
+    pattern: str  # e.g. "2nd Tuesday of each month"
     description: str
     starts: list[datetime]  # aware, in the session's zone
 
@@ -77,17 +78,34 @@ def plan_sessions(
     local_start = datetime.combine(start_date, start_time)
     at = f"{start_time:%H:%M} {city(timezone)}"
     if repeat == "none":
-        return Plan(None, f"One session, {local_start:%A %-d %B %Y}, {at}", [local_start.replace(tzinfo=zone)])
+        start = local_start.replace(tzinfo=zone)
+        check_wall_clock(start)
+        return Plan(None, "one session", f"One session, {local_start:%A %-d %B %Y}, {at}", [start])
     if not 1 <= occurrences <= MAX_OCCURRENCES:
         raise ScheduleError(f"A series has between 1 and {MAX_OCCURRENCES} sessions.")
     rule, pattern = monthly_rule(start_date, monthly_on, occurrences)
     starts = [moment.replace(tzinfo=zone) for moment in rrulestr(rule, dtstart=local_start)]
     if not starts:
         raise ScheduleError("These choices give no dates. Check the start date.")
+    for start in starts:
+        check_wall_clock(start)
     sessions = f"{len(starts)} session{'s' if len(starts) != 1 else ''}"
-    return Plan(rule, f"{pattern[0].upper()}{pattern[1:]}, {at}, {sessions} from {starts[0]:%-d %B %Y}", starts)
+    description = f"{pattern[0].upper()}{pattern[1:]}, {at}, {sessions} from {starts[0]:%-d %B %Y}"
+    return Plan(rule, pattern, description, starts)
 
 
-def local_start(date_part: date, time_part: time, timezone: str) -> datetime:
-    """A wall-clock start in a zone, as an aware datetime."""
-    return datetime.combine(date_part, time_part).replace(tzinfo=ZoneInfo(timezone))
+def check_wall_clock(start: datetime) -> None:
+    """Refuse a time the clocks skip (e.g. 01:30 when they go forward at 01:00)."""
+    round_trip = start.astimezone(UTC).astimezone(start.tzinfo)
+    if round_trip.replace(tzinfo=None) != start.replace(tzinfo=None):
+        raise ScheduleError(
+            f"{start:%H:%M} does not exist on {start:%-d %B %Y} in {city(str(start.tzinfo))}: "
+            "the clocks go forward then. Choose another time."
+        )
+
+
+def local_start(date_part: date, time_part: time, zone_name: str) -> datetime:
+    """A wall-clock start in a zone, as an aware datetime; refused if the clocks skip it."""
+    start = datetime.combine(date_part, time_part).replace(tzinfo=ZoneInfo(zone_name))
+    check_wall_clock(start)
+    return start

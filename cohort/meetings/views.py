@@ -111,17 +111,22 @@ def edit(meeting_id: int):
         form.start_date.data = local.date()
         form.start_time.data = local.time()
     if form.validate_on_submit():
-        changed = ops.edit(
-            meeting,
-            _details(form),
-            new_date=form.start_date.data,
-            new_time=form.start_time.data,
-            timezone=form.timezone.data,
-            this_and_following=form.scope.data == "following" and meeting.series_id is not None,
-        )
-        db.session.commit()
-        flash(f"Saved {len(changed)} session{'s' if len(changed) != 1 else ''}. Calendars will update.", "success")
-        return redirect(url_for(".detail", meeting_id=meeting.id))
+        try:
+            changed = ops.edit(
+                meeting,
+                _details(form),
+                new_date=form.start_date.data,
+                new_time=form.start_time.data,
+                timezone=form.timezone.data,
+                this_and_following=form.scope.data == "following" and meeting.series_id is not None,
+            )
+        except ScheduleError as error:
+            db.session.rollback()
+            form.start_time.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Saved {len(changed)} session{'s' if len(changed) != 1 else ''}. Calendars will update.", "success")
+            return redirect(url_for(".detail", meeting_id=meeting.id))
     return render_template("meetings/edit.html", form=form, meeting=meeting), 422 if form.errors else 200
 
 

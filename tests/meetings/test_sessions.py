@@ -185,8 +185,8 @@ def test_agenda_cannot_link_a_private_challenge(app, people, client):
     response = client.post_form(
         f"/c/{people.slug}/sessions/{meeting_id}/agenda", {"title": "Bring it", "post_id": str(private)}
     )
-    assert response.status_code == 302
-    assert "Not a valid choice" in client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.text and 'value="Bring it"' in response.text
 
 
 def test_notes_keep_every_version_and_show_on_the_challenge(app, people, client):
