@@ -136,7 +136,7 @@ class ReplyForm(FlaskForm):
 
 class CommitmentForm(FlaskForm):
     commitment = _markdown_field(
-        "What I'll try",
+        "What I’ll try",
         required="Say what you will try.",
         description="A commitment the cohort can see, and ask you about at the next session.",
     )

@@ -1,0 +1,151 @@
+"""Journeys from a cold start, as people would click them."""
+
+import re
+
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from .conftest import sign_in
+from .data import cast
+
+NEW_PASSWORD = "a long and careful passphrase"
+
+
+def test_from_invitation_to_outcome_session_and_search(live_server, new_context, tmp_path):
+    people = cast(live_server)
+    base = f"{live_server.url}/c/{people.slug}"
+
+    # A facilitator invites a CEO by email.
+    facilitator = new_context().new_page()
+    sign_in(facilitator, live_server, people.facilitator, people.password)
+    facilitator.goto(f"{base}/invitations")
+    facilitator.get_by_label("Email addresses").fill("grace.adeyemi@lakeside.example.org")
+    facilitator.get_by_role("button", name="Send invitations").click()
+    expect(facilitator.get_by_text("Sent 1 invitation.")).to_be_visible()
+    invitation = [link for link in live_server.mailed_links() if "/invite/" in link][-1]
+
+    # The CEO opens it; the browser's own time zone is suggested; they accept the charter.
+    ceo = new_context(timezone_id="America/New_York").new_page()
+    ceo.goto(invitation)
+    expect(ceo.get_by_label("Your time zone")).to_have_value("America/New_York")
+    ceo.get_by_label("Full name").fill("Grace Adeyemi")
+    ceo.get_by_label("Organisation").fill("Lakeside University Hospitals")
+    ceo.get_by_label("Job title").fill("Chief Executive")
+    ceo.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    ceo.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
+    ceo.get_by_role("button", name="Create my account and join").click()
+    expect(ceo.get_by_role("heading", name=re.compile("The charter of"))).to_be_visible()
+    ceo.get_by_role("button", name="I accept the charter").click()
+    expect(ceo.get_by_text("Thank you for accepting the charter.")).to_be_visible()
+
+    # The CEO posts a challenge.
+    ceo.goto(f"{base}/posts/new?kind=challenge")
+    ceo.get_by_label("Title").fill("Outpatient backlog in the fracture clinic")
+    ceo.get_by_label("Tell the cohort").fill("Our fracture clinic waits are **14 days**. What worked for you?")
+    ceo.get_by_role("button", name="Share", exact=True).click()
+    expect(ceo.get_by_role("heading", name="Outpatient backlog in the fracture clinic")).to_be_visible()
+    thread = ceo.url
+
+    # Two members reply, one to the other.
+    advisor = new_context().new_page()
+    sign_in(advisor, live_server, people.advisor, people.password)
+    advisor.goto(thread)
+    advisor.locator("#reply-body-top").fill("Review referrals virtually first: we moved 60% to virtual care plans.")
+    advisor.get_by_role("button", name="Send reply").last.click()
+    expect(advisor.get_by_text("we moved 60% to virtual care plans")).to_be_visible()
+    second = new_context().new_page()
+    sign_in(second, live_server, people.second_advisor, people.password)
+    second.goto(thread)
+    first_reply = second.locator("li.reply").first
+    first_reply.locator("summary", has_text="Reply").click()
+    first_reply.get_by_label("Your reply").fill("How did you get the consultants on board?")
+    first_reply.get_by_role("button", name="Send reply").click()
+    expect(second.locator("li.reply.indent-1")).to_contain_text("How did you get the consultants on board?")
+
+    # The CEO marks the advice helpful, says what they will try, and later what happened.
+    ceo.goto(thread)
+    ceo.locator("li.reply").first.get_by_role("button", name="Mark helpful").click()
+    expect(ceo.get_by_text("1 marked helpful")).to_be_visible()
+    ceo.get_by_role("link", name="Record what I’ll try").click()
+    ceo.get_by_label("What I’ll try").fill("A consultant and a physio review each referral within 72 hours.")
+    ceo.get_by_role("button", name="Share my commitment").click()
+    expect(ceo.get_by_text("Trying something")).to_be_visible()
+    ceo.get_by_role("link", name="Record what happened next").click()
+    ceo.get_by_label("What happened next").fill("Stable injuries now get a virtual care plan.")
+    ceo.locator("#results-0-measure").fill("ED referrals managed as virtual care plans")
+    ceo.locator("#results-0-unit").fill("%")
+    ceo.locator("#results-0-baseline").fill("0")
+    ceo.locator("#results-0-result").fill("60")
+    ceo.locator("#results-0-period").fill("Jan–Jun 2026")
+    ceo.get_by_role("button", name="Share what happened").click()
+    expect(ceo.locator(".outcome .result")).to_contain_text("+60 percentage points")
+    expect(ceo.get_by_text("Resolved", exact=True)).to_be_visible()
+
+    # The facilitator schedules a monthly series, previewing it first.
+    facilitator.goto(f"{base}/sessions/new")
+    facilitator.get_by_label("Date", exact=True).fill("2027-01-12")
+    facilitator.get_by_label("Start time").fill("15:00")
+    facilitator.get_by_label("Time zone").select_option("Europe/London")
+    facilitator.get_by_label("Number of sessions").fill("12")
+    facilitator.get_by_role("button", name="Preview the dates").click()
+    expect(
+        facilitator.get_by_text("2nd Tuesday of each month, 15:00 London, 12 sessions from 12 January 2027.")
+    ).to_be_visible()
+    facilitator.get_by_role("button", name="Schedule").click()
+    expect(facilitator.get_by_text("Scheduled:")).to_be_visible()
+    session_page = facilitator.url
+
+    # A member answers yes and downloads the calendar file.
+    advisor.goto(session_page)
+    expect(advisor.get_by_text("15:00 London · Wed 13 Jan, 02:00 your time (Sydney)")).to_be_visible()
+    advisor.get_by_role("button", name="Yes", exact=True).click()
+    expect(advisor.get_by_text("Your answer: yes.")).to_be_visible()
+    with advisor.expect_download() as download_info:
+        advisor.get_by_role("link", name="Add to my calendar (.ics)").click()
+    ics = tmp_path / "session.ics"
+    download_info.value.save_as(ics)
+    (event,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2027-01-12 15:00"
+
+    # Search finds the challenge.
+    advisor.goto(f"{base}/posts/")
+    advisor.get_by_label("Search the cohort").fill("fracture clinic")
+    advisor.get_by_label("Search the cohort").press("Enter")
+    expect(advisor.get_by_role("link", name="Outpatient backlog in the fracture clinic")).to_be_visible()
+
+    # Someone from another cohort gets the not-found page.
+    outsider = new_context().new_page()
+    sign_in(outsider, live_server, people.outsider, people.password)
+    response = outsider.goto(thread)
+    assert response.status == 404
+    expect(outsider.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(outsider.locator("body")).not_to_contain_text("fracture")
+
+
+def test_wrong_password_says_so_and_keeps_the_email(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(people.advisor)
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("That email and password do not match.")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value(people.advisor)
+
+
+def test_a_long_reply_survives_a_failed_submission(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    sign_in(page, live_server, people.facilitator, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=story")
+    page.get_by_label("Title").fill("A story to answer")
+    page.get_by_label("Tell the cohort").fill("Something that worked.")
+    page.get_by_role("button", name="Share", exact=True).click()
+    long_reply = "We tried this across three hospitals and learned a great deal. " * 900  # past the limit
+    page.locator("#reply-body-top").fill(long_reply)
+    page.get_by_role("button", name="Send reply").last.click()
+    expect(page.get_by_text("Keep it under")).to_be_visible()
+    assert page.locator("#reply-body-top").input_value() == long_reply.strip() or (
+        page.locator("#reply-body-top").input_value().strip() == long_reply.strip()
+    )
