@@ -1,0 +1,93 @@
+"""Every main page: screenshots at desktop and phone widths, no sideways scrolling on a phone,
+no serious accessibility violations (axe-core), and a reply written with the keyboard alone."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from .conftest import SCREENSHOTS, sign_in
+from .data import cast, content
+
+WIDTHS = (1280, 390)
+
+
+@pytest.fixture(scope="module")
+def scene(live_server):
+    people = cast(live_server)
+    return people, content(live_server, people)
+
+
+def _main_pages(people, made) -> dict[str, str]:
+    cohort = f"/c/{people.slug}"
+    return {
+        "dashboard": "/",
+        "cohort-home": f"{cohort}/",
+        "posts": f"{cohort}/posts/",
+        "thread": f"{cohort}/posts/{made.post_id}",
+        "new-post": f"{cohort}/posts/new?kind=story",
+        "search": f"{cohort}/posts/?q=fracture",
+        "sessions": f"{cohort}/sessions/",
+        "session": f"{cohort}/sessions/{made.meeting_id}",
+        "schedule": f"{cohort}/sessions/new",
+        "members": f"{cohort}/members",
+        "charter": f"{cohort}/charter",
+        "invitations": f"{cohort}/invitations",
+        "flags": f"{cohort}/flags",
+        "values": f"{cohort}/values",
+        "account": "/account",
+        "not-found": "/c/no-such-cohort/",
+    }
+
+
+def _serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_main_pages_look_right_and_pass_axe(live_server, new_context, scene, width):
+    people, made = scene
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.screenshot(path=SCREENSHOTS / f"login-{width}.png", full_page=True)
+    problems = {"login": _serious_violations(page)}
+    sign_in(page, live_server, people.facilitator, people.password)
+    for name, path in _main_pages(people, made).items():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == (404 if name == "not-found" else 200), name
+        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+        problems[name] = _serious_violations(page)
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
+    people, made = scene
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/login")
+    # The email field has focus on arrival.
+    page.keyboard.type(people.second_advisor)
+    page.keyboard.press("Tab")
+    page.keyboard.type(people.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/{made.post_id}")
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "reply-body-top":
+            break
+    else:
+        pytest.fail("the reply box cannot be reached with the Tab key")
+    page.keyboard.type("Typed without a mouse: start with the referrals from the emergency department.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Send reply"
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Typed without a mouse")).to_be_visible()
+    assert "#reply-" in page.url
