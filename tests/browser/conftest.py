@@ -7,22 +7,15 @@ own code in this process; everything a person does goes through the browser.
 
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from cohort import create_app
+from cohort.extensions import db
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..live import ROOT, SECRET, free_port, fresh_database, migrate, start_gunicorn, stop
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SECRET = "browser tests secret"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
@@ -52,26 +44,6 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _fresh_database(tmp_path_factory) -> str:
-    base = os.environ.get("COHORT_DATABASE_URL")
-    if base and base.startswith("postgresql"):
-        url = make_url(base)
-        name = f"{url.database}_browser"
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return url.set(database=name).render_as_string(hide_password=False)
-    return "sqlite:///" + str(tmp_path_factory.mktemp("browser-db") / "cohort.sqlite")
-
-
 class LiveServer:
     def __init__(self, url: str, database_url: str, log_path: Path):
         self.url = url
@@ -84,65 +56,19 @@ class LiveServer:
         return re.findall(r"(http://127\.0\.0\.1:\d+/\S+)", self.log_path.read_text())
 
 
-def start_gunicorn(database_url: str, port: int, log_path: Path, extra_env: dict | None = None) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "COHORT_DATABASE_URL": database_url,
-        "COHORT_SECRET_KEY": SECRET,
-        **(extra_env or {}),
-    }
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    with open(log_path, "a") as log:  # the server keeps its own copy of the handle
-        process = subprocess.Popen(
-            [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--error-logfile", "-", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError(f"gunicorn did not start; see {log_path}:\n{log_path.read_text()[-2000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def migrate(database_url: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "cohort", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, "COHORT_DATABASE_URL": database_url, "COHORT_SECRET_KEY": SECRET},
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn serving the app on a random port of 127.0.0.1, on a fresh, migrated database."""
-    database_url = _fresh_database(tmp_path_factory)
+    database_url = fresh_database(tmp_path_factory, "browser")
     migrate(database_url)
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     process = start_gunicorn(database_url, port, log_path)
-    yield LiveServer(f"http://127.0.0.1:{port}", database_url, log_path)
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, log_path)
+    yield server
     stop(process)
+    with server.app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
