@@ -17,7 +17,3 @@ def when(meeting: Meeting, viewer_zone: str) -> str:
         return label
     day = "" if mine.date() == session_local.date() else f"{mine:%a %-d %b}, "
     return f"{label} · {day}{mine:%H:%M} your time ({city(viewer_zone)})"
-
-
-def ends(meeting: Meeting, viewer_zone: str) -> str:
-    return f"{meeting.ends_at.astimezone(ZoneInfo(viewer_zone)):%H:%M}"

@@ -82,26 +82,24 @@ class ScheduleForm(SessionFields):
     )
 
 
-class EditSessionForm(SessionFields):
-    scope = RadioField(
-        "Change",
+def _scope(label: str) -> RadioField:
+    """One session, or it and the rest of its series."""
+    return RadioField(
+        label,
         choices=[
             SelectChoice("this", "This session only"),
             SelectChoice("following", "This and all following sessions"),
         ],
         default="this",
     )
+
+
+class EditSessionForm(SessionFields):
+    scope = _scope("Change")
 
 
 class CancelForm(FlaskForm):
-    scope = RadioField(
-        "Cancel",
-        choices=[
-            SelectChoice("this", "This session only"),
-            SelectChoice("following", "This and all following sessions"),
-        ],
-        default="this",
-    )
+    scope = _scope("Cancel")
 
 
 class RsvpForm(FlaskForm):

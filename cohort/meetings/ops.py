@@ -25,7 +25,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.user import new_token
 from ..upsert import insert_or_ignore, upsert
 from .schedule import Plan, local_start
 
@@ -250,8 +249,3 @@ def give_feedback(meeting: Meeting, user: User, rating: int, comment: str) -> No
     if not insert_or_ignore(FeedbackGiven, {"meeting_id": meeting.id, "user_id": user.id}, ["meeting_id", "user_id"]):
         raise MeetingError("You have already given feedback on this session. Thank you.")
     db.session.add(Feedback(meeting_id=meeting.id, rating=rating, comment=comment.strip()))
-
-
-def retire_calendar_token(user: User) -> None:
-    """A new secret for the user's calendar feed; the old URL stops working."""
-    user.calendar_token = new_token()
