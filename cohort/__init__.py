@@ -59,7 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config["COHORT_PROXY_HOPS"]:
         hops = app.config["COHORT_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # The forwarded host is not trusted: mailed links must not follow a forged header.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

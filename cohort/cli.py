@@ -1,6 +1,7 @@
 """Command-line tasks: ``flask --app cohort <command>``."""
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import with_appcontext
 
@@ -33,8 +34,12 @@ def _existing_user(email: str) -> User:
 @click.option("--timezone", default="Europe/London", show_default=True, callback=_check_timezone)
 def create_user(email: str, name: str, password: str, admin: bool, timezone: str) -> None:
     """Create an account."""
-    if "@" not in email:
-        raise click.ClickException(f"'{email}' is not an email address.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"'{email}' is not an email address.") from error
+    if not name.strip() or len(name) > 120:
+        raise click.ClickException("Give a name of at most 120 characters.")
     if len(password) < 12:
         raise click.ClickException("The password must have at least 12 characters.")
     if ops.find_user(email) is not None:

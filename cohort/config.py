@@ -39,6 +39,11 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "COHORT_LOGIN_LIMIT": os.environ.get("COHORT_LOGIN_LIMIT", "10 per minute"),
         "COHORT_PROXY_HOPS": int(os.environ.get("COHORT_PROXY_HOPS", "0")),
+        # Links in mail are built from the request's host: only these hosts are answered.
+        "TRUSTED_HOSTS": [
+            host.strip() for host in os.environ.get("COHORT_TRUSTED_HOSTS", "").split(",") if host.strip()
+        ]
+        or None,
         "COHORT_MAIL_FROM": os.environ.get("COHORT_MAIL_FROM", "Cohort <cohort@localhost>"),
         "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
         "COHORT_INVITATION_DAYS": 14,

@@ -2,7 +2,7 @@
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .extensions import db
 
@@ -27,6 +27,11 @@ def _http_error(error: HTTPException):
     return _render(code, title, message)
 
 
+def _untrusted_host(_error: SecurityError):
+    # No page can be built for a host the site does not serve: its links would point there.
+    return "Bad request: this site is not served under that name.", 400, {"Content-Type": "text/plain"}
+
+
 def _csrf_error(_error: CSRFError):
     return _render(
         400,
@@ -42,6 +47,7 @@ def _internal_error(_error):
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _internal_error)

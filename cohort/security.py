@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,5 +43,13 @@ def _secure_headers(response):
     return response
 
 
+def _refuse_nul_bytes():
+    """No text anyone types contains a NUL byte, and PostgreSQL cannot store one: refuse it early."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_secure_headers)

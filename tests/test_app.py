@@ -6,6 +6,9 @@ import pytest
 from flask import abort
 
 from cohort import create_app
+from cohort.extensions import db
+
+from . import factories
 
 
 def test_instance_config_overrides_environment(tmp_path, monkeypatch):
@@ -103,3 +106,32 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_only_trusted_hosts_are_answered(make_app):
+    client = make_app(TRUSTED_HOSTS=["cohort.test"]).test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_forwarded_host_never_reaches_mailed_links(make_app, mailbox):
+    app = make_app(COHORT_PROXY_HOPS=1)
+    with app.app_context():
+        factories.make_user(email="victim@trust.example.org")
+        db.session.commit()
+    client = app.test_client()
+    client.post(
+        "/forgot-password",
+        data={"email": "victim@trust.example.org", "csrf_token": client.csrf_token()},
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
+    assert mailbox.links() and all("evil.example" not in link for link in mailbox.links())
+
+
+def test_nul_bytes_are_refused(people, client):
+    client.login(people.member)
+    assert client.get(f"/c/{people.slug}%00/").status_code == 400
+    response = client.post_form(
+        "/account", {"name": "A\x00B", "organisation": "", "job_title": "", "bio": "", "timezone": "UTC"}
+    )
+    assert response.status_code == 400

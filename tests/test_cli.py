@@ -75,3 +75,12 @@ def test_seed_demo_loads_once_and_prints_logins(app, runner, client):
     assert client.login(email, password).status_code == 302
     members = client.get("/c/international-ceo-cohort/members").text
     assert "Sarah Whitfield" in members and "Priya Raman" in members
+
+
+def test_cli_checks_lengths_and_addresses(runner):
+    assert runner.invoke(args=["create-user", "@", "--name", "X", "--password", "long enough pass"]).exit_code == 1
+    runner.invoke(args=["create-user", "fac@example.org", "--name", "Fac", "--password", "long enough pass"])
+    long_slug = runner.invoke(args=["create-cohort", "a" * 65, "--name", "C", "--facilitator", "fac@example.org"])
+    assert long_slug.exit_code == 1 and "not a usable address" in long_slug.output
+    long_name = runner.invoke(args=["create-cohort", "ok", "--name", "N" * 500, "--facilitator", "fac@example.org"])
+    assert long_name.exit_code == 1 and "at most 120 characters" in long_name.output

@@ -200,6 +200,12 @@ def invitation(token: str):
 
 
 def _join_as_current_user(invitation: Invitation):
+    if invitation.email and invitation.email != current_user.email:
+        message = (
+            "This invitation was sent to another email address than the one you are signed in with. "
+            "Sign out and open it again, or ask the facilitator to invite this address."
+        )
+        return render_template("auth/invitation_problem.html", message=message), 403
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

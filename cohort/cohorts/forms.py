@@ -25,6 +25,8 @@ class InviteByEmailForm(FlaskForm):
 
     def validate_emails(self, field):
         addresses = [part for part in re.split(r"[\s,;]+", field.data or "") if part]
+        if not addresses:
+            raise ValidationError("Enter at least one email address.")
         if len(addresses) > MAX_EMAILS_AT_ONCE:
             raise ValidationError(f"Invite at most {MAX_EMAILS_AT_ONCE} people at once.")
         invalid = []

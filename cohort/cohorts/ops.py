@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -18,6 +18,8 @@ from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, no
 from ..tokens import invitation_token
 
 DEFAULT_VALUES = ("Candour", "Respect", "Psychological safety")
+MAX_SLUG = 64
+MAX_NAME = 120
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -27,8 +29,12 @@ class CohortError(Exception):
 
 def create_cohort(slug: str, name: str, *, description: str = "", charter: str = "", timezone: str = "UTC") -> Cohort:
     """A new, empty cohort; the slug must be free and URL-friendly."""
-    if not SLUG_PATTERN.fullmatch(slug):
-        raise CohortError(f"'{slug}' is not a usable address: use lower-case letters, digits and hyphens.")
+    if len(slug) > MAX_SLUG or not SLUG_PATTERN.fullmatch(slug):
+        raise CohortError(
+            f"'{slug[:80]}' is not a usable address: use up to {MAX_SLUG} lower-case letters, digits and hyphens."
+        )
+    if not name.strip() or len(name) > MAX_NAME:
+        raise CohortError(f"Give the cohort a name of at most {MAX_NAME} characters.")
     if db.session.execute(select(exists().where(Cohort.slug == slug))).scalar():
         raise CohortError(f"A cohort with the address '{slug}' already exists.")
     cohort = Cohort(slug=slug, name=name, description=description, timezone=timezone)
@@ -199,9 +205,11 @@ def change_role(membership: Membership, role: Role) -> None:
 def remove_membership(membership: Membership) -> None:
     """Take someone out of a cohort (removal or leaving); never its last facilitator."""
     _lock_cohort(membership.cohort_id)
-    statement = delete(Membership).where(Membership.id == membership.id)
-    if membership.is_facilitator:
-        statement = statement.where(_another_facilitator(membership.id, membership.cohort_id))
+    # Checked in SQL, not on the loaded row: the role may have changed since it was read.
+    statement = delete(Membership).where(
+        Membership.id == membership.id,
+        or_(Membership.role != Role.FACILITATOR, _another_facilitator(membership.id, membership.cohort_id)),
+    )
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise CohortError(LAST_FACILITATOR)
     db.session.expunge(membership)

@@ -225,3 +225,23 @@ def test_facilitator_invitation_makes_a_facilitator(app, people, client, mailbox
             db.select(Membership).join(User).where(User.email == "co.lead@example.org")
         ).scalar_one()
         assert membership.is_facilitator
+
+
+def test_an_emailed_invitation_is_only_for_its_address(app, people, client, mailbox):
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(
+        f"/c/{people.slug}/invitations/email", {"emails": "co.lead@example.org", "role": "facilitator"}
+    )
+    client.login(people.member)  # someone else who got hold of the link
+    response = client.get(_path(mailbox.links()[0]))
+    assert response.status_code == 403
+    assert "sent to another email address" in response.text
+    assert client.post_form(_path(mailbox.links()[0])).status_code == 403
+    assert client.get(f"/c/{people.slug}/invitations").status_code == 403  # not promoted
+
+
+def test_separators_alone_are_not_addresses(people, client):
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/invitations/email", {"emails": ", ,;", "role": "member"})
+    assert response.status_code == 422 and "Enter at least one email address." in response.text

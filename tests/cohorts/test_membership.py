@@ -4,6 +4,9 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Membership
 
@@ -203,3 +206,19 @@ def test_two_facilitators_demoting_each_other_at_once_leave_one(app, people):
             .where(Membership.cohort_id == people.cohort_id, Membership.role == factories.Role.FACILITATOR)
         ).scalar()
     assert facilitators == 1
+
+
+def test_removal_decided_on_a_stale_role_still_keeps_a_facilitator(app, people, make_app):
+    """A removal whose request read the role before a promotion and a step-down elsewhere."""
+    elsewhere = make_app().test_client()
+    elsewhere.login(people.facilitator)
+    with app.app_context():
+        stale = db.session.get(Membership, people.member_membership)  # read as a plain member
+        url = f"/c/{people.slug}/members"
+        elsewhere.post_form(f"{url}/{people.member_membership}/role", {"role": "facilitator"})
+        elsewhere.post_form(f"{url}/{people.facilitator_membership}/role", {"role": "member"})
+        with pytest.raises(ops.CohortError):
+            ops.remove_membership(stale)
+        db.session.rollback()
+        roles = db.session.execute(db.select(Membership.role).where(Membership.cohort_id == people.cohort_id)).scalars()
+        assert factories.Role.FACILITATOR in set(roles)
