@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
 from .extensions import db
-from .models import Role, User, normalise_email
+from .models import Role, User, normalise_email, utcnow
 from .timezones import is_timezone
 
 
@@ -22,6 +22,8 @@ def _existing_user(email: str) -> User:
     user = ops.find_user(email)
     if user is None:
         raise click.ClickException(f"No account uses {email}. Create it first with create-user.")
+    if not user.email_confirmed:
+        raise click.ClickException(f"The account {email} has not confirmed its address yet.")
     return user
 
 
@@ -44,7 +46,7 @@ def create_user(email: str, name: str, password: str, admin: bool, timezone: str
         raise click.ClickException("The password must have at least 12 characters.")
     if ops.find_user(email) is not None:
         raise click.ClickException(f"An account already uses {email}.")
-    user = User(email=normalise_email(email), name=name, timezone=timezone, is_admin=admin)
+    user = User(email=normalise_email(email), name=name, timezone=timezone, is_admin=admin, email_confirmed_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -46,5 +46,6 @@ def from_environment(instance_path: str) -> dict:
         or None,
         "COHORT_MAIL_FROM": os.environ.get("COHORT_MAIL_FROM", "Cohort <cohort@localhost>"),
         "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "COHORT_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,
         "COHORT_INVITATION_DAYS": 14,
     }

@@ -95,7 +95,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def _user(details: dict, *, admin: bool = False) -> User:
-    user = User(**details, is_admin=admin)
+    user = User(**details, is_admin=admin, email_confirmed_at=utcnow())
     user.set_password(DEMO_PASSWORD)
     db.session.add(user)
     return user

@@ -62,3 +62,27 @@ def read_password_reset_token(token: str, load_user) -> User:
     if user is None or fingerprint != _password_fingerprint(user):
         raise TokenInvalid
     return user
+
+
+def _confirmation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="cohort.confirm-email")
+
+
+def email_confirmation_token(user: User) -> str:
+    return _confirmation_serializer().dumps([user.id, user.email])
+
+
+def read_email_confirmation_token(token: str, load_user) -> User:
+    """The user whose address a confirmation link proves; raises TokenExpired or TokenInvalid."""
+    try:
+        user_id, email = _confirmation_serializer().loads(
+            token, max_age=current_app.config["COHORT_CONFIRMATION_MAX_AGE"]
+        )
+    except SignatureExpired as error:
+        raise TokenExpired from error
+    except (BadSignature, ValueError, TypeError) as error:
+        raise TokenInvalid from error
+    user = load_user(user_id) if isinstance(user_id, int) else None
+    if user is None or user.email != email:
+        raise TokenInvalid
+    return user

@@ -43,6 +43,7 @@ def make_user(
         timezone=timezone,
         is_admin=admin,
         password_hash=_FAST_HASH,
+        email_confirmed_at=fields.pop("email_confirmed_at", utcnow()),
         **fields,
     )
     db.session.add(user)

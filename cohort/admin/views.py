@@ -16,7 +16,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _name_facilitator(cohort: Cohort, email: str, admin: User) -> str:
     """Make someone a facilitator at once if they have an account, else invite them; say which."""
     user = ops.find_user(email)
-    if user is None:
+    if user is None or not user.email_confirmed:
+        # An account whose address is unproven gets nothing by address: its owner is invited.
         ops.invite_by_email(cohort, [email], admin, role=Role.FACILITATOR)
         return f"Invited {email} to facilitate {cohort.name}."
     ops.add_member(cohort, user, Role.FACILITATOR)

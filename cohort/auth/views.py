@@ -15,7 +15,9 @@ from ..security import is_safe_next
 from ..tokens import (
     TokenExpired,
     TokenInvalid,
+    email_confirmation_token,
     password_reset_token,
+    read_email_confirmation_token,
     read_invitation_token,
     read_password_reset_token,
 )
@@ -56,6 +58,10 @@ def login():
     if form.validate_on_submit():
         user = ops.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
+            if not user.email_confirmed:
+                _send_confirmation(user)
+                form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
+                return render_template("auth/login.html", form=form), 403
             login_user(user, remember=form.remember.data)
             return _after_login(form.next.data)
         form.password.errors.append("That email and password do not match. Check both and try again.")
@@ -114,6 +120,7 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        user.confirm_email()  # the link reached this address
         db.session.commit()
         login_user(user)
         flash("Your password has been changed and you are signed in.", "success")
@@ -160,6 +167,32 @@ def _redeem(invitation: Invitation, user: User):
     return None
 
 
+def _send_confirmation(user: User) -> None:
+    link = url_for("auth.confirm_email", token=email_confirmation_token(user), _external=True)
+    send_mail(
+        user.email,
+        "Confirm your address for Cohort",
+        f"Hello {user.name},\n\nTo finish joining Cohort, confirm your address by opening this link "
+        f"within 7 days:\n{link}\n\nIf you did not sign up, ignore this message.\n",
+    )
+
+
+@bp.get("/confirm-email/<token>")
+def confirm_email(token: str):
+    """The link mailed after signing up with a shareable link: it proves the address."""
+    try:
+        user = read_email_confirmation_token(token, lambda user_id: db.session.get(User, user_id))
+    except TokenExpired:
+        return _link_problem("This link has expired. Sign in to get a new one.", 410)
+    except TokenInvalid:
+        return _link_problem("This link is not valid. Check that you copied all of it.", 404)
+    user.confirm_email()
+    db.session.commit()
+    login_user(user)
+    flash("Thank you: your address is confirmed.", "success")
+    return redirect(url_for("home.dashboard"))
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Join a cohort: a signed-in person joins at once; a new person first creates an account."""
@@ -174,17 +207,22 @@ def invitation(token: str):
         # An emailed invitation proves the address: the account takes that address.
         form.email.data = invitation.email
     if form.validate_on_submit():
-        if ops.find_user(form.email.data) is not None:
+        existing = ops.find_user(form.email.data)
+        if existing is not None and (existing.email_confirmed or not invitation.email):
             form.email.errors.append(ACCOUNT_EXISTS)
         else:
-            user = User(
-                email=normalise_email(form.email.data),
-                name=form.name.data.strip(),
-                organisation=form.organisation.data.strip(),
-                job_title=form.job_title.data.strip(),
-                timezone=form.timezone.data,
-            )
+            # An unconfirmed account for an address this emailed invitation proves is taken over:
+            # whoever made it never showed they read that address.
+            user = existing or User(email=normalise_email(form.email.data))
+            if existing is not None:
+                ops.forget_memberships(existing)
+            user.name = form.name.data.strip()
+            user.organisation = form.organisation.data.strip()
+            user.job_title = form.job_title.data.strip()
+            user.timezone = form.timezone.data
             user.set_password(form.password.data)
+            if invitation.email:
+                user.confirm_email()
             db.session.add(user)
             try:
                 problem = _redeem(invitation, user)
@@ -193,6 +231,10 @@ def invitation(token: str):
             else:
                 if problem:
                     return problem
+                if not user.email_confirmed:
+                    _send_confirmation(user)
+                    db.session.commit()
+                    return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
                 login_user(user)
                 return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
     status = 422 if form.errors else 200

@@ -53,6 +53,11 @@ def set_charter(cohort: Cohort, charter: str) -> None:
     cohort.charter_html = render_markdown(charter)
 
 
+def forget_memberships(user: User) -> None:
+    """Remove every membership of an account, e.g. one taken over by the address's real owner."""
+    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
+
+
 def find_user(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
 

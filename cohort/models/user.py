@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     # The session and remember-me cookies carry this token rather than the id,
     # so changing the password signs the account out everywhere else.
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # Set once the person has shown they read this address (an emailed link, a reset).
+    # Until then the account cannot sign in, and nothing is attached to it by address.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret in the private calendar feed URL; regenerating it retires the old URL.
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -48,6 +51,14 @@ class User(UserMixin, db.Model):
         """Hash and store a new password, ending every other signed-in session."""
         self.password_hash = generate_password_hash(password)
         self.login_token = new_token()
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def confirm_email(self) -> None:
+        if self.email_confirmed_at is None:
+            self.email_confirmed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -110,3 +110,16 @@ def test_short_password_is_refused_with_a_reason(client, user_email):
     )
     assert response.status_code == 422
     assert "Use between 12 and 128 characters." in response.text
+
+
+def test_a_reset_proves_the_address_of_an_unconfirmed_account(app, client, mailbox):
+    with app.app_context():
+        factories.make_user(email="pending@trust.example.org", email_confirmed_at=None)
+        db.session.commit()
+    assert client.login("pending@trust.example.org").status_code == 403
+    reset = [
+        link for link in _request_reset(client, mailbox, "pending@trust.example.org") if "/reset-password/" in link
+    ]
+    client.post_form(_path(reset[0]), {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    client.logout()
+    assert client.login("pending@trust.example.org", NEW_PASSWORD).status_code == 302

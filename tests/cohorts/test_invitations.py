@@ -8,6 +8,8 @@ from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Invitation, Membership, User, utcnow
 
+from .. import factories
+
 NEW_PERSON = {
     "name": "Grace Adeyemi",
     "organisation": "Lakeside University Hospitals",
@@ -87,9 +89,16 @@ def test_new_person_joins_by_emailed_invitation(app, people, client, mailbox):
     assert app.test_client().get(invite_path).status_code == 410
 
 
-def test_new_member_must_accept_the_charter_first(app, people, client):
+def test_link_sign_up_confirms_the_address_then_meets_the_charter(app, people, client, mailbox):
     invite_path = _link_invitation(app, people)
-    client.post_form(invite_path, {**NEW_PERSON, "email": "grace@lakeside.example.org"})
+    sent = client.post_form(invite_path, {**NEW_PERSON, "email": "grace@lakeside.example.org"})
+    assert sent.status_code == 200 and "confirm your address" in sent.text
+    assert client.get(f"/c/{people.slug}/members").headers["Location"].startswith("/login")
+    refused = client.login("grace@lakeside.example.org", NEW_PERSON["password"])
+    assert refused.status_code == 403 and "Please confirm your address first" in refused.text
+    confirmations = [link for link in mailbox.links() if "/confirm-email/" in link]
+    assert len(confirmations) == 2  # on sign-up, and again on the refused sign-in
+    assert client.get(_path(confirmations[0])).headers["Location"] == "/"
     members = client.get(f"/c/{people.slug}/members")
     assert members.status_code == 302
     assert members.headers["Location"] == f"/c/{people.slug}/charter?next=/c/{people.slug}/members"
@@ -134,7 +143,7 @@ def test_link_stops_when_used_up(app, people):
     for number in range(2):
         joiner = app.test_client()
         response = joiner.post_form(invite_path, {**NEW_PERSON, "email": f"joiner{number}@example.org"})
-        assert response.status_code == 302
+        assert response.status_code == 200 and "confirm your address" in response.text
     late = app.test_client()
     response = late.get(invite_path)
     assert response.status_code == 410
@@ -150,7 +159,7 @@ def test_last_use_cannot_be_taken_twice(app, people):
     first, second = app.test_client(), app.test_client()
     assert first.get(invite_path).status_code == 200
     assert second.get(invite_path).status_code == 200
-    assert first.post_form(invite_path, {**NEW_PERSON, "email": "first@example.org"}).status_code == 302
+    assert first.post_form(invite_path, {**NEW_PERSON, "email": "first@example.org"}).status_code == 200
     response = second.post_form(invite_path, {**NEW_PERSON, "email": "second@example.org"})
     assert response.status_code == 410
     with app.app_context():
@@ -245,3 +254,37 @@ def test_separators_alone_are_not_addresses(people, client):
     client.login(people.facilitator)
     response = client.post_form(f"/c/{people.slug}/invitations/email", {"emails": ", ,;", "role": "member"})
     assert response.status_code == 422 and "Enter at least one email address." in response.text
+
+
+def test_a_squatted_address_goes_to_its_real_owner(app, people, mailbox):
+    """Someone signs up through a shareable link with another person's address; the owner is safe."""
+    squatter = app.test_client()
+    squatter.post_form(_link_invitation(app, people), {**NEW_PERSON, "email": "ceo@bigtrust.example.org"})
+    admin_email = None
+    with app.app_context():
+        admin_email = factories.make_user(admin=True).email
+        db.session.commit()
+    admin = app.test_client()
+    admin.login(admin_email)
+    admin.post_form(
+        "/admin/cohorts",
+        {
+            "name": "Board Circle",
+            "slug": "board-circle",
+            "description": "",
+            "charter": "",
+            "timezone": "UTC",
+            "facilitator_email": "ceo@bigtrust.example.org",
+        },
+    )
+    invitation = [link for link in mailbox.links() if "/invite/" in link][-1]
+    owner = app.test_client()
+    response = owner.post_form(
+        _path(invitation), {**NEW_PERSON, "password": "the owner's passphrase", "confirm": "the owner's passphrase"}
+    )
+    assert response.headers["Location"] == "/c/board-circle/charter"
+    assert squatter.login("ceo@bigtrust.example.org", NEW_PERSON["password"]).status_code == 401
+    with app.app_context():
+        account = ops.find_user("ceo@bigtrust.example.org")
+        assert account.email_confirmed
+        assert {m.cohort.slug for m in account.memberships} == {"board-circle"}
