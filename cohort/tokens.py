@@ -48,20 +48,30 @@ def password_reset_token(user: User) -> str:
     return _reset_serializer().dumps([user.id, _password_fingerprint(user)])
 
 
-def read_password_reset_token(token: str, load_user) -> User:
-    """The user a reset link belongs to; raises TokenExpired or TokenInvalid."""
-    serializer = _reset_serializer()
-    max_age = current_app.config["COHORT_PASSWORD_RESET_MAX_AGE"]
+def _read_user_token(serializer, token: str, max_age: int, load_user, still_valid) -> User:
+    """The user a timed link names, if it is genuine, fresh, and ``still_valid(user, payload)``."""
     try:
-        user_id, fingerprint = serializer.loads(token, max_age=max_age)
+        user_id, check = serializer.loads(token, max_age=max_age)
     except SignatureExpired as error:
         raise TokenExpired from error
     except (BadSignature, ValueError, TypeError) as error:
         raise TokenInvalid from error
     user = load_user(user_id) if isinstance(user_id, int) else None
-    if user is None or fingerprint != _password_fingerprint(user):
+    if user is None or not still_valid(user, check):
         raise TokenInvalid
     return user
+
+
+def read_password_reset_token(token: str, load_user) -> User:
+    """The user a reset link belongs to; raises TokenExpired or TokenInvalid."""
+    max_age = current_app.config["COHORT_PASSWORD_RESET_MAX_AGE"]
+    return _read_user_token(
+        _reset_serializer(),
+        token,
+        max_age,
+        load_user,
+        lambda user, fingerprint: fingerprint == _password_fingerprint(user),
+    )
 
 
 def _confirmation_serializer() -> URLSafeTimedSerializer:
@@ -74,15 +84,7 @@ def email_confirmation_token(user: User) -> str:
 
 def read_email_confirmation_token(token: str, load_user) -> User:
     """The user whose address a confirmation link proves; raises TokenExpired or TokenInvalid."""
-    try:
-        user_id, email = _confirmation_serializer().loads(
-            token, max_age=current_app.config["COHORT_CONFIRMATION_MAX_AGE"]
-        )
-    except SignatureExpired as error:
-        raise TokenExpired from error
-    except (BadSignature, ValueError, TypeError) as error:
-        raise TokenInvalid from error
-    user = load_user(user_id) if isinstance(user_id, int) else None
-    if user is None or user.email != email:
-        raise TokenInvalid
-    return user
+    max_age = current_app.config["COHORT_CONFIRMATION_MAX_AGE"]
+    return _read_user_token(
+        _confirmation_serializer(), token, max_age, load_user, lambda user, email: user.email == email
+    )
