@@ -73,6 +73,7 @@ def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
     page = new_context().new_page()
     page.goto(f"{live_server.url}/login")
     # The email field has focus on arrival.
+    expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.type(people.second_advisor)
     page.keyboard.press("Tab")
     page.keyboard.type(people.password)
