@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cohort import create_app
 from cohort.extensions import db
@@ -27,6 +28,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+# A busy CI machine can be slower than a laptop; waiting longer costs nothing when all is well.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(autouse=True, scope="session")
