@@ -17,26 +17,75 @@ def scene(live_server):
     return people, content(live_server, people)
 
 
-def _main_pages(people, made) -> dict[str, str]:
-    cohort = f"/c/{people.slug}"
+# Pages seen before signing in, by endpoint.
+def _public_pages(made) -> dict[str, str]:
     return {
-        "dashboard": "/",
-        "cohort-home": f"{cohort}/",
-        "posts": f"{cohort}/posts/",
-        "thread": f"{cohort}/posts/{made.post_id}",
-        "new-post": f"{cohort}/posts/new?kind=story",
+        "auth.login": "/login",
+        "auth.forgot_password": "/forgot-password",
+        "auth.invitation": made.invitation_url,
+        "auth.reset_password": made.reset_url,
+    }
+
+
+# Pages seen by the facilitator, who also runs the site, by endpoint (a name for the screenshot
+# where one endpoint shows two pages).
+def _member_pages(people, made) -> dict[str, str]:
+    cohort = f"/c/{people.slug}"
+    post = f"{cohort}/posts/{made.post_id}"
+    session = f"{cohort}/sessions/{made.meeting_id}"
+    return {
+        "home.dashboard": "/",
+        "auth.account": "/account",
+        "admin.cohorts": "/admin/cohorts",
+        "cohort.cohorts.home": f"{cohort}/",
+        "cohort.cohorts.charter": f"{cohort}/charter",
+        "cohort.cohorts.members": f"{cohort}/members",
+        "cohort.cohorts.invitations": f"{cohort}/invitations",
+        "cohort.cohorts.settings": f"{cohort}/settings",
+        "cohort.cohorts.leave": f"{cohort}/leave",
+        "cohort.posts.index": f"{cohort}/posts/",
         "search": f"{cohort}/posts/?q=fracture",
-        "sessions": f"{cohort}/sessions/",
-        "session": f"{cohort}/sessions/{made.meeting_id}",
-        "schedule": f"{cohort}/sessions/new",
-        "members": f"{cohort}/members",
-        "charter": f"{cohort}/charter",
-        "invitations": f"{cohort}/invitations",
-        "flags": f"{cohort}/flags",
-        "values": f"{cohort}/values",
-        "account": "/account",
+        "cohort.posts.new": f"{cohort}/posts/new?kind=story",
+        "cohort.posts.thread": post,
+        "cohort.posts.edit": f"{post}/edit",
+        "cohort.replies.edit": f"{post}/replies/{made.own_reply_id}/edit",
+        "cohort.loop.commitment": f"{post}/try",
+        "cohort.loop.outcome": f"{post}/outcome",
+        "cohort.moderation.flags": f"{cohort}/flags",
+        "cohort.recognition.values": f"{cohort}/values",
+        "cohort.meetings.index": f"{cohort}/sessions/",
+        "cohort.meetings.new": f"{cohort}/sessions/new",
+        "cohort.meetings.detail": session,
+        "cohort.meetings.edit": f"{session}/edit",
+        "cohort.meetings.cancel": f"{session}/cancel",
+        "cohort.participation.notes": f"{session}/notes",
+        "auth.logout": "/logout",
         "not-found": "/c/no-such-cohort/",
     }
+
+
+# Endpoints that answer GET with something other than a page to look at.
+NOT_PAGES = {
+    "static": "files",
+    "home.healthz": "a status for load balancers",
+    "calendar.feed": "a calendar feed",
+    "cohort.meetings.ics": "a calendar file",
+    "auth.confirm_email": "confirms and redirects",
+}
+
+
+def test_every_page_is_in_the_walk(app):
+    """A new page must join the walk below, so it gets screenshots and an accessibility check."""
+    walked = set(_public_pages(_Any())) | set(_member_pages(_Any(), _Any())) | set(NOT_PAGES)
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert pages - walked == set()
+
+
+class _Any:
+    """Stands in for the scene when only the page names are wanted."""
+
+    def __getattr__(self, name):
+        return name
 
 
 def _serious_violations(page) -> list[str]:
@@ -49,23 +98,29 @@ def _serious_violations(page) -> list[str]:
     ]
 
 
+def _look_at(page, url: str, name: str, width: int, problems: dict) -> None:
+    """Open the page, screenshot it, check it does not scroll sideways, and collect axe's complaints."""
+    response = page.goto(url)
+    assert response.status == (404 if name == "not-found" else 200), f"{name} answered {response.status}"
+    page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+    if found := _serious_violations(page):
+        problems[name] = found
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_main_pages_look_right_and_pass_axe(live_server, new_context, scene, width):
+def test_every_page_looks_right_and_passes_axe(live_server, new_context, scene, width):
     people, made = scene
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/login")
-    page.screenshot(path=SCREENSHOTS / f"login-{width}.png", full_page=True)
-    problems = {"login": _serious_violations(page)}
+    problems: dict[str, list[str]] = {}
+    for name, url in _public_pages(made).items():
+        _look_at(page, url if url.startswith("http") else f"{live_server.url}{url}", name, width, problems)
     sign_in(page, live_server, people.facilitator, people.password)
-    for name, path in _main_pages(people, made).items():
-        response = page.goto(f"{live_server.url}{path}")
-        assert response.status == (404 if name == "not-found" else 200), name
-        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-        problems[name] = _serious_violations(page)
-    assert {name: found for name, found in problems.items() if found} == {}
+    for name, path in _member_pages(people, made).items():
+        _look_at(page, f"{live_server.url}{path}", name, width, problems)
+    assert problems == {}
 
 
 def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
