@@ -21,6 +21,7 @@ _run = itertools.count(1)
 @dataclass
 class Cast:
     slug: str
+    cohort_name: str
     facilitator: str
     advisor: str
     second_advisor: str
@@ -45,7 +46,9 @@ def cast(server) -> Cast:
         other = factories.make_cohort()
         outsider = factories.make_member(other, factories.make_user(name="Olu Outside"))
         db.session.commit()
-        return Cast(cohort.slug, facilitator.user.email, advisor.user.email, second.user.email, outsider.user.email)
+        return Cast(
+            cohort.slug, cohort.name, facilitator.user.email, advisor.user.email, second.user.email, outsider.user.email
+        )
 
 
 @dataclass

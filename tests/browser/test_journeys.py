@@ -13,12 +13,12 @@ NEW_PASSWORD = "a long and careful passphrase"
 
 def test_from_invitation_to_outcome_session_and_search(live_server, new_context, tmp_path):
     people = cast(live_server)
-    base = f"{live_server.url}/c/{people.slug}"
 
     # A facilitator invites a CEO by email.
     facilitator = new_context().new_page()
     sign_in(facilitator, live_server, people.facilitator, people.password)
-    facilitator.goto(f"{base}/invitations")
+    facilitator.get_by_role("link", name=people.cohort_name).click()
+    cohort_nav(facilitator, people).get_by_role("link", name="Invitations").click()
     facilitator.get_by_label("Email addresses").fill("grace.adeyemi@lakeside.example.org")
     facilitator.get_by_role("button", name="Send invitations").click()
     expect(facilitator.get_by_text("Sent 1 invitation.")).to_be_visible()
@@ -39,7 +39,7 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     expect(ceo.get_by_text("Thank you for accepting the charter.")).to_be_visible()
 
     # The CEO posts a challenge.
-    ceo.goto(f"{base}/posts/new?kind=challenge")
+    ceo.get_by_role("link", name="Bring a challenge").click()
     ceo.get_by_label("Title").fill("Outpatient backlog in the fracture clinic")
     ceo.get_by_label("Tell the cohort").fill("Our fracture clinic waits are **14 days**. What worked for you?")
     ceo.get_by_role("button", name="Share", exact=True).click()
@@ -49,13 +49,16 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     # Two members reply, one to the other.
     advisor = new_context().new_page()
     sign_in(advisor, live_server, people.advisor, people.password)
-    advisor.goto(thread)
+    advisor.get_by_role("link", name=people.cohort_name).click()
+    advisor.get_by_role("link", name="Outpatient backlog in the fracture clinic").click()
     advisor.locator("#reply-body-top").fill("Review referrals virtually first: we moved 60% to virtual care plans.")
     advisor.get_by_role("button", name="Send reply").last.click()
     expect(advisor.get_by_text("we moved 60% to virtual care plans")).to_be_visible()
     second = new_context().new_page()
     sign_in(second, live_server, people.second_advisor, people.password)
-    second.goto(thread)
+    second.get_by_role("link", name=people.cohort_name).click()
+    cohort_nav(second, people).get_by_role("link", name="Stories & challenges").click()
+    second.get_by_role("link", name="Outpatient backlog in the fracture clinic").click()
     first_reply = second.locator("li.reply").first
     first_reply.locator("summary", has_text="Reply").click()
     first_reply.get_by_label("Your reply").fill("How did you get the consultants on board?")
@@ -63,7 +66,7 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     expect(second.locator("li.reply.indent-1")).to_contain_text("How did you get the consultants on board?")
 
     # The CEO marks the advice helpful, says what they will try, and later what happened.
-    ceo.goto(thread)
+    ceo.reload()
     ceo.locator("li.reply").first.get_by_role("button", name="Mark helpful").click()
     expect(ceo.get_by_text("1 marked helpful")).to_be_visible()
     ceo.get_by_role("link", name="Record what I’ll try").click()
@@ -82,7 +85,8 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     expect(ceo.get_by_text("Resolved", exact=True)).to_be_visible()
 
     # The facilitator schedules a monthly series, previewing it first.
-    facilitator.goto(f"{base}/sessions/new")
+    cohort_nav(facilitator, people).get_by_role("link", name="Sessions").click()
+    facilitator.get_by_role("link", name="Schedule sessions").click()
     facilitator.get_by_label("Date", exact=True).fill("2027-01-12")
     facilitator.get_by_label("Start time").fill("15:00")
     facilitator.get_by_label("Time zone").select_option("Europe/London")
@@ -93,10 +97,10 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     ).to_be_visible()
     facilitator.get_by_role("button", name="Schedule").click()
     expect(facilitator.get_by_text("Scheduled:")).to_be_visible()
-    session_page = facilitator.url
 
-    # A member answers yes and downloads the calendar file.
-    advisor.goto(session_page)
+    # A member finds it on their dashboard, answers yes and downloads the calendar file.
+    advisor.get_by_role("navigation", name="Main").get_by_role("link", name="My cohorts").click()
+    advisor.get_by_role("link", name="Monthly session").first.click()
     expect(advisor.get_by_text("15:00 London · Wed 13 Jan, 02:00 your time (Sydney)")).to_be_visible()
     advisor.get_by_role("button", name="Yes", exact=True).click()
     expect(advisor.get_by_text("Your answer: yes.")).to_be_visible()
@@ -109,7 +113,7 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2027-01-12 15:00"
 
     # Search finds the challenge.
-    advisor.goto(f"{base}/posts/")
+    cohort_nav(advisor, people).get_by_role("link", name="Stories & challenges").click()
     advisor.get_by_label("Search the cohort").fill("fracture clinic")
     advisor.get_by_label("Search the cohort").press("Enter")
     expect(advisor.get_by_role("link", name="Outpatient backlog in the fracture clinic")).to_be_visible()
@@ -121,6 +125,10 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     assert response.status == 404
     expect(outsider.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(outsider.locator("body")).not_to_contain_text("fracture")
+
+
+def cohort_nav(page, people):
+    return page.get_by_role("navigation", name=people.cohort_name)
 
 
 def test_wrong_password_says_so_and_keeps_the_email(live_server, new_context):
