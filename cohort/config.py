@@ -14,6 +14,13 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the default configuration, with environment overrides applied."""
     secure = _flag("COHORT_SECURE_COOKIES")
@@ -38,7 +45,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("COHORT_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "COHORT_LOGIN_LIMIT": os.environ.get("COHORT_LOGIN_LIMIT", "10 per minute"),
-        "COHORT_PROXY_HOPS": int(os.environ.get("COHORT_PROXY_HOPS", "0")),
+        "COHORT_PROXY_HOPS": _whole_number("COHORT_PROXY_HOPS", 0),
         # Links in mail are built from the request's host: only these hosts are answered.
         "TRUSTED_HOSTS": [
             host.strip() for host in os.environ.get("COHORT_TRUSTED_HOSTS", "").split(",") if host.strip()

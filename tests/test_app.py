@@ -1,14 +1,16 @@
 """The app factory, configuration layers, security headers, health check and error pages."""
 
+import inspect
 import re
 
 import pytest
 from flask import abort
 
-from cohort import create_app
+from cohort import config, create_app
 from cohort.extensions import db
 
 from . import factories
+from .live import ROOT
 
 
 def test_instance_config_overrides_environment(tmp_path, monkeypatch):
@@ -29,6 +31,18 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeyp
 def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("COHORT_DATABASE_URL", f"sqlite:///{tmp_path}/other.sqlite")
     assert create_app({"TESTING": True}).config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite")
+
+
+def test_a_malformed_proxy_count_is_named_at_start(monkeypatch):
+    monkeypatch.setenv("COHORT_PROXY_HOPS", "one")
+    with pytest.raises(ValueError, match="COHORT_PROXY_HOPS must be a whole number"):
+        create_app({"TESTING": True})
+
+
+def test_the_readme_documents_every_setting():
+    settings = set(re.findall(r"COHORT_[A-Z_]+", inspect.getsource(config)))
+    readme = (ROOT / "README.md").read_text()
+    assert settings and {name for name in settings if f"`{name}`" not in readme} == set()
 
 
 def test_every_page_carries_the_security_headers(client):
