@@ -54,6 +54,21 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+_seconds_by_part: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up time per part of the suite (browser, servers, posts, …) for the closing summary."""
+    folder = report.nodeid.split("/")[1] if report.nodeid.count("/") > 1 else "app"
+    _seconds_by_part[folder] = _seconds_by_part.get(folder, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _seconds_by_part:
+        parts = sorted(_seconds_by_part.items(), key=lambda part: -part[1])
+        terminalreporter.write_line("time by part: " + ", ".join(f"{name} {seconds:.0f}s" for name, seconds in parts))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("COHORT_DATABASE_URL")
