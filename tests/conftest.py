@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -59,7 +60,8 @@ _seconds_by_part: dict[str, float] = {}
 
 def pytest_runtest_logreport(report):
     """Add up time per part of the suite (browser, servers, posts, …) for the closing summary."""
-    folder = report.nodeid.split("/")[1] if report.nodeid.count("/") > 1 else "app"
+    path = Path(report.location[0]).parts  # ("tests", "posts", "test_lists.py")
+    folder = path[1] if len(path) > 2 else "app"
     _seconds_by_part[folder] = _seconds_by_part.get(folder, 0.0) + report.duration
 
 
