@@ -208,6 +208,9 @@ def test_notes_keep_every_version_and_show_on_the_challenge(app, people, client)
     member.login(people.member)
     session_page = member.get(f"/c/{people.slug}/sessions/{meeting_id}").text
     assert "Final notes" in session_page and "First draft" not in session_page
+    # The item is named after its challenge: the name shows once, as the link to it.
+    assert session_page.count("Discharge delays") == 1
+    assert f'<a href="/c/{people.slug}/posts/{challenge}">Discharge delays</a>' in session_page
     assert "Try criteria-led discharge." in member.get(f"/c/{people.slug}/posts/{challenge}").text
 
 
