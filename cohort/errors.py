@@ -9,7 +9,7 @@ from .extensions import db
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
     403: ("Not permitted", "Your role does not include this action. A facilitator can help."),
-    404: ("Page not found", "There is nothing here, or it is not yours to see."),
+    404: ("Page not found", "We could not find this page. It may have moved, or the link may be incomplete."),
     405: ("Not allowed", "That page cannot be used this way."),
     429: ("Please slow down", "Too many attempts in a short time. Wait a minute and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),

@@ -149,3 +149,13 @@ def test_nul_bytes_are_refused(people, client):
         "/account", {"name": "A\x00B", "organisation": "", "job_title": "", "bio": "", "timezone": "UTC"}
     )
     assert response.status_code == 400
+
+
+def test_navigation_marks_where_you_are(people, client):
+    client.login(people.facilitator)
+    members = client.get(f"/c/{people.slug}/members").text
+    assert re.search(r'href="/c/[^"]+/members" aria-current="page">Members<', members)
+    assert members.count("aria-current") == 1
+    new_post = client.get(f"/c/{people.slug}/posts/new").text
+    assert re.search(r'href="/c/[^"]+/posts/" aria-current="true">Stories &amp; challenges<', new_post)
+    assert 'aria-current="page">My cohorts<' in client.get("/").text

@@ -134,6 +134,9 @@ def edit(meeting_id: int):
 @require_role(Role.FACILITATOR)
 def cancel(meeting_id: int):
     meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    if meeting.has_ended():
+        flash("This session has already taken place, so it can no longer be cancelled.", "info")
+        return redirect(url_for(".detail", meeting_id=meeting.id))
     form = CancelForm()
     if form.validate_on_submit():
         cancelled = ops.cancel(meeting, this_and_following=form.scope.data == "following")

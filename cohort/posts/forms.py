@@ -26,13 +26,25 @@ from .ops import MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 MAX_RESULTS = 6
 
 
+class FigureField(FloatField):
+    """A number shown back as people write it: 60, not 60.0."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = repr(float(self.data))
+        return text.removesuffix(".0")
+
+
 class ResultFields(Form):
     """One measured result; a row left blank is ignored."""
 
     measure = StringField("Measure", validators=[Optional(), Length(max=200)])
     unit = StringField("Unit", validators=[Optional(), Length(max=40)])
-    baseline = FloatField("Before", validators=[Optional()])
-    result = FloatField("After", validators=[Optional()])
+    baseline = FigureField("Before", validators=[Optional()])
+    result = FigureField("After", validators=[Optional()])
     period = StringField("Period", validators=[Optional(), Length(max=80)])
 
     def is_blank(self) -> bool:

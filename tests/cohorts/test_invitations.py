@@ -51,6 +51,7 @@ def test_facilitator_invites_several_people_by_email(app, people, client, mailbo
     assert all("/invite/" in message["body"] for message in mailbox.messages)
     page = client.get(f"/c/{people.slug}/invitations")
     assert "a.one@trust.example.org" in page.text and "b.two@trust.example.org" in page.text
+    assert page.text.count("not yet accepted") == 2
 
 
 def test_bad_addresses_are_named_and_the_text_kept(people, client, mailbox):
@@ -218,7 +219,7 @@ def test_facilitator_creates_a_link_and_sees_it(people, client):
         f"/c/{people.slug}/invitations/link", {"expires_in_days": "7", "max_uses": "12"}, follow_redirects=True
     )
     assert "Link created." in response.text
-    assert "0 of 12" in response.text
+    assert "0 of 12 places taken" in response.text
     assert "http://cohort.test/invite/" in response.text
 
 

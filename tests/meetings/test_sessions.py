@@ -125,10 +125,10 @@ def test_rsvp_belongs_to_one_session_and_can_change(app, people, client):
         member_name = db.session.execute(db.select(User.name).filter_by(email=people.member)).scalar_one()
         facilitator_name = db.session.execute(db.select(User.name).filter_by(email=people.facilitator)).scalar_one()
     assert f"<dt>Yes (1)</dt>\n    <dd>{member_name}</dd>" in page
-    assert "<dt>Maybe (0)</dt>" in page
+    assert "<dt>Maybe" not in page  # empty groups are left out
     assert f"<dt>Not answered (1)</dt>\n    <dd>{facilitator_name}</dd>" in page
     second = facilitator.get(f"/c/{people.slug}/sessions/{ids[1]}").text
-    assert "<dt>Yes (0)</dt>" in second
+    assert "No answers yet." in second and "<dt>Yes" not in second
     assert "Not answered" not in client.get(f"/c/{people.slug}/sessions/{ids[0]}").text  # facilitators only
     assert client.post_form(url, {"response": "perhaps"}).status_code == 400
 
@@ -255,3 +255,16 @@ def test_rsvp_is_closed_after_the_session(app, people, client):
         f"/c/{people.slug}/sessions/{meeting_id}/rsvp", {"response": "yes"}, follow_redirects=True
     )
     assert "This session has already taken place." in response.text
+
+
+def test_a_session_that_has_taken_place_cannot_be_cancelled(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    page = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Cancel session" not in page and "Write notes" in page
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/cancel", {"scope": "this"}, follow_redirects=True
+    )
+    assert "already taken place" in response.text
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).cancelled_at is None

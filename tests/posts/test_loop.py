@@ -85,6 +85,27 @@ def test_only_the_posts_author_marks_helpful(app, people, client):
     assert client.post_form(url, {"set": "1"}).status_code == 403
 
 
+def test_authors_cannot_mark_their_own_reply_helpful(app, people, client):
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE)
+    own = make_reply(app, post_id, people.member, "Adding some context")
+    advice = make_reply(app, post_id, people.facilitator, "Try this")
+    client.login(people.member)
+    page = client.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert f"/replies/{advice}/helpful" in page and f"/replies/{own}/helpful" not in page
+    url = f"/c/{people.slug}/posts/{post_id}/replies/{own}/helpful"
+    assert client.post_form(url, {"set": "1"}).status_code == 403
+    assert "marked helpful" not in client.get(f"/c/{people.slug}/posts/{post_id}").text
+
+
+def test_a_resolved_challenge_no_longer_asks_what_the_author_will_try(app, people, client):
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE)
+    client.login(people.member)
+    assert "Record what I’ll try" in client.get(f"/c/{people.slug}/posts/{post_id}").text
+    client.post_form(f"/c/{people.slug}/posts/{post_id}/status", {"status": "resolved"})
+    page = client.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert "Resolved" in page and "what I’ll try" not in page and "Record what happened next" in page
+
+
 def test_outcome_with_results_resolves_the_challenge_and_reads_as_a_case(app, people, client):
     post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Fracture clinic backlog")
     helpful = make_reply(app, post_id, people.facilitator, "Review referrals virtually first.")
@@ -116,6 +137,9 @@ def test_outcome_with_results_resolves_the_challenge_and_reads_as_a_case(app, pe
     assert "14 days" in case and "<strong>4 days</strong>" in case and "−10 days (−71%)" in case
     assert "1 marked helpful" in case
     assert reader.get(f"/c/{people.slug}/posts/?status=resolved").text.count("Fracture clinic backlog") == 1
+    # Opened again to update it, the form shows the figures as they were written.
+    form = client.get(url).text
+    assert 'value="60"' in form and 'value="14"' in form and ".0" not in form
 
 
 def test_outcome_form_errors_keep_the_text(app, people, client):

@@ -72,3 +72,15 @@ def test_members_cannot_moderate(app, people, client):
     client.login(people.member)
     assert client.get(f"/c/{people.slug}/flags").status_code == 403
     assert client.post_form(f"/c/{people.slug}/posts/{post_id}/hide").status_code == 403
+
+
+def test_facilitators_are_offered_hide_for_what_others_wrote_not_their_own(app, people, client):
+    own_post = make_post(app, people, people.facilitator, title="My own story")
+    others_post = make_post(app, people, people.member, title="A member's story")
+    own_reply = make_reply(app, others_post, people.facilitator, "My reply")
+    others_reply = make_reply(app, others_post, people.member, "Their reply")
+    client.login(people.facilitator)
+    assert f"/posts/{own_post}/hide" not in client.get(f"/c/{people.slug}/posts/{own_post}").text
+    page = client.get(f"/c/{people.slug}/posts/{others_post}").text
+    assert f"/posts/{others_post}/hide" in page and f"/replies/{others_reply}/hide" in page
+    assert f"/replies/{own_reply}/hide" not in page
