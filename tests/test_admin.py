@@ -56,6 +56,7 @@ def test_admin_form_errors_keep_the_input(client, admin_email, people):
     response = client.post_form("/admin/cohorts", _new_cohort(slug=people.slug, charter="Carefully written."))
     assert response.status_code == 422
     assert "already exists" in response.text
+    assert '<details class="create-cohort" open>' in response.text
     assert "Carefully written." in response.text
     response = client.post_form("/admin/cohorts", _new_cohort(slug="Not A Slug"))
     assert response.status_code == 422
@@ -71,8 +72,12 @@ def test_admin_adds_a_facilitator_to_an_existing_cohort(app, client, admin_email
     with app.app_context():
         cohort = ops.find_cohort(people.slug)
         assert {m.user.email for m in cohort.memberships if m.is_facilitator} == {people.facilitator, people.member}
+    with app.app_context():
+        names = sorted(ops.find_user(email).name for email in (people.facilitator, people.member))
+    assert f"Facilitated by {', '.join(names)}" in client.get("/admin/cohorts").text
     bad = client.post_form(f"/admin/cohorts/{people.cohort_id}/facilitators", {"email": "nope"})
     assert bad.status_code == 422 and 'value="nope"' in bad.text
+    assert "<details open>" in bad.text  # the failed form stays open, with what was typed
 
 
 def test_admin_sees_no_cohort_content_without_membership(client, admin_email, people):

@@ -27,11 +27,20 @@ def _name_facilitator(cohort: Cohort, email: str, admin: User) -> str:
 def _render_cohorts(form, facilitator_form, failed_cohort_id=None, status=200):
     member_count = select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
     rows = db.session.execute(select(Cohort, member_count).order_by(Cohort.name)).all()
+    facilitators: dict[int, list[str]] = {}
+    for cohort_id, name in db.session.execute(
+        select(Membership.cohort_id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == Role.FACILITATOR)
+        .order_by(User.name)
+    ):
+        facilitators.setdefault(cohort_id, []).append(name)
     return (
         render_template(
             "admin/cohorts.html",
             form=form,
             rows=rows,
+            facilitators=facilitators,
             facilitator_form=facilitator_form,
             failed_cohort_id=failed_cohort_id,
         ),

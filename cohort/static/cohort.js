@@ -17,6 +17,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 
+  // Parts of a form that only matter for one choice, e.g. monthly options when a session repeats.
+  document.querySelectorAll("[data-shown-when]").forEach((part) => {
+    const [name, value] = part.dataset.shownWhen.split("=");
+    const choices = part.closest("form").querySelectorAll(`input[name="${name}"]`);
+    const update = () => {
+      part.hidden = ![...choices].some((choice) => choice.checked && choice.value === value);
+    };
+    choices.forEach((choice) => choice.addEventListener("change", update));
+    update();
+  });
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());

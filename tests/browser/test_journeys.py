@@ -90,6 +90,10 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     facilitator.get_by_label("Date", exact=True).fill("2027-01-12")
     facilitator.get_by_label("Start time").fill("15:00")
     facilitator.get_by_label("Time zone").select_option("Europe/London")
+    # Monthly options show only while the session repeats.
+    facilitator.get_by_label("Just once").check()
+    expect(facilitator.get_by_label("Number of sessions")).to_be_hidden()
+    facilitator.get_by_label("Every month").check()
     facilitator.get_by_label("Number of sessions").fill("12")
     facilitator.get_by_role("button", name="Preview the dates").click()
     expect(

@@ -59,7 +59,7 @@ def test_directory_shows_each_members_local_time(app, people, client):
         db.session.commit()
     client.login(people.member)
     page = client.get(f"/c/{people.slug}/members").text
-    assert "Priya Raman" in page and "Harbourside LHD" in page
+    assert "Priya Raman" in page and "Harbourside LHD" in page and "Local time" in page
     sydney_now = datetime.now(ZoneInfo("Australia/Sydney"))
     assert sydney_now.strftime("%Z") in page  # AEDT or AEST
     assert f'datetime="{sydney_now.strftime("%Y-%m-%dT%H")}' in page
