@@ -28,6 +28,17 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   });
 
+  // Copy buttons appear only where the browser lets a page copy.
+  if (navigator.clipboard) {
+    document.querySelectorAll("button[data-copy]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", async () => {
+        await navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value);
+        button.textContent = "Copied";
+      });
+    });
+  }
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());

@@ -159,3 +159,16 @@ def test_a_long_reply_survives_a_failed_submission(live_server, new_context):
     page.get_by_role("button", name="Send reply").last.click()
     expect(page.get_by_text("Keep it under")).to_be_visible()
     assert page.locator("#reply-body-top").input_value() == long_reply
+
+
+def test_the_calendar_link_copies_with_one_click(live_server, new_context):
+    people = cast(live_server)
+    context = new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Copy the link").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    link = page.get_by_label("Your calendar link").input_value()
+    assert link.endswith(".ics") and page.evaluate("navigator.clipboard.readText()") == link
