@@ -84,7 +84,8 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
         key = index.c.rowid
         match = whole_table.op("MATCH")(expression)
         rank = func.bm25(whole_table, literal_column("4.0"), literal_column("1.0"))
-        snippet = func.snippet(whole_table, -1, MARK_START, MARK_END, "…", 24)
+        # From the content column (1), as on PostgreSQL: the title is already on the result.
+        snippet = func.snippet(whole_table, 1, MARK_START, MARK_END, "…", 24)
 
     rows = db.session.execute(
         select(Post, snippet)

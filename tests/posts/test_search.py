@@ -28,6 +28,14 @@ def test_results_are_ranked_and_highlighted(app, people, client):
     assert "<mark>" in page.lower() and "burnout</mark>" in page.lower()
 
 
+def test_a_title_match_shows_the_start_of_the_post_not_its_title_again(app, people, client):
+    make_post(app, people, people.member, title="Virtual fracture clinic", body="Referrals reviewed by phone.")
+    client.login(people.member)
+    page = _search(client, people, "fracture").text
+    snippet = page.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "Referrals reviewed by phone." in snippet and "Virtual" not in snippet
+
+
 def test_snippets_cannot_inject_markup(app, people, client):
     make_post(app, people, people.member, title="Escaping", body="Plain words then `<script>alert(1)</script>` huddle")
     client.login(people.member)
