@@ -39,6 +39,8 @@ def rsvp(meeting_id: int):
         abort(400)
     response = RsvpResponse(form.response.data)
     _attempt(lambda: ops.answer(meeting, current_user, response), f"Your answer: {response.label.lower()}.")
+    if request.form.get("back") == "dashboard":  # a fixed choice, never a URL, so it cannot redirect elsewhere
+        return redirect(url_for("home.dashboard", _anchor=f"session-{meeting.id}"))
     return _back(meeting, "answers")
 
 

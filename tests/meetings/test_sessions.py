@@ -142,6 +142,26 @@ def test_dashboard_lists_my_next_sessions_across_cohorts(app, people, client):
     assert dashboard.count('class="session-card"') == 1  # not the other cohort's
 
 
+def test_answering_from_the_dashboard_stays_on_the_dashboard(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    client.login(people.member)
+    dashboard = client.get("/").text
+    assert "Will you come?" in dashboard and f"/c/{people.slug}/sessions/{meeting_id}/rsvp" in dashboard
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/rsvp", {"response": "maybe", "back": "dashboard"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/#session-{meeting_id}"
+    dashboard = client.get("/").text
+    assert (
+        "Your answer: maybe." in dashboard
+        and 'value="maybe" class="button small primary" aria-pressed="true"' in dashboard
+    )
+    elsewhere = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/rsvp", {"response": "yes", "back": "https://elsewhere.example"}
+    )
+    assert elsewhere.headers["Location"] == f"/c/{people.slug}/sessions/{meeting_id}#answers"
+
+
 def test_members_get_403_on_every_scheduling_action(app, people, client):
     meeting_id = upcoming_meeting(app, people.cohort_id)
     client.login(people.member)
