@@ -3,17 +3,11 @@
 import itertools
 from dataclasses import dataclass
 
-from flask import url_for
-
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
-from cohort.meetings import ops as meeting_ops
-from cohort.models import Flag
-from cohort.posts import ops as post_ops
-from cohort.posts.ops import ResultRow
-from cohort.tokens import password_reset_token
 
 from .. import factories
+from ..pages import Scene, furnish
 
 _run = itertools.count(1)
 
@@ -51,44 +45,12 @@ def cast(server) -> Cast:
         )
 
 
-@dataclass
-class Content:
-    post_id: int
-    own_reply_id: int
-    meeting_id: int
-    invitation_url: str
-    reset_url: str
-
-
-def content(server, people: Cast) -> Content:
-    """Something on every page the facilitator (who also runs the site) can open: their own
-    challenge with advice, a flag and a result; a coming session with an agenda; an open
-    invitation; and a password-reset link for a member."""
+def content(server, people: Cast) -> Scene:
+    """Something on every page, in the cast's cohort (see ``tests/pages.py``)."""
     with server.app.test_request_context(base_url=server.url):
-        cohort = cohort_ops.find_cohort(people.slug)
-        facilitator = cohort_ops.find_user(people.facilitator)
-        facilitator.is_admin = True
-        post = factories.make_post(
-            cohort,
-            facilitator,
-            kind=factories.PostKind.CHALLENGE,
-            title="Fracture clinic backlog",
-            body="Waits are **14 days**. What worked for you?",
-            tags=["outpatients"],
+        return furnish(
+            cohort_ops.find_cohort(people.slug),
+            cohort_ops.find_user(people.facilitator),
+            cohort_ops.find_user(people.advisor),
+            cohort_ops.find_user(people.second_advisor),
         )
-        advice = post_ops.add_reply(post, cohort_ops.find_user(people.advisor), "Review referrals virtually.", None)
-        own_reply = post_ops.add_reply(post, facilitator, "Which referrals first?", advice)
-        post_ops.record_outcome(post, "We did it.", [ResultRow("Virtual care plans", "%", 0, 60, "Jan–Jun 2026")])
-        db.session.add(
-            Flag(cohort_id=cohort.id, reply_id=advice.id, reporter_id=own_reply.author_id, reason="Names a patient.")
-        )
-        meeting = factories.make_meeting(cohort)
-        meeting_ops.propose_item(meeting, facilitator, "Fracture clinic backlog", post, accepted=True)
-        (invitation,) = cohort_ops.invite_by_email(cohort, ["new.ceo@riverside.example.org"], facilitator)
-        reset_url = url_for(
-            "auth.reset_password",
-            token=password_reset_token(cohort_ops.find_user(people.second_advisor)),
-            _external=True,
-        )
-        db.session.commit()
-        return Content(post.id, own_reply.id, meeting.id, cohort_ops.invitation_url(invitation), reset_url)

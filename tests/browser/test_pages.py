@@ -5,6 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from ..pages import member_pages, public_pages
 from .conftest import SCREENSHOTS, sign_in
 from .data import cast, content
 
@@ -15,77 +16,6 @@ WIDTHS = (1280, 390)
 def scene(live_server):
     people = cast(live_server)
     return people, content(live_server, people)
-
-
-# Pages seen before signing in, by endpoint.
-def _public_pages(made) -> dict[str, str]:
-    return {
-        "auth.login": "/login",
-        "auth.forgot_password": "/forgot-password",
-        "auth.invitation": made.invitation_url,
-        "auth.reset_password": made.reset_url,
-    }
-
-
-# Pages seen by the facilitator, who also runs the site, by endpoint (a name for the screenshot
-# where one endpoint shows two pages).
-def _member_pages(people, made) -> dict[str, str]:
-    cohort = f"/c/{people.slug}"
-    post = f"{cohort}/posts/{made.post_id}"
-    session = f"{cohort}/sessions/{made.meeting_id}"
-    return {
-        "home.dashboard": "/",
-        "auth.account": "/account",
-        "admin.cohorts": "/admin/cohorts",
-        "cohort.cohorts.home": f"{cohort}/",
-        "cohort.cohorts.charter": f"{cohort}/charter",
-        "cohort.cohorts.members": f"{cohort}/members",
-        "cohort.cohorts.invitations": f"{cohort}/invitations",
-        "cohort.cohorts.settings": f"{cohort}/settings",
-        "cohort.cohorts.leave": f"{cohort}/leave",
-        "cohort.posts.index": f"{cohort}/posts/",
-        "search": f"{cohort}/posts/?q=fracture",
-        "cohort.posts.new": f"{cohort}/posts/new?kind=story",
-        "cohort.posts.thread": post,
-        "cohort.posts.edit": f"{post}/edit",
-        "cohort.replies.edit": f"{post}/replies/{made.own_reply_id}/edit",
-        "cohort.loop.commitment": f"{post}/try",
-        "cohort.loop.outcome": f"{post}/outcome",
-        "cohort.moderation.flags": f"{cohort}/flags",
-        "cohort.recognition.values": f"{cohort}/values",
-        "cohort.meetings.index": f"{cohort}/sessions/",
-        "cohort.meetings.new": f"{cohort}/sessions/new",
-        "cohort.meetings.detail": session,
-        "cohort.meetings.edit": f"{session}/edit",
-        "cohort.meetings.cancel": f"{session}/cancel",
-        "cohort.participation.notes": f"{session}/notes",
-        "auth.logout": "/logout",
-        "not-found": "/c/no-such-cohort/",
-    }
-
-
-# Endpoints that answer GET with something other than a page to look at.
-NOT_PAGES = {
-    "static": "files",
-    "home.healthz": "a status for load balancers",
-    "calendar.feed": "a calendar feed",
-    "cohort.meetings.ics": "a calendar file",
-    "auth.confirm_email": "confirms and redirects",
-}
-
-
-def test_every_page_is_in_the_walk(app):
-    """A new page must join the walk below, so it gets screenshots and an accessibility check."""
-    walked = set(_public_pages(_Any())) | set(_member_pages(_Any(), _Any())) | set(NOT_PAGES)
-    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
-    assert pages - walked == set()
-
-
-class _Any:
-    """Stands in for the scene when only the page names are wanted."""
-
-    def __getattr__(self, name):
-        return name
 
 
 def _serious_violations(page) -> list[str]:
@@ -115,10 +45,10 @@ def test_every_page_looks_right_and_passes_axe(live_server, new_context, scene, 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = new_context(viewport={"width": width, "height": 900}).new_page()
     problems: dict[str, list[str]] = {}
-    for name, url in _public_pages(made).items():
+    for name, url in public_pages(made).items():
         _look_at(page, url if url.startswith("http") else f"{live_server.url}{url}", name, width, problems)
     sign_in(page, live_server, people.facilitator, people.password)
-    for name, path in _member_pages(people, made).items():
+    for name, path in member_pages(made).items():
         _look_at(page, f"{live_server.url}{path}", name, width, problems)
     assert problems == {}
 
