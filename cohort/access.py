@@ -12,10 +12,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from .extensions import db, login_manager
-from .models import Cohort, Membership, Post, Reply, Role, Visibility
+from .models import Cohort, Flag, Membership, Post, Reply, Role, Visibility
 
 cohort_bp = Blueprint("cohort", __name__, url_prefix="/c/<slug>")
 
@@ -36,14 +36,21 @@ def _add_slug(endpoint, values):
 def _load_cohort_and_membership():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    # Facilitators see how many flags wait for them on every page; counted in the same query.
+    open_flags = (
+        select(func.count(Flag.id))
+        .where(Flag.cohort_id == Cohort.id, Flag.resolved_at.is_(None))
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(Cohort, Membership)
+        select(Cohort, Membership, case((Membership.role == Role.FACILITATOR, open_flags), else_=0))
         .join(Membership, Membership.cohort_id == Cohort.id)
         .where(Cohort.slug == g.cohort_slug, Membership.user_id == current_user.id)
     ).first()
     if row is None:
         abort(404)
-    g.cohort, g.membership = row
+    g.cohort, g.membership, g.open_flags = row
     view = current_app.view_functions.get(request.endpoint)
     if g.membership.charter_accepted_at is None and not getattr(view, "charter_exempt", False):
         return redirect(url_for("cohort.cohorts.charter", next=request.full_path.rstrip("?")))

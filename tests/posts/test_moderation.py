@@ -84,3 +84,18 @@ def test_facilitators_are_offered_hide_for_what_others_wrote_not_their_own(app, 
     page = client.get(f"/c/{people.slug}/posts/{others_post}").text
     assert f"/posts/{others_post}/hide" in page and f"/replies/{others_reply}/hide" in page
     assert f"/replies/{own_reply}/hide" not in page
+
+
+def test_facilitators_see_how_many_flags_wait_on_every_page(app, people, client):
+    post_id = make_post(app, people, people.member, title="Night shifts")
+    reply_id = make_reply(app, post_id, people.member, "A remark")
+    reporter = app.test_client()
+    reporter.login(add_member(app, people))
+    for url in (f"/c/{people.slug}/posts/{post_id}/flag", f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/flag"):
+        reporter.post_form(url, {"reason": "Please look."})
+    client.login(people.facilitator)
+    assert ">Flags (2)</a>" in client.get(f"/c/{people.slug}/members").text
+    assert "Flags" not in reporter.get(f"/c/{people.slug}/members").text  # members have no flags page
+    flag_id = client.get(f"/c/{people.slug}/flags").text.split("/flags/", 1)[1].split("/", 1)[0]
+    client.post_form(f"/c/{people.slug}/flags/{flag_id}/dismiss")
+    assert ">Flags (1)</a>" in client.get(f"/c/{people.slug}/members").text
