@@ -1,7 +1,9 @@
 """Journeys from a cold start, as people would click them."""
 
 import re
+from datetime import date, timedelta
 
+from dateutil.relativedelta import TU, relativedelta
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -87,7 +89,8 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     # The facilitator schedules a monthly series, previewing it first.
     cohort_nav(facilitator, people).get_by_role("link", name="Sessions").click()
     facilitator.get_by_role("link", name="Schedule sessions").click()
-    facilitator.get_by_label("Date", exact=True).fill("2027-01-12")
+    first = date(date.today().year + 1, 1, 1) + relativedelta(weekday=TU(2))  # always ahead
+    facilitator.get_by_label("Date", exact=True).fill(first.isoformat())
     facilitator.get_by_label("Start time").fill("15:00")
     facilitator.get_by_label("Time zone").select_option("Europe/London")
     # Monthly options show only while the session repeats.
@@ -97,24 +100,27 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     facilitator.get_by_label("Number of sessions").fill("12")
     facilitator.get_by_role("button", name="Preview the dates").click()
     expect(
-        facilitator.get_by_text("2nd Tuesday of each month, 15:00 London, 12 sessions from 12 January 2027.")
+        facilitator.get_by_text(f"2nd Tuesday of each month, 15:00 London, 12 sessions from {first:%-d %B %Y}.")
     ).to_be_visible()
     facilitator.get_by_role("button", name="Schedule").click()
     expect(facilitator.get_by_text("Scheduled:")).to_be_visible()
 
-    # A member finds it on their dashboard, answers yes and downloads the calendar file.
+    # A member finds it on their dashboard, answers yes there, and downloads the calendar file.
     advisor.get_by_role("navigation", name="Main").get_by_role("link", name="My cohorts").click()
-    advisor.get_by_role("link", name="Monthly session").first.click()
-    expect(advisor.get_by_text("15:00 London · Wed 13 Jan, 02:00 your time (Sydney)")).to_be_visible()
-    advisor.get_by_role("button", name="Yes", exact=True).click()
-    expect(advisor.get_by_text("Your answer: yes.")).to_be_visible()
+    first_card = advisor.locator(".session-card").first
+    first_card.get_by_role("button", name=re.compile("^Yes")).click()
+    expect(first_card).to_contain_text("Your answer: yes.")  # the page reloads; the locator finds the card again
+    first_card.get_by_role("link", name="Monthly session").click()
+    next_day = first + timedelta(days=1)
+    expect(advisor.get_by_text(f"15:00 London · Wed {next_day:%-d %b}, 02:00 your time (Sydney)")).to_be_visible()
+    expect(advisor.get_by_text("You said yes.")).to_be_visible()
     with advisor.expect_download() as download_info:
         advisor.get_by_role("link", name="Add to my calendar (.ics)").click()
     ics = tmp_path / "session.ics"
     download_info.value.save_as(ics)
     (event,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert event["dtstart"].params["TZID"] == "Europe/London"
-    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2027-01-12 15:00"
+    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == f"{first} 15:00"
 
     # Search finds the challenge.
     cohort_nav(advisor, people).get_by_role("link", name="Stories & challenges").click()

@@ -1,15 +1,37 @@
 """Shortcuts for session tests."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from dateutil.relativedelta import SU, TU, relativedelta
 
 from cohort.extensions import db
 from cohort.models import Cohort, Meeting
 
 from .. import factories
 
+# Next year, so the sessions these tests schedule always lie ahead, whenever the suite runs.
+YEAR = date.today().year + 1
+
+
+def nth_tuesday(month: int, n: int = 2) -> date:
+    return date(YEAR, month, 1) + relativedelta(weekday=TU(n))
+
+
+def fifth_tuesday() -> date:
+    """A 5th Tuesday of some month of YEAR (every year has at least four)."""
+    return next(day for month in range(1, 13) if (day := nth_tuesday(month, 5)).month == month)
+
+
+def clocks_go_forward() -> date:
+    """The last Sunday of March, when 01:00–02:00 does not exist in London."""
+    return date(YEAR, 3, 31) + relativedelta(weekday=SU(-1))
+
+
+FIRST = nth_tuesday(1)  # where SERIES starts: the 2nd Tuesday of January
+
 SERIES = {
     "title": "Monthly session",
-    "start_date": "2027-01-12",
+    "start_date": FIRST.isoformat(),
     "start_time": "15:00",
     "timezone": "Europe/London",
     "duration_minutes": "90",
