@@ -53,7 +53,9 @@ def _load_cohort_and_membership():
     g.cohort, g.membership, g.open_flags = row
     view = current_app.view_functions.get(request.endpoint)
     if g.membership.charter_accepted_at is None and not getattr(view, "charter_exempt", False):
-        return redirect(url_for("cohort.cohorts.charter", next=request.full_path.rstrip("?")))
+        # Only a page can be come back to: a form sent before accepting is not replayed.
+        next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("cohort.cohorts.charter", next=next_url))
     return None
 
 

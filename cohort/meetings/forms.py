@@ -81,6 +81,14 @@ class ScheduleForm(SessionFields):
         validators=[Optional(), NumberRange(1, MAX_OCCURRENCES, f"Between 1 and {MAX_OCCURRENCES}.")],
     )
 
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        if self.repeat.data != "monthly":
+            # A single session has no monthly options: what those fields hold is ignored, not judged.
+            self.monthly_on.errors, self.occurrences.errors = [], []
+            self.monthly_on.data, self.occurrences.data = "weekday", None
+        return not any(field.errors for field in self) and not self.form_errors
+
 
 def _scope(label: str) -> RadioField:
     """One session, or it and the rest of its series."""

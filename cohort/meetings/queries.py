@@ -44,11 +44,17 @@ def sessions_of(cohort_id: int) -> tuple[list[Meeting], list[Meeting]]:
 
 
 def next_sessions_for(user: User, limit: int = 5) -> list[tuple[Meeting, Cohort, RsvpResponse | None]]:
-    """The user's coming sessions across all their cohorts, with their answer to each."""
+    """The user's coming sessions across the cohorts whose charter they have accepted (the others
+    open only at the charter), with their answer to each."""
     rows = db.session.execute(
         select(Meeting, Cohort, Rsvp.response)
         .join(Cohort, Cohort.id == Meeting.cohort_id)
-        .join(Membership, (Membership.cohort_id == Cohort.id) & (Membership.user_id == user.id))
+        .join(
+            Membership,
+            (Membership.cohort_id == Cohort.id)
+            & (Membership.user_id == user.id)
+            & Membership.charter_accepted_at.is_not(None),
+        )
         .outerjoin(Rsvp, (Rsvp.meeting_id == Meeting.id) & (Rsvp.user_id == user.id))
         .where(Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at)

@@ -18,23 +18,33 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 
   // Parts of a form that only matter for one choice, e.g. monthly options when a session repeats.
-  document.querySelectorAll("[data-shown-when]").forEach((part) => {
+  // Hidden parts are disabled too, so what they hold is not sent.
+  document.querySelectorAll("form [data-shown-when]").forEach((part) => {
     const [name, value] = part.dataset.shownWhen.split("=");
     const choices = part.closest("form").querySelectorAll(`input[name="${name}"]`);
     const update = () => {
       part.hidden = ![...choices].some((choice) => choice.checked && choice.value === value);
+      part.querySelectorAll("input, select, textarea").forEach((input) => {
+        input.disabled = part.hidden;
+      });
     };
     choices.forEach((choice) => choice.addEventListener("change", update));
     update();
   });
 
-  // Copy buttons appear only where the browser lets a page copy.
+  // Copy buttons appear only where the browser lets a page copy; the outcome is announced.
   if (navigator.clipboard) {
     document.querySelectorAll("button[data-copy]").forEach((button) => {
+      const status = document.getElementById(button.dataset.copyStatus);
       button.hidden = false;
       button.addEventListener("click", async () => {
-        await navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value);
-        button.textContent = "Copied";
+        try {
+          await navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value);
+          status.textContent = "Copied.";
+        } catch {
+          status.textContent = "Your browser did not allow copying: select the link and copy it.";
+        }
+        setTimeout(() => { status.textContent = ""; }, 5000);
       });
     });
   }

@@ -175,6 +175,21 @@ def test_the_calendar_link_copies_with_one_click(live_server, new_context):
     sign_in(page, live_server, people.advisor, people.password)
     page.get_by_role("link", name="Account").click()
     page.get_by_role("button", name="Copy the link").click()
-    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    expect(page.locator("#calendar-copied")).to_have_text("Copied.")
     link = page.get_by_label("Your calendar link").input_value()
     assert link.endswith(".ics") and page.evaluate("navigator.clipboard.readText()") == link
+
+
+def test_a_single_session_hides_and_does_not_send_the_monthly_options(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    sign_in(page, live_server, people.facilitator, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/sessions/new")
+    page.get_by_label("Number of sessions").fill("30")  # out of range, then hidden by the next choice
+    page.get_by_label("Just once").check()
+    expect(page.get_by_label("Number of sessions")).to_be_hidden()
+    expect(page.get_by_label("Number of sessions")).to_be_disabled()
+    page.get_by_label("Date", exact=True).fill(f"{date.today().year + 1}-02-10")
+    page.get_by_label("Start time").fill("09:00")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_text("Scheduled: One session,")).to_be_visible()

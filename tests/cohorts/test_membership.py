@@ -33,6 +33,18 @@ def test_every_cohort_page_waits_for_the_charter(app, people, client):
     assert client.get(f"/c/{people.slug}/leave").status_code == 200
 
 
+def test_sessions_wait_for_the_charter_too(app, people, client):
+    with app.app_context():
+        meeting = factories.make_meeting(db.session.get(Cohort, people.cohort_id))
+        db.session.commit()
+        rsvp = f"/c/{people.slug}/sessions/{meeting.id}/rsvp"
+    client.login(_join_unaccepted(app, people))
+    assert rsvp not in client.get("/").text  # no answering from the dashboard before the charter
+    response = client.post_form(rsvp, {"response": "yes"})
+    # A form sent before accepting goes to the charter, and is not replayed as a GET afterwards.
+    assert response.headers["Location"] == f"/c/{people.slug}/charter"
+
+
 def test_accepting_the_charter_is_recorded(app, people, client):
     client.login(_join_unaccepted(app, people))
     response = client.post_form(f"/c/{people.slug}/charter")

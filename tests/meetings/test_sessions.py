@@ -63,6 +63,13 @@ def test_bad_schedule_input_is_explained_and_kept(people, client):
     assert fifth.status_code == 422 and "Choose “last Tuesday” instead." in fifth.text
 
 
+def test_a_single_session_ignores_the_monthly_options(app, people, client):
+    client.login(people.facilitator)
+    # Left over from choosing "Every month" first: out of range, but hidden once "Just once" is chosen.
+    ids = schedule_series(client, people.slug, repeat="none", occurrences="30", monthly_on="nonsense")
+    assert len(ids) == 1
+
+
 def test_times_are_shown_in_each_viewers_zone(app, people, client):
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
