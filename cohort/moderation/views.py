@@ -88,15 +88,20 @@ def dismiss(flag_id: int):
 
 def _set_hidden(post: Post, reply: Reply | None, hidden: bool):
     target = reply or post
-    if hidden:
-        ops.hide(target, current_user)
-        _resolve_flags(Flag.reply_id if reply else Flag.post_id, target.id, "hidden")
-        message = "Hidden. Members now see that the facilitator hid it."
+    try:
+        if hidden:
+            ops.hide(target, current_user)
+            _resolve_flags(Flag.reply_id if reply else Flag.post_id, target.id, "hidden")
+            message = "Hidden. Members now see that the facilitator hid it."
+        else:
+            ops.restore(target)
+            message = "Restored. Members can see it again."
+    except ops.PostError as error:
+        db.session.rollback()
+        flash(str(error), "error")
     else:
-        ops.restore(target)
-        message = "Restored. Members can see it again."
-    db.session.commit()
-    flash(message, "success")
+        db.session.commit()
+        flash(message, "success")
     next_page = request.form.get("next")
     if next_page == "flags":
         return redirect(url_for(".flags"))

@@ -81,9 +81,10 @@ def helpful(post_id: int, reply_id: int):
     post = get_post_or_404(post_id)
     require_author(post)
     reply = get_reply_or_404(post, reply_id)
-    if reply.author_id == current_user.id:
-        abort(403)  # helpful marks credit advice from others
-    ops.set_helpful(reply, _wanted())
+    wanted = _wanted()
+    if wanted and reply.author_id == current_user.id:
+        abort(403)  # helpful marks credit advice from others; an old mark can still be taken back
+    ops.set_helpful(reply, wanted)
     db.session.commit()
     return _back_to(post, f"reply-{reply.id}")
 

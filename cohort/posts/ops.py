@@ -255,6 +255,9 @@ def mark_read(user: User, post: Post) -> None:
 
 
 def hide(target: Post | Reply, by: User) -> None:
+    if target.author_id == by.id:
+        # Hiding says "a facilitator stepped in"; for one's own words, editing or deleting is honest.
+        raise PostError("You can edit or delete what you wrote; another facilitator can hide it.")
     target.hidden_at = utcnow()
     target.hidden_by_id = by.id
     db.session.flush()

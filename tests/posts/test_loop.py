@@ -95,6 +95,7 @@ def test_authors_cannot_mark_their_own_reply_helpful(app, people, client):
     url = f"/c/{people.slug}/posts/{post_id}/replies/{own}/helpful"
     assert client.post_form(url, {"set": "1"}).status_code == 403
     assert "marked helpful" not in client.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert client.post_form(url, {"set": "0"}).status_code == 302  # a mark made earlier can be taken back
 
 
 def test_a_resolved_challenge_no_longer_asks_what_the_author_will_try(app, people, client):

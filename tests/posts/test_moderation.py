@@ -5,7 +5,7 @@ from .helpers import add_member, make_post, make_reply, user
 
 def test_member_flags_a_reply_and_facilitator_hides_it(app, people, client):
     post_id = make_post(app, people, people.member, title="Night shifts")
-    reply_id = make_reply(app, post_id, people.facilitator, "An unkind remark")
+    reply_id = make_reply(app, post_id, add_member(app, people), "An unkind remark")
     reporter_email = add_member(app, people)
     reporter = app.test_client()
     reporter.login(reporter_email)
@@ -99,3 +99,18 @@ def test_facilitators_see_how_many_flags_wait_on_every_page(app, people, client)
     flag_id = client.get(f"/c/{people.slug}/flags").text.split("/flags/", 1)[1].split("/", 1)[0]
     client.post_form(f"/c/{people.slug}/flags/{flag_id}/dismiss")
     assert ">Flags (1)</a>" in client.get(f"/c/{people.slug}/members").text
+
+
+
+def test_a_facilitator_cannot_hide_their_own_words(app, people, client):
+    post_id = make_post(app, people, people.member, title="Night shifts")
+    own_reply = make_reply(app, post_id, people.facilitator, "My remark")
+    reporter = app.test_client()
+    reporter.login(add_member(app, people))
+    reporter.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{own_reply}/flag", {"reason": "Please look."})
+    client.login(people.facilitator)
+    flags = client.get(f"/c/{people.slug}/flags").text
+    assert "You wrote this: another facilitator can hide it." in flags and "Hide the reply" not in flags
+    response = client.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{own_reply}/hide", follow_redirects=True)
+    assert "another facilitator can hide it" in response.text
+    assert "Hidden by the facilitator." not in reporter.get(f"/c/{people.slug}/posts/{post_id}").text

@@ -73,7 +73,7 @@ def test_reply_to_a_reply_deleted_meanwhile_keeps_the_text(app, people, client):
 
 
 def test_hidden_post_title_is_not_shown_on_the_reply_edit_page(app, people, client):
-    post_id = make_post(app, people, people.facilitator, title="Secret merger talks")
+    post_id = make_post(app, people, add_member(app, people), title="Secret merger talks")
     reply_id = make_reply(app, post_id, people.member, "My reply")
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
@@ -88,7 +88,7 @@ def test_deep_reply_to_a_hidden_reply_names_no_one(app, people, client):
     parent = None
     for depth in range(5):
         parent = make_reply(app, post_id, people.member, f"Level {depth}", parent)
-    hidden = make_reply(app, post_id, people.facilitator, "Hidden words", parent)
+    hidden = make_reply(app, post_id, add_member(app, people), "Hidden words", parent)
     make_reply(app, post_id, people.member, "Answer to the hidden one", hidden)
     facilitator = app.test_client()
     facilitator.login(people.facilitator)

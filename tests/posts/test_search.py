@@ -53,11 +53,11 @@ def test_search_stays_inside_the_cohort(app, people, client):
 
 def test_search_hides_deleted_hidden_and_private_posts(app, people, client):
     deleted = make_post(app, people, people.member, title="Deleted huddle notes")
-    hidden = make_post(app, people, people.facilitator, title="Hidden huddle notes")
+    hidden = make_post(app, people, people.member, title="Hidden huddle notes")
     make_post(app, people, people.facilitator, title="Private huddle worry", visibility=Visibility.FACILITATORS)
     make_post(app, people, people.member, title="Visible huddle notes")
     reply_post = make_post(app, people, people.member, title="Huddle timing")
-    hidden_reply = make_reply(app, reply_post, people.facilitator, "zebracrossing advice")
+    hidden_reply = make_reply(app, reply_post, people.member, "zebracrossing advice")
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
     facilitator.post_form(f"/c/{people.slug}/posts/{hidden}/hide")

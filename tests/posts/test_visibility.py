@@ -117,7 +117,7 @@ def test_facilitators_only_post_is_seen_by_its_author_and_the_facilitators(app, 
 def test_reply_counts_on_the_list_only_count_what_the_reader_can_see(app, people, client):
     post_id = make_post(app, people, people.member, title="Counted post")
     make_reply(app, post_id, people.facilitator, "Visible advice")
-    hidden = make_reply(app, post_id, people.facilitator, "Hidden advice")
+    hidden = make_reply(app, post_id, people.member, "Hidden advice")
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
     facilitator.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{hidden}/hide")
