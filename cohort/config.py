@@ -16,7 +16,7 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _whole_number(name: str, default: int) -> int:
     value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit():
+    if not value.isdecimal():
         raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
     return int(value)
 

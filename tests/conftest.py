@@ -51,7 +51,8 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, which must run everything: {report.longrepr}"
+        _path, _line, reason = report.longrepr
+        report.longrepr = f"skipped under CI=true, which must run everything: {reason}"
     return report
 
 
@@ -60,8 +61,8 @@ _seconds_by_part: dict[str, float] = {}
 
 def pytest_runtest_logreport(report):
     """Add up time per part of the suite (browser, servers, posts, …) for the closing summary."""
-    path = Path(report.location[0]).parts  # ("tests", "posts", "test_lists.py")
-    folder = path[1] if len(path) > 2 else "app"
+    path = Path(report.location[0]).parts
+    folder = path[1] if len(path) > 2 else "app"  # tests at the top level cover the app as a whole
     _seconds_by_part[folder] = _seconds_by_part.get(folder, 0.0) + report.duration
 
 

@@ -109,8 +109,25 @@ def member_pages(scene: Scene) -> dict[str, str]:
     }
 
 
+def expected_status(name: str) -> int:
+    return 404 if name == "not-found" else 200
+
+
 def unlisted_pages(app: Flask) -> set[str]:
     """Endpoints answering GET that are neither listed above nor known not to be pages."""
     placeholder = Scene("slug", 1, 1, 1, "", "")
     listed = set(public_pages(placeholder)) | set(member_pages(placeholder)) | set(NOT_PAGES)
     return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods} - listed
+
+
+def misnamed_pages(app: Flask, scene: Scene) -> dict[str, str]:
+    """Listed pages whose address leads to another endpoint than the one they are listed under."""
+    routes = app.url_map.bind("cohort.test")
+    wrong = {}
+    for name, url in {**public_pages(scene), **member_pages(scene)}.items():
+        path = url.split("cohort.test", 1)[-1].split("?", 1)[0]
+        if expected_status(name) == 200 and name in app.view_functions:
+            endpoint, _arguments = routes.match(path)
+            if endpoint != name:
+                wrong[name] = endpoint
+    return wrong

@@ -30,12 +30,9 @@ class FigureField(FloatField):
     """A number shown back as people write it: 60, not 60.0."""
 
     def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = repr(float(self.data))
-        return text.removesuffix(".0")
+        if self.raw_data or self.data is None:
+            return super()._value()  # what was typed, or nothing
+        return repr(self.data).removesuffix(".0")
 
 
 class ResultFields(Form):

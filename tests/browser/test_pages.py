@@ -5,7 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from ..pages import member_pages, public_pages
+from ..pages import expected_status, member_pages, public_pages
 from .conftest import SCREENSHOTS, sign_in
 from .data import cast, content
 
@@ -31,7 +31,7 @@ def _serious_violations(page) -> list[str]:
 def _look_at(page, url: str, name: str, width: int, problems: dict) -> None:
     """Open the page, screenshot it, check it does not scroll sideways, and collect axe's complaints."""
     response = page.goto(url)
-    assert response.status == (404 if name == "not-found" else 200), f"{name} answered {response.status}"
+    assert response.status == expected_status(name), f"{name} answered {response.status}"
     page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"

@@ -29,11 +29,8 @@ def pytest_collection_modifyitems(config, items):
 def redis_url(tmp_path_factory):
     """A throwaway Redis server on a free port of 127.0.0.1."""
     server = shutil.which("redis-server")
-    if server is None:
-        message = "redis-server not found (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    if server is None:  # under CI=true the skip fails the run
+        pytest.skip("redis-server not found (apt-get install redis-server)")
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
