@@ -72,7 +72,6 @@ def test_admin_adds_a_facilitator_to_an_existing_cohort(app, client, admin_email
     with app.app_context():
         cohort = ops.find_cohort(people.slug)
         assert {m.user.email for m in cohort.memberships if m.is_facilitator} == {people.facilitator, people.member}
-    with app.app_context():
         names = sorted(ops.find_user(email).name for email in (people.facilitator, people.member))
     assert f"Facilitated by {', '.join(names)}" in client.get("/admin/cohorts").text
     bad = client.post_form(f"/admin/cohorts/{people.cohort_id}/facilitators", {"email": "nope"})
