@@ -76,6 +76,9 @@ def test_new_person_joins_by_emailed_invitation(app, people, client, mailbox):
     assert page.status_code == 200
     assert 'value="grace@lakeside.example.org"' in page.text and "readonly" in page.text
     assert "data-detect-timezone" in page.text
+    with app.app_context():
+        inviter = ops.find_user(people.facilitator).name
+    assert f"{inviter} invites you to join" in page.text and "you will read the cohort’s charter" in page.text
 
     # The address is fixed by the invitation, whatever the form says.
     response = client.post_form(invite_path, {**NEW_PERSON, "email": "someone.else@example.org"})
