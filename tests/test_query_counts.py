@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, CohortValue, Flag, Meeting, Post, PostKind, RsvpResponse, Thanks, User
+from cohort.models import Cohort, CohortValue, Flag, Meeting, Post, PostKind, RsvpResponse, Thanks
 from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
 
@@ -19,15 +19,11 @@ MOST_STATEMENTS_PER_PAGE = 15
 _serial = itertools.count()
 
 
-def _user(email: str) -> User:
-    return cohort_ops.find_user(email)
-
-
 def _grow(scene, people, times: int) -> None:
     """Add ``times`` of everything a page lists: members, posts, replies, thanks, flags, tags,
     results, sessions, answers, agenda items, invitations, values and other cohorts."""
     cohort = db.session.get(Cohort, people.cohort_id)
-    facilitator = _user(people.facilitator)
+    facilitator = cohort_ops.find_user(people.facilitator)
     post = db.session.get(Post, scene.post_id)
     meeting = db.session.get(Meeting, scene.meeting_id)
     start = datetime.now(ZoneInfo("Europe/London")) + timedelta(days=10)
@@ -79,7 +75,7 @@ def test_every_page_runs_the_same_few_statements_for_a_small_and_a_large_cohort(
     with app.test_request_context(base_url="http://cohort.test"):
         cohort = db.session.get(Cohort, people.cohort_id)
         advisor = factories.make_member(cohort).user
-        scene = furnish(cohort, _user(people.facilitator), advisor, _user(people.member))
+        scene = furnish(cohort, cohort_ops.find_user(people.facilitator), advisor, cohort_ops.find_user(people.member))
         _grow(scene, people, 1)
     small = _count_every_page(app, scene, people, count_queries)
     with app.test_request_context(base_url="http://cohort.test"):
