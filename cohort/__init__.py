@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, errors, security, templating
-from .access import cohort_bp
+from .access import check_declarations, cohort_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .cohorts import bp as cohorts_bp
@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(cohort_bp)
+    check_declarations(app)
 
     security.init_app(app)
     errors.init_app(app)

@@ -1,23 +1,40 @@
-"""The access layer: the one place that decides who may see what.
+"""The request layer over the policy: the cohort from the slug, the membership, and 404.
 
-Every route under ``/c/<slug>/`` hangs off ``cohort_bp``. Before any of its views
-runs, the cohort is loaded from the slug together with the current user's
-membership; without a membership the answer is 404, exactly as for a cohort
-that does not exist, so nothing leaks. Views then load cohort content only
-through ``cohort_select`` / ``get_in_cohort_or_404``, which add the cohort
-filter, and gate facilitator actions with ``require_role``.
+Every route under ``/c/<slug>/`` hangs off ``cohort_bp``. Before any of its views runs, the cohort
+is loaded from the slug together with the current user's membership; without a membership the
+answer is 404, exactly as for a cohort that does not exist, so nothing leaks. Each cohort view
+declares what it needs with ``@requires(permission)``, checked here and nowhere else (and at start:
+a cohort view that declares nothing stops the app). Views load cohort content only through the
+loaders below, which ask ``policy`` and answer 404 when the member may not see the object.
 """
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import func, select
 
+from . import policy
 from .extensions import db, login_manager
-from .models import Cohort, Flag, Membership, Post, Reply, Role, Visibility
+from .models import AgendaItem, Cohort, Flag, Meeting, Membership, Post, Reply
+from .policy import Permission
 
 cohort_bp = Blueprint("cohort", __name__, url_prefix="/c/<slug>")
+
+ANY_MEMBER = None  # a view any membership may open, whatever its role
+
+
+def requires(permission: Permission | None, *, before_charter: bool = False):
+    """Declare what a cohort view needs: a permission of the policy, or ``ANY_MEMBER``.
+
+    ``before_charter`` marks a view reachable before the member has accepted the charter."""
+
+    def decorator(view):
+        view.required_permission = permission
+        view.before_charter = before_charter
+        return view
+
+    return decorator
 
 
 @cohort_bp.url_value_preprocessor
@@ -36,52 +53,39 @@ def _add_slug(endpoint, values):
 def _load_cohort_and_membership():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    # Facilitators see how many flags wait for them on every page; counted in the same query.
-    open_flags = (
-        select(func.count(Flag.id))
-        .where(Flag.cohort_id == Cohort.id, Flag.resolved_at.is_(None))
-        .correlate(Cohort)
-        .scalar_subquery()
-    )
     row = db.session.execute(
-        select(Cohort, Membership, case((Membership.role == Role.FACILITATOR, open_flags), else_=0))
+        select(Cohort, Membership)
         .join(Membership, Membership.cohort_id == Cohort.id)
         .where(Cohort.slug == g.cohort_slug, Membership.user_id == current_user.id)
     ).first()
     if row is None:
         abort(404)
-    g.cohort, g.membership, g.open_flags = row
+    g.cohort, g.membership = row
     view = current_app.view_functions.get(request.endpoint)
-    if g.membership.charter_accepted_at is None and not getattr(view, "charter_exempt", False):
+    if g.membership.charter_accepted_at is None and not view.before_charter:
         # Only a page can be come back to: a form sent before accepting is not replayed.
         next_url = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("cohort.cohorts.charter", next=next_url))
+    if view.required_permission is not None and not policy.has(g.membership, view.required_permission):
+        abort(403)
+    # Facilitators see how many flags wait for them on every page.
+    g.open_flags = (
+        db.session.execute(select(func.count(Flag.id)).where(policy.open_flags_condition(g.membership))).scalar_one()
+        if policy.can_review_flags(g.membership)
+        else 0
+    )
     return None
 
 
-def charter_exempt(view):
-    """Mark a cohort view as reachable before the member has accepted the charter."""
-    view.charter_exempt = True
-    return view
-
-
-def require_role(role: Role):
-    """Gate a cohort view to members holding ``role``; others get 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if g.membership.role != role:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+def check_declarations(app: Flask) -> None:
+    """Refuse to start if a cohort view does not declare what it needs: a forgotten gate is a leak."""
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("cohort.") and not hasattr(view, "required_permission"):
+            raise RuntimeError(f"cohort view {endpoint} must declare @requires(permission or ANY_MEMBER)")
 
 
 def require_admin(view):
-    """Gate a site-wide view to site admins."""
+    """Gate a site-wide view to site admins; anonymous visitors are sent to sign in."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -94,67 +98,48 @@ def require_admin(view):
     return wrapped
 
 
-def cohort_select(model) -> Select:
-    """A SELECT of ``model`` limited to the current cohort."""
-    return select(model).where(model.cohort_id == g.cohort.id)
-
-
-def get_in_cohort_or_404(model, object_id: int):
-    """Load one object of the current cohort, or answer 404."""
-    found = db.session.execute(cohort_select(model).where(model.id == object_id)).scalar_one_or_none()
+def _one_or_404(statement):
+    found = db.session.execute(statement).scalar_one_or_none()
     if found is None:
         abort(404)
     return found
 
 
-# --- posts and replies -------------------------------------------------------------------------
-# A post's visibility is honoured here and nowhere else: every page, count and search that
-# shows posts filters with ``listed_posts`` or loads through ``get_post_or_404``.
-
-
-def _readable(membership: Membership) -> ColumnElement[bool]:
-    condition = and_(Post.cohort_id == membership.cohort_id, Post.deleted_at.is_(None))
-    if membership.is_facilitator:
-        return condition
-    return and_(condition, or_(Post.visibility != Visibility.FACILITATORS, Post.author_id == membership.user_id))
-
-
-def listed_posts(membership: Membership | None = None) -> ColumnElement[bool]:
-    """Posts this member may find in lists, counts and search: not deleted, not hidden from them,
-    and "facilitators only" posts only for their author and the facilitators."""
-    membership = membership or g.membership
-    condition = _readable(membership)
-    if membership.is_facilitator:
-        return condition
-    return and_(condition, Post.hidden_at.is_(None))
+def get_in_cohort_or_404(model, object_id: int):
+    """One of the current cohort's own records (a membership, invitation, flag or value), or 404."""
+    return _one_or_404(select(model).where(model.cohort_id == g.cohort.id, model.id == object_id))
 
 
 def get_post_or_404(post_id: int, *load_options) -> Post:
-    """A post of the current cohort that this member may open (a hidden one shows as a placeholder).
+    """A post this member may open (a hidden one shows as a placeholder), or 404.
 
     ``load_options`` (e.g. ``selectinload(Post.tags)``) load related rows in the same step."""
-    post = db.session.execute(
-        select(Post).where(Post.id == post_id, _readable(g.membership)).options(*load_options)
-    ).scalar_one_or_none()
-    if post is None:
-        abort(404)
-    return post
+    return _one_or_404(
+        select(Post).where(Post.id == post_id, policy.openable_posts_condition(g.membership)).options(*load_options)
+    )
 
 
 def get_reply_or_404(post: Post, reply_id: int) -> Reply:
-    """A reply, reached only through its post, so it inherits the post's protection."""
-    reply = db.session.execute(
-        select(Reply).where(Reply.id == reply_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
-    ).scalar_one_or_none()
-    if reply is None:
+    """A reply this member can read, reached only through its post, so it inherits the post's protection."""
+    if not policy.can_see_post(g.membership, post):
         abort(404)
-    return reply
+    return _one_or_404(
+        select(Reply).where(
+            Reply.id == reply_id, Reply.post_id == post.id, policy.visible_replies_condition(g.membership)
+        )
+    )
 
 
-def require_author(item: Post | Reply, *, or_facilitator: bool = False) -> None:
-    """Only the author (and, where allowed, a facilitator) may act on ``item``; others get 403."""
-    if item.author_id == g.membership.user_id:
-        return
-    if or_facilitator and g.membership.is_facilitator:
-        return
-    abort(403)
+def get_meeting_or_404(meeting_id: int) -> Meeting:
+    return _one_or_404(select(Meeting).where(Meeting.id == meeting_id, policy.visible_meetings_condition(g.membership)))
+
+
+def get_agenda_item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    """An agenda item of this session that this member may see, or 404."""
+    return _one_or_404(
+        select(AgendaItem).where(
+            AgendaItem.id == item_id,
+            AgendaItem.meeting_id == meeting.id,
+            policy.visible_agenda_items_condition(g.membership),
+        )
+    )

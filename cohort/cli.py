@@ -9,6 +9,7 @@ from .cohorts import ops
 from .demo import demo_logins, seed_demo
 from .extensions import db
 from .models import Role, User, normalise_email, utcnow
+from .policy import Refused
 from .timezones import is_timezone
 
 
@@ -64,7 +65,7 @@ def create_cohort(slug: str, name: str, facilitator_email: str, timezone: str) -
     facilitator = _existing_user(facilitator_email)
     try:
         cohort = ops.create_cohort(slug, name, timezone=timezone)
-    except ops.CohortError as error:
+    except Refused as error:
         raise click.ClickException(str(error)) from error
     ops.add_member(cohort, facilitator, Role.FACILITATOR)
     db.session.commit()

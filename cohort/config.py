@@ -46,11 +46,13 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "COHORT_LOGIN_LIMIT": os.environ.get("COHORT_LOGIN_LIMIT", "10 per minute"),
         "COHORT_PROXY_HOPS": _whole_number("COHORT_PROXY_HOPS", 0),
-        # Links in mail are built from the request's host: only these hosts are answered.
+        # Only these hosts are answered (a page for another host would link there).
         "TRUSTED_HOSTS": [
             host.strip() for host in os.environ.get("COHORT_TRUSTED_HOSTS", "").split(",") if host.strip()
         ]
         or None,
+        # Links in mail are built from this address, never from a request's Host header.
+        "COHORT_BASE_URL": os.environ.get("COHORT_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "COHORT_MAIL_FROM": os.environ.get("COHORT_MAIL_FROM", "Cohort <cohort@localhost>"),
         "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
         "COHORT_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,

@@ -8,7 +8,20 @@ from .cohorts import ops
 from .extensions import db
 from .meetings import ops as meeting_ops
 from .meetings.schedule import plan_sessions
-from .models import ChallengeStatus, Cohort, CohortValue, PostKind, Role, RsvpResponse, Thanks, User, Visibility, utcnow
+from .models import (
+    AgendaItem,
+    AgendaStatus,
+    Cohort,
+    CohortValue,
+    Membership,
+    PostKind,
+    Role,
+    RsvpResponse,
+    Thanks,
+    User,
+    Visibility,
+    utcnow,
+)
 from .posts import ops as post_ops
 from .posts.ops import ResultRow
 
@@ -119,9 +132,9 @@ def seed_demo() -> bool:
     for person in CEOS:
         membership = ops.add_member(cohort, _user(person))
         membership.charter_accepted_at = utcnow()
-        ceos.append(membership.user)
-    posts = _seed_posts(cohort, facilitator.user, *ceos)
-    _seed_sessions(cohort, facilitator.user, ceos, posts)
+        ceos.append(membership)
+    posts = _seed_posts(cohort, facilitator, *ceos)
+    _seed_sessions(facilitator, ceos, posts)
     db.session.commit()
     return True
 
@@ -134,14 +147,16 @@ def _at(post_or_reply, days_ago: float) -> None:
         post_or_reply.last_activity_at = moment
 
 
-def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: User, tom: User) -> None:
+def _seed_posts(
+    cohort: Cohort, miriam: Membership, sarah: Membership, daniel: Membership, priya: Membership, tom: Membership
+) -> dict:
+    """Stories and challenges with advice, as the cohort's members would have written them."""
     values = {
         value.name: value
         for value in db.session.execute(select(CohortValue).where(CohortValue.cohort_id == cohort.id)).scalars()
     }
 
     fracture = post_ops.create_post(
-        cohort,
         sarah,
         kind=PostKind.STORY,
         title="Virtual fracture clinic: 60% of ED referrals now managed as virtual care plans",
@@ -162,16 +177,16 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
         ],
     )
     _at(fracture, 40)
-    post_ops.set_adoption(fracture, priya, True)
-    post_ops.set_adoption(fracture, tom, True)
-    db.session.add(Thanks(post_id=fracture.id, user_id=daniel.id, value_id=values["Candour"].id))
+    post_ops.set_adoption(priya, fracture, True)
+    post_ops.set_adoption(tom, fracture, True)
+    db.session.add(Thanks(post_id=fracture.id, user_id=daniel.user_id, value_id=values["Candour"].id))
     question = post_ops.add_reply(
-        fracture, tom, "How did you get the consultants to give up clinic slots for virtual review?", None
+        tom, fracture, "How did you get the consultants to give up clinic slots for virtual review?"
     )
     _at(question, 38)
     answer = post_ops.add_reply(
-        fracture,
         sarah,
+        fracture,
         "We didn't take slots away: the virtual reviews replaced the follow-ups that were not needed. "
         "The consultants saw their Monday clinics shrink within a month.",
         question,
@@ -179,7 +194,6 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
     _at(answer, 37)
 
     burnout = post_ops.create_post(
-        cohort,
         daniel,
         kind=PostKind.CHALLENGE,
         title="Night-shift burnout among our ICU nurses",
@@ -193,32 +207,29 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
     )
     _at(burnout, 21)
     huddle = post_ops.add_reply(
-        burnout,
         priya,
+        burnout,
         "We started a 10-minute **2 a.m. huddle** led by the nurse in charge, with one question: "
         "*what will get in the way of safe care before morning?* The answers go on a board the day team "
         "must close by noon. Closing the loop mattered more than the huddle.",
-        None,
     )
     _at(huddle, 20)
-    post_ops.set_helpful(huddle, True)
-    db.session.add(Thanks(reply_id=huddle.id, user_id=daniel.id, value_id=values["Psychological safety"].id))
+    post_ops.set_helpful(daniel, huddle, True)
+    db.session.add(Thanks(reply_id=huddle.id, user_id=daniel.user_id, value_id=values["Psychological safety"].id))
     follow_up = post_ops.add_reply(
-        burnout,
         tom,
+        burnout,
         "Seconding this. We added executives on night walk-rounds once a month; the first few were awkward, "
         "then the staff started saving questions for us.",
         huddle,
     )
     _at(follow_up, 19)
     thanks = post_ops.add_reply(
-        burnout, daniel, "Thank you both. Who closes the board when the day team is short?", follow_up
+        daniel, burnout, "Thank you both. Who closes the board when the day team is short?", follow_up
     )
     _at(thanks, 18)
-    burnout.status = ChallengeStatus.ON_AGENDA
 
     gemba = post_ops.create_post(
-        cohort,
         priya,
         kind=PostKind.CHALLENGE,
         title="How do I find time for gemba walks when my diary is full?",
@@ -231,26 +242,27 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
     )
     _at(gemba, 90)
     advice = post_ops.add_reply(
-        gemba,
         sarah,
+        gemba,
         "I asked my PA to audit a month of meetings: a third were ones where I added no value. "
         "I delegated those and put two protected 90-minute ward slots in every week.",
-        None,
     )
     _at(advice, 88)
-    post_ops.set_helpful(advice, True)
-    db.session.add(Thanks(reply_id=advice.id, user_id=priya.id, value_id=values["Candour"].id))
+    post_ops.set_helpful(priya, advice, True)
+    db.session.add(Thanks(reply_id=advice.id, user_id=priya.user_id, value_id=values["Candour"].id))
     other = post_ops.add_reply(
-        gemba, miriam, "Consider making the walk standard work: same day, same route, same three questions.", None
+        miriam, gemba, "Consider making the walk standard work: same day, same route, same three questions."
     )
     _at(other, 87)
-    post_ops.set_helpful(other, True)
+    post_ops.set_helpful(priya, other, True)
     post_ops.record_commitment(
+        priya,
         gemba,
         "Audit my diary for four weeks, hand over the meetings where I add nothing, and block two ward "
         "visits a week for three months.",
     )
     post_ops.record_outcome(
+        priya,
         gemba,
         "Nine recurring meetings went to my deputies. The ward visits have held for three months, and "
         "staff now bring problems to me on the ward rather than by email.",
@@ -258,7 +270,6 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
     )
 
     post_ops.create_post(
-        cohort,
         tom,
         kind=PostKind.CHALLENGE,
         title="A senior leader keeps undermining our safety huddles",
@@ -272,7 +283,6 @@ def _seed_posts(cohort: Cohort, miriam: User, sarah: User, daniel: User, priya: 
 
     posts = {"burnout": burnout, "gemba": gemba}
     private = post_ops.create_post(
-        cohort,
         sarah,
         kind=PostKind.CHALLENGE,
         title="Tension with my chair over the improvement budget",
@@ -289,7 +299,7 @@ def _second_tuesday(year: int, month: int) -> date:
     return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
 
 
-def _seed_sessions(cohort: Cohort, miriam: User, ceos: list[User], posts: dict) -> None:
+def _seed_sessions(miriam: Membership, ceos: list[Membership], posts: dict) -> None:
     """A monthly series that began two months ago: a past session with notes, the next with RSVPs."""
     sarah, daniel, priya, tom = ceos
     today = date.today()
@@ -311,29 +321,40 @@ def _seed_sessions(cohort: Cohort, miriam: User, ceos: list[User], posts: dict) 
         video_url="https://video.example.org/international-ceo-cohort",
         agenda="1. Check-in: one word each\n2. A story of the month\n3. Challenges brought by members\n4. Commitments",
     )
-    meetings = meeting_ops.schedule(cohort, plan, "Europe/London", details)
+    meetings = meeting_ops.schedule(miriam, plan, "Europe/London", details)
     now = utcnow()
     past = [meeting for meeting in meetings if meeting.ends_at <= now]
     upcoming = [meeting for meeting in meetings if meeting.ends_at > now]
     if past:
         last = past[-1]
-        item = meeting_ops.propose_item(last, priya, "Finding time for gemba walks", posts["gemba"], accepted=True)
+        # Priya brought this before the session took place; the agenda it was on is history now.
+        item = AgendaItem(
+            meeting_id=last.id,
+            title="Finding time for gemba walks",
+            post=posts["gemba"],
+            proposed_by_id=priya.user_id,
+            status=AgendaStatus.ACCEPTED,
+            position=1,
+        )
+        db.session.add(item)
         db.session.flush()
-        meeting_ops.record_attendance(last, {miriam.id, sarah.id, daniel.id, priya.id}, {u.id for u in [miriam, *ceos]})
+        came = {member.user_id for member in (miriam, sarah, daniel, priya)}
+        meeting_ops.record_attendance(miriam, last, came)
         meeting_ops.save_notes(
-            last,
             miriam,
+            last,
             "Warm check-in; Tom sent apologies.\n\n**Commitments**: Priya will audit her diary for four weeks; "
             "Daniel will try a 2 a.m. huddle on two ICU wards.",
             {item.id: "Sarah and Miriam suggested making ward visits *standard work*: same day, same route."},
         )
-        for user, rating, comment in ((sarah, 5, "The diary audit idea was worth the hour."), (daniel, 4, "")):
-            meeting_ops.give_feedback(last, user, rating, comment)
+        for member, rating, comment in ((sarah, 5, "The diary audit idea was worth the hour."), (daniel, 4, "")):
+            meeting_ops.give_feedback(member, last, rating, comment)
     if upcoming:
         following_session = upcoming[0]
-        meeting_ops.propose_item(
-            following_session, daniel, "Night-shift burnout: what worked for you?", posts["burnout"], accepted=True
+        burnout = meeting_ops.propose_item(
+            daniel, following_session, "Night-shift burnout: what worked for you?", posts["burnout"]
         )
-        meeting_ops.propose_item(following_session, priya, "Virtual wards: where to start", None, accepted=False)
-        for user, response in ((sarah, RsvpResponse.YES), (daniel, RsvpResponse.YES), (priya, RsvpResponse.MAYBE)):
-            meeting_ops.answer(following_session, user, response)
+        meeting_ops.decide_item(miriam, burnout, accept=True)
+        meeting_ops.propose_item(priya, following_session, "Virtual wards: where to start")
+        for member, response in ((sarah, RsvpResponse.YES), (daniel, RsvpResponse.YES), (priya, RsvpResponse.MAYBE)):
+            meeting_ops.answer(member, following_session, response)

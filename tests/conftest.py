@@ -87,6 +87,7 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "cohort.test",
+        "COHORT_BASE_URL": "http://cohort.test",
         **overrides,
     }
 

@@ -23,6 +23,7 @@ __all__ = [
     "make_member",
     "make_post",
     "make_user",
+    "member_of",
 ]
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -72,6 +73,21 @@ def make_member(
     return membership
 
 
+def member_of(user: User, cohort: Cohort | int) -> Membership:
+    """``user``'s membership of ``cohort``: the acting membership every operation takes."""
+    cohort_id = cohort if isinstance(cohort, int) else cohort.id
+    return db.session.execute(db.select(Membership).filter_by(user_id=user.id, cohort_id=cohort_id)).scalar_one()
+
+
+def _facilitator_of(cohort: Cohort) -> Membership:
+    """A facilitator to schedule as: the cohort's own, or, for a cohort without one, a stand-in
+    that is never saved (the operator acting as its facilitator)."""
+    found = db.session.execute(
+        db.select(Membership).filter_by(cohort_id=cohort.id, role=Role.FACILITATOR).limit(1)
+    ).scalar_one_or_none()
+    return found or Membership(cohort_id=cohort.id, user_id=0, role=Role.FACILITATOR, charter_accepted_at=utcnow())
+
+
 def make_post(
     cohort: Cohort,
     author: User,
@@ -83,8 +99,7 @@ def make_post(
     tags: list[str] = (),
 ) -> Post:
     return post_ops.create_post(
-        cohort,
-        author,
+        member_of(author, cohort),
         kind=kind,
         title=title or f"Post {next(_sequence)}",
         body=body,
@@ -109,4 +124,4 @@ def make_meeting(
     local = start.astimezone(ZoneInfo(timezone))
     plan = plan_sessions(local.date(), local.time(), timezone)
     details = meeting_ops.SessionDetails(title, duration_minutes, "Board room", "https://video.example.org/x", agenda)
-    return meeting_ops.schedule(cohort, plan, timezone, details)[0]
+    return meeting_ops.schedule(_facilitator_of(cohort), plan, timezone, details)[0]

@@ -23,16 +23,16 @@ def _sample_values(app, people) -> dict:
         cohort = db.session.get(Cohort, people.cohort_id)
         facilitator = db.session.execute(db.select(User).filter_by(email=people.facilitator)).scalar_one()
         invitation = ops.create_invitation_link(
-            cohort, facilitator, expires_at=utcnow() + timedelta(days=1), max_uses=5
+            factories.member_of(facilitator, cohort), expires_at=utcnow() + timedelta(days=1), max_uses=5
         )
         member = db.session.execute(db.select(User).filter_by(email=people.member)).scalar_one()
         post = factories.make_post(cohort, member, kind=PostKind.CHALLENGE)
-        reply = post_ops.add_reply(post, facilitator, "Have you tried a huddle?", None)
+        reply = post_ops.add_reply(factories.member_of(facilitator, cohort), post, "Have you tried a huddle?")
         flag = Flag(cohort_id=cohort.id, post_id=post.id, reporter_id=facilitator.id, reason="Check this")
         db.session.add(flag)
         value_id = db.session.execute(db.select(CohortValue.id).filter_by(cohort_id=cohort.id)).scalars().first()
         meeting = factories.make_meeting(cohort)
-        item = meeting_ops.propose_item(meeting, member, "A challenge to bring", None, accepted=False)
+        item = meeting_ops.propose_item(factories.member_of(member, cohort), meeting, "A challenge to bring")
         db.session.commit()
         return {
             "slug": people.slug,

@@ -2,39 +2,20 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..access import require_admin
 from ..cohorts import ops
 from ..extensions import db
-from ..models import Cohort, Membership, Role, User
+from ..models import Cohort
+from ..web import commit_or_explain
 from .forms import AddFacilitatorForm, NewCohortForm
+from .queries import all_cohorts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _name_facilitator(cohort: Cohort, email: str, admin: User) -> str:
-    """Make someone a facilitator at once if they have an account, else invite them; say which."""
-    user = ops.find_user(email)
-    if user is None or not user.email_confirmed:
-        # An account whose address is unproven gets nothing by address: its owner is invited.
-        ops.invite_by_email(cohort, [email], admin, role=Role.FACILITATOR)
-        return f"Invited {email} to facilitate {cohort.name}."
-    ops.add_member(cohort, user, Role.FACILITATOR)
-    return f"{user.name} facilitates {cohort.name}."
-
-
 def _render_cohorts(form, facilitator_form, failed_cohort_id=None, status=200):
-    member_count = select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
-    rows = db.session.execute(select(Cohort, member_count).order_by(Cohort.name)).all()
-    facilitators: dict[int, list[str]] = {}
-    for cohort_id, name in db.session.execute(
-        select(Membership.cohort_id, User.name)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.role == Role.FACILITATOR)
-        .order_by(User.name)
-    ):
-        facilitators.setdefault(cohort_id, []).append(name)
+    rows, facilitators = all_cohorts()
     return (
         render_template(
             "admin/cohorts.html",
@@ -54,23 +35,28 @@ def cohorts():
     """Every cohort on the site, and the form to create one."""
     form = NewCohortForm()
     if form.validate_on_submit():
-        try:
-            cohort = ops.create_cohort(
+        outcome = commit_or_explain(
+            lambda: ops.admin_create_cohort(
+                current_user,
                 form.slug.data,
                 form.name.data,
+                facilitator_email=form.facilitator_email.data,
                 description=form.description.data,
                 charter=form.charter.data,
                 timezone=form.timezone.data,
-            )
-        except ops.CohortError as error:
-            db.session.rollback()
-            form.slug.errors.append(str(error))
-        else:
-            done = _name_facilitator(cohort, form.facilitator_email.data, current_user)
-            db.session.commit()
-            flash(f"Created {cohort.name}. {done}", "success")
-            return redirect(url_for("admin.cohorts"))
+            ),
+            flash_refusal=False,
+        )
+        if outcome.ok:
+            cohort, done = outcome.value
+            return _created(f"Created {cohort.name}. {done}")
+        form.slug.errors.append(outcome.message)
     return _render_cohorts(form, AddFacilitatorForm(formdata=None), status=422 if form.errors else 200)
+
+
+def _created(message: str):
+    flash(message, "success")
+    return redirect(url_for("admin.cohorts"))
 
 
 @bp.post("/cohorts/<int:cohort_id>/facilitators")
@@ -81,6 +67,7 @@ def add_facilitator(cohort_id: int):
     facilitator_form = AddFacilitatorForm()
     if not facilitator_form.validate_on_submit():
         return _render_cohorts(NewCohortForm(formdata=None), facilitator_form, cohort.id, status=422)
-    flash(_name_facilitator(cohort, facilitator_form.email.data, current_user), "success")
-    db.session.commit()
+    outcome = commit_or_explain(lambda: ops.name_facilitator(current_user, cohort, facilitator_form.email.data))
+    if outcome.ok:
+        return _created(outcome.value)
     return redirect(url_for("admin.cohorts"))

@@ -5,27 +5,24 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..cohorts import ops
+from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
-from ..mail import send_mail
-from ..models import Invitation, User, normalise_email
+from ..models import Invitation, User
 from ..models.user import new_token
+from ..policy import Refused
 from ..security import is_safe_next
 from ..tokens import (
     TokenExpired,
     TokenInvalid,
-    email_confirmation_token,
-    password_reset_token,
     read_email_confirmation_token,
     read_invitation_token,
     read_password_reset_token,
 )
+from . import ops
 from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
 
 bp = Blueprint("auth", __name__)
-
-ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -56,10 +53,11 @@ def login():
             return _after_login(request.args.get("next"))
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = ops.find_user(form.email.data)
+        user = cohort_ops.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
             if not user.email_confirmed:
-                _send_confirmation(user)
+                ops.send_confirmation(user)
+                db.session.commit()
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
                 return render_template("auth/login.html", form=form), 403
             login_user(user, remember=form.remember.data)
@@ -89,16 +87,8 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the address is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = ops.find_user(form.email.data)
-        if user is not None:
-            link = url_for("auth.reset_password", token=password_reset_token(user), _external=True)
-            minutes = current_app.config["COHORT_PASSWORD_RESET_MAX_AGE"] // 60
-            send_mail(
-                user.email,
-                "Reset your Cohort password",
-                f"Hello {user.name},\n\nTo choose a new password, open this link within {minutes} minutes:\n"
-                f"{link}\n\nIf you did not ask for this, ignore this message: your password is unchanged.\n",
-            )
+        ops.send_password_reset(form.email.data)
+        db.session.commit()
         flash(
             "If an account uses that address, we have sent it a link to choose a new password.",
             "info",
@@ -156,25 +146,15 @@ def _redeem(invitation: Invitation, user: User):
 
     A unique-constraint race (IntegrityError) is rolled back and passed on to the caller."""
     try:
-        ops.redeem_invitation(invitation, user)
+        cohort_ops.redeem_invitation(invitation, user)
         db.session.commit()
-    except ops.CohortError as error:
+    except Refused as error:
         db.session.rollback()
         return render_template("auth/invitation_problem.html", message=str(error)), 410
     except IntegrityError:
         db.session.rollback()
         raise
     return None
-
-
-def _send_confirmation(user: User) -> None:
-    link = url_for("auth.confirm_email", token=email_confirmation_token(user), _external=True)
-    send_mail(
-        user.email,
-        "Confirm your address for Cohort",
-        f"Hello {user.name},\n\nTo finish joining Cohort, confirm your address by opening this link "
-        f"within 7 days:\n{link}\n\nIf you did not sign up, ignore this message.\n",
-    )
 
 
 @bp.get("/confirm-email/<token>")
@@ -207,36 +187,31 @@ def invitation(token: str):
         # An emailed invitation proves the address: the account takes that address.
         form.email.data = invitation.email
     if form.validate_on_submit():
-        existing = ops.find_user(form.email.data)
-        if existing is not None and (existing.email_confirmed or not invitation.email):
-            form.email.errors.append(ACCOUNT_EXISTS)
+        person = ops.NewPerson(
+            email=form.email.data,
+            name=form.name.data,
+            organisation=form.organisation.data,
+            job_title=form.job_title.data,
+            timezone=form.timezone.data,
+            password=form.password.data,
+        )
+        try:
+            user = ops.join_as_new_person(invitation, person)
+            db.session.commit()
+        except ops.AccountExists as exists:
+            db.session.rollback()
+            form.email.errors.append(str(exists))
+        except Refused as problem:
+            db.session.rollback()
+            return render_template("auth/invitation_problem.html", message=str(problem)), 410
+        except IntegrityError:  # the same address signed up a moment ago
+            db.session.rollback()
+            form.email.errors.append(ops.ACCOUNT_EXISTS)
         else:
-            # An unconfirmed account for an address this emailed invitation proves is taken over:
-            # whoever made it never showed they read that address.
-            user = existing or User(email=normalise_email(form.email.data))
-            if existing is not None:
-                ops.forget_memberships(existing)
-            user.name = form.name.data.strip()
-            user.organisation = form.organisation.data.strip()
-            user.job_title = form.job_title.data.strip()
-            user.timezone = form.timezone.data
-            user.set_password(form.password.data)
-            if invitation.email:
-                user.confirm_email()
-            db.session.add(user)
-            try:
-                problem = _redeem(invitation, user)
-            except IntegrityError:  # the same address signed up a moment ago
-                form.email.errors.append(ACCOUNT_EXISTS)
-            else:
-                if problem:
-                    return problem
-                if not user.email_confirmed:
-                    _send_confirmation(user)
-                    db.session.commit()
-                    return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
-                login_user(user)
-                return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
+            if not user.email_confirmed:
+                return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
+            login_user(user)
+            return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
     status = 422 if form.errors else 200
     return render_template("auth/join.html", form=form, invitation=invitation, token=token), status
 

@@ -1,20 +1,24 @@
-"""Writes on cohorts that span tables or are shared by views, the admin and the CLI.
+"""Every write on cohorts, memberships and invitations.
 
-Each function changes the session and leaves the commit to its caller, so a
-view or command commits one whole action in one transaction.
+Each function changes the session and leaves the commit to its caller, so a view, the admin or a
+command commits one whole action in one transaction. Those a member or facilitator performs take
+the acting membership and ask the policy; ``create_cohort``, ``add_member`` and ``find_*`` are the
+operator's own building blocks (the command line, the admin operations, redemption).
 """
 
 import re
 from datetime import datetime, timedelta
 
-from flask import url_for
+from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from .. import policy
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import external_url, send_mail
 from ..markdown import render_markdown
 from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
+from ..policy import Refused
 from ..tokens import invitation_token
 
 DEFAULT_VALUES = ("Candour", "Respect", "Psychological safety")
@@ -23,20 +27,16 @@ MAX_NAME = 120
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class CohortError(Exception):
-    """An action that cannot be done, with a message fit to show the person who tried."""
-
-
 def create_cohort(slug: str, name: str, *, description: str = "", charter: str = "", timezone: str = "UTC") -> Cohort:
     """A new, empty cohort; the slug must be free and URL-friendly."""
     if len(slug) > MAX_SLUG or not SLUG_PATTERN.fullmatch(slug):
-        raise CohortError(
+        raise Refused(
             f"'{slug[:80]}' is not a usable address: use up to {MAX_SLUG} lower-case letters, digits and hyphens."
         )
     if not name.strip() or len(name) > MAX_NAME:
-        raise CohortError(f"Give the cohort a name of at most {MAX_NAME} characters.")
+        raise Refused(f"Give the cohort a name of at most {MAX_NAME} characters.")
     if db.session.execute(select(exists().where(Cohort.slug == slug))).scalar():
-        raise CohortError(f"A cohort with the address '{slug}' already exists.")
+        raise Refused(f"A cohort with the address '{slug}' already exists.")
     cohort = Cohort(slug=slug, name=name, description=description, timezone=timezone)
     set_charter(cohort, charter)
     db.session.add(cohort)
@@ -76,22 +76,39 @@ def add_member(cohort: Cohort, user: User, role: Role = Role.MEMBER) -> Membersh
     return membership
 
 
-def accept_charter(membership: Membership) -> None:
-    if membership.charter_accepted_at is None:
-        membership.charter_accepted_at = utcnow()
+def accept_charter(actor: Membership) -> None:
+    if actor.charter_accepted_at is None:
+        actor.charter_accepted_at = utcnow()
+
+
+def save_settings(actor: Membership, *, name: str, description: str, timezone: str, charter: str) -> None:
+    """The cohort's name, description, time zone and charter, kept by its facilitators."""
+    policy.require_permission(policy.can_manage(actor), "Only a facilitator keeps the cohort's settings.")
+    if not name.strip() or len(name) > MAX_NAME:
+        raise Refused(f"Give the cohort a name of at most {MAX_NAME} characters.")
+    cohort = actor.cohort
+    cohort.name = name.strip()
+    cohort.description = description
+    cohort.timezone = timezone
+    set_charter(cohort, charter)
 
 
 # --- invitations -------------------------------------------------------------------------------
 
 
 def invitation_url(invitation: Invitation) -> str:
-    return url_for("auth.invitation", token=invitation_token(invitation.id, invitation.key), _external=True)
+    return external_url("auth.invitation", token=invitation_token(invitation.id, invitation.key))
 
 
-def invite_by_email(
-    cohort: Cohort, emails: list[str], invited_by: User | None, role: Role = Role.MEMBER, days: int = 14
-) -> list[Invitation]:
-    """One single-use invitation per address, each mailed with its link."""
+def invite_by_email(actor: Membership, emails: list[str], role: Role = Role.MEMBER) -> list[Invitation]:
+    """A facilitator invites people by email: one single-use invitation per address, each mailed."""
+    policy.require_permission(policy.can_manage(actor), "Only a facilitator invites people.")
+    policy.require(bool(emails), "Give at least one email address.")
+    return _invite(actor.cohort, emails, actor.user, role)
+
+
+def _invite(cohort: Cohort, emails: list[str], invited_by: User | None, role: Role) -> list[Invitation]:
+    days = current_app.config["COHORT_INVITATION_DAYS"]
     invitations = []
     for email in emails:
         invitation = Invitation(
@@ -118,9 +135,17 @@ def invite_by_email(
     return invitations
 
 
-def create_invitation_link(cohort: Cohort, invited_by: User, *, expires_at: datetime, max_uses: int) -> Invitation:
+def create_invitation_link(actor: Membership, *, expires_at: datetime, max_uses: int) -> Invitation:
+    """A shareable link for several people, until it expires or is used up."""
+    policy.require_permission(policy.can_manage(actor), "Only a facilitator invites people.")
+    policy.require(max_uses > 0, "A link needs at least one use.")
     invitation = Invitation(
-        cohort=cohort, email=None, role=Role.MEMBER, max_uses=max_uses, expires_at=expires_at, created_by=invited_by
+        cohort_id=actor.cohort_id,
+        email=None,
+        role=Role.MEMBER,
+        max_uses=max_uses,
+        expires_at=expires_at,
+        created_by_id=actor.user_id,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -144,7 +169,8 @@ def pending_invitations(cohort: Cohort) -> list[Invitation]:
     )
 
 
-def revoke_invitation(invitation: Invitation) -> None:
+def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
+    policy.require_visible(policy.can_manage(actor) and invitation.cohort_id == actor.cohort_id)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
 
@@ -174,7 +200,7 @@ def redeem_invitation(invitation: Invitation, user: User) -> Membership:
     )
     if claimed.rowcount != 1:
         db.session.refresh(invitation)
-        raise CohortError(invitation.problem() or "This invitation can no longer be used.")
+        raise Refused(invitation.problem() or "This invitation can no longer be used.")
     return add_member(invitation.cohort, user, invitation.role)
 
 
@@ -194,8 +220,9 @@ def _another_facilitator(membership_id: int, cohort_id: int):
 LAST_FACILITATOR = "A cohort always needs a facilitator: name another facilitator first."
 
 
-def change_role(membership: Membership, role: Role) -> None:
+def change_role(actor: Membership, membership: Membership, role: Role) -> None:
     """Set a member's role; the last facilitator cannot step down."""
+    policy.require_permission(policy.can_change_membership(actor, membership), "Only a facilitator changes roles.")
     if role == membership.role:
         return
     _lock_cohort(membership.cohort_id)
@@ -203,12 +230,17 @@ def change_role(membership: Membership, role: Role) -> None:
     if role != Role.FACILITATOR:
         statement = statement.where(_another_facilitator(membership.id, membership.cohort_id))
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
-        raise CohortError(LAST_FACILITATOR)
+        raise Refused(LAST_FACILITATOR)
     db.session.refresh(membership)
 
 
-def remove_membership(membership: Membership) -> None:
-    """Take someone out of a cohort (removal or leaving); never its last facilitator."""
+def remove_membership(actor: Membership, membership: Membership) -> None:
+    """Take someone out of a cohort (a facilitator's removal, or leaving); never its last facilitator."""
+    leaving = actor.id == membership.id
+    policy.require_permission(
+        (leaving and policy.can_leave(actor)) or policy.can_change_membership(actor, membership),
+        "Only a facilitator removes members.",
+    )
     _lock_cohort(membership.cohort_id)
     # Checked in SQL, not on the loaded row: the role may have changed since it was read.
     statement = delete(Membership).where(
@@ -216,9 +248,33 @@ def remove_membership(membership: Membership) -> None:
         or_(Membership.role != Role.FACILITATOR, _another_facilitator(membership.id, membership.cohort_id)),
     )
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
-        raise CohortError(LAST_FACILITATOR)
+        raise Refused(LAST_FACILITATOR)
     db.session.expunge(membership)
 
 
 def find_cohort(slug: str) -> Cohort | None:
     return db.session.execute(select(Cohort).where(Cohort.slug == slug)).scalar_one_or_none()
+
+
+# --- the site admin ------------------------------------------------------------------------------
+
+
+def name_facilitator(admin: User, cohort: Cohort, email: str) -> str:
+    """Make someone a facilitator at once if their account is proven, else invite them; say which."""
+    policy.require_permission(policy.is_site_admin(admin), "Only a site admin names facilitators.")
+    user = find_user(email)
+    if user is None or not user.email_confirmed:
+        # An account whose address is unproven gets nothing by address: its owner is invited.
+        _invite(cohort, [email], admin, Role.FACILITATOR)
+        return f"Invited {email} to facilitate {cohort.name}."
+    add_member(cohort, user, Role.FACILITATOR)
+    return f"{user.name} facilitates {cohort.name}."
+
+
+def admin_create_cohort(
+    admin: User, slug: str, name: str, *, facilitator_email: str, description: str, charter: str, timezone: str
+) -> tuple[Cohort, str]:
+    """A site admin creates a cohort and names its first facilitator; returns it and what was done."""
+    policy.require_permission(policy.is_site_admin(admin), "Only a site admin creates cohorts.")
+    cohort = create_cohort(slug, name, description=description, charter=charter, timezone=timezone)
+    return cohort, name_facilitator(admin, cohort, facilitator_email)

@@ -2,12 +2,12 @@
 
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..meetings.queries import next_sessions_for
-from ..models import Cohort, Membership
+from .queries import my_cohorts
 
 bp = Blueprint("home", __name__)
 
@@ -16,14 +16,9 @@ bp = Blueprint("home", __name__)
 @login_required
 def dashboard():
     """My cohorts, each with its member count, and my next sessions across them."""
-    member_count = select(func.count()).where(Membership.cohort_id == Cohort.id).correlate(Cohort).scalar_subquery()
-    rows = db.session.execute(
-        select(Cohort, Membership, member_count)
-        .join(Membership, Membership.cohort_id == Cohort.id)
-        .where(Membership.user_id == current_user.id)
-        .order_by(Cohort.name)
-    ).all()
-    return render_template("home/dashboard.html", rows=rows, next_sessions=next_sessions_for(current_user))
+    return render_template(
+        "home/dashboard.html", rows=my_cohorts(current_user), next_sessions=next_sessions_for(current_user)
+    )
 
 
 @bp.get("/healthz")

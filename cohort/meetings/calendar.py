@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from ..markdown import plain_text
-from ..models import Meeting, utcnow
+from ..models import AgendaItem, Meeting, utcnow
 
 
-def _event(meeting: Meeting, cohort_name: str, url: str) -> Event:
+def _event(meeting: Meeting, cohort_name: str, url: str, items: list[AgendaItem]) -> Event:
     event = Event()
     zone = ZoneInfo(meeting.timezone)
     event.add("uid", meeting.uid)
@@ -25,23 +25,28 @@ def _event(meeting: Meeting, cohort_name: str, url: str) -> Event:
     location = ", ".join(part for part in (meeting.location, meeting.video_url) if part)
     if location:
         event.add("location", location)
-    agenda = plain_text(meeting.agenda_html).strip()
-    event.add("description", f"{agenda}\n\n{url}" if agenda else url)
+    parts = [plain_text(meeting.agenda_html).strip()]
+    if items:
+        # Every accepted item, whoever proposed it: what the session page shows the cohort.
+        parts.append("Agenda items:\n" + "\n".join(f"{number}. {item.title}" for number, item in enumerate(items, 1)))
+    parts.append(url)
+    event.add("description", "\n\n".join(part for part in parts if part))
     return event
 
 
 def build_calendar(entries, name: str) -> bytes:
-    """A calendar of ``(meeting, cohort name, url)`` entries, with a VTIMEZONE for each zone used."""
+    """A calendar of ``(meeting, cohort name, url, accepted agenda items)`` entries, with a VTIMEZONE
+    for each zone used."""
     calendar = Calendar()
     calendar.add("prodid", "-//Cohort//Sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    for meeting, cohort_name, url in entries:
-        calendar.add_component(_event(meeting, cohort_name, url))
+    for meeting, cohort_name, url, items in entries:
+        calendar.add_component(_event(meeting, cohort_name, url, items))
     if entries:
         # Zone rules must cover every event, including ones years ahead.
-        first = min(meeting.starts_at for meeting, _, _ in entries).date()
-        last = max(meeting.ends_at for meeting, _, _ in entries).date()
+        first = min(entry[0].starts_at for entry in entries).date()
+        last = max(entry[0].ends_at for entry in entries).date()
         calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
     return calendar.to_ical()

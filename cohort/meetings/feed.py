@@ -1,40 +1,28 @@
-"""The private calendar feed: every session of the cohorts a person belongs to now."""
-
-from datetime import timedelta
+"""The private calendar feed: the sessions of the cohorts a person belongs to now."""
 
 from flask import Blueprint, Response, abort, url_for
-from sqlalchemy import select
 
-from ..extensions import db, limiter
-from ..models import Cohort, Meeting, Membership, User, utcnow
+from ..extensions import limiter
 from .calendar import build_calendar
+from .queries import calendar_owner, feed_sessions
 
 bp = Blueprint("calendar", __name__)
-
-# Calendar apps keep a subscription's past events; a season back is plenty.
-FEED_HISTORY = timedelta(days=120)
 
 
 @bp.get("/calendar/<token>.ics")
 @limiter.limit("60 per minute")
 def feed(token: str):
     """Authorised by the secret token alone, as calendar apps cannot sign in."""
-    user = db.session.execute(select(User).where(User.calendar_token == token)).scalar_one_or_none()
+    user = calendar_owner(token)
     if user is None:
         abort(404)
-    rows = db.session.execute(
-        select(Meeting, Cohort)
-        .join(Cohort, Cohort.id == Meeting.cohort_id)
-        .join(Membership, (Membership.cohort_id == Cohort.id) & (Membership.user_id == user.id))
-        .where(Meeting.ends_at > utcnow() - FEED_HISTORY)
-        .order_by(Meeting.starts_at)
-    ).all()
     entries = [
         (
             meeting,
             cohort.name,
             url_for("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id, _external=True),
+            items,
         )
-        for meeting, cohort in rows
+        for meeting, cohort, items in feed_sessions(user)
     ]
     return Response(build_calendar(entries, "Cohort sessions"), mimetype="text/calendar")

@@ -1,4 +1,5 @@
-"""Writes on sessions. Each leaves the commit to its caller."""
+"""Every write on sessions. Each takes the acting membership, asks the policy, and leaves the commit
+to its caller."""
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -6,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
+from .. import policy
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import (
@@ -13,24 +15,22 @@ from ..models import (
     AgendaStatus,
     Attendance,
     ChallengeStatus,
-    Cohort,
     Feedback,
     FeedbackGiven,
     Meeting,
     MeetingNote,
     MeetingSeries,
+    Membership,
     Post,
+    PostKind,
     Rsvp,
     RsvpResponse,
-    User,
+    Visibility,
     utcnow,
 )
+from ..policy import Refused
 from ..upsert import insert_or_ignore, upsert
 from .schedule import Plan, local_start
-
-
-class MeetingError(Exception):
-    """An action that cannot be done, with a message fit to show the person who tried."""
 
 
 @dataclass
@@ -42,12 +42,17 @@ class SessionDetails:
     agenda: str
 
 
-def schedule(cohort: Cohort, plan: Plan, timezone: str, details: SessionDetails) -> list[Meeting]:
+RUN_ONLY = "Only a facilitator runs the cohort's sessions."
+
+
+def schedule(actor: Membership, plan: Plan, timezone: str, details: SessionDetails) -> list[Meeting]:
     """Create the sessions of a plan: one, or a monthly series sharing its rule."""
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+    cohort_id = actor.cohort_id
     series = None
     if plan.rule:
         series = MeetingSeries(
-            cohort_id=cohort.id,
+            cohort_id=cohort_id,
             rrule=plan.rule,
             dtstart_local=plan.dtstart_local,
             timezone=timezone,
@@ -56,7 +61,7 @@ def schedule(cohort: Cohort, plan: Plan, timezone: str, details: SessionDetails)
         db.session.add(series)
     meetings = []
     for start in plan.starts:
-        meeting = Meeting(cohort_id=cohort.id, series=series, timezone=timezone)
+        meeting = Meeting(cohort_id=cohort_id, series=series, timezone=timezone)
         _apply(meeting, details)
         meeting.starts_at = start
         meeting.ends_at = start + timedelta(minutes=details.duration_minutes)
@@ -93,6 +98,7 @@ def following(meeting: Meeting) -> list[Meeting]:
 
 
 def edit(
+    actor: Membership,
     meeting: Meeting,
     details: SessionDetails,
     *,
@@ -105,6 +111,8 @@ def edit(
 
     The session edited moves to the new date and time; later ones keep their own dates and take
     the new wall-clock time in the new zone. Each keeps its identity; its SEQUENCE rises."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     targets = following(meeting) if this_and_following else [meeting]
     # Later sessions take the new time, zone and length, and only the details that were changed
     # here: their own agendas and titles stay theirs.
@@ -127,8 +135,12 @@ def edit(
     return targets
 
 
-def cancel(meeting: Meeting, *, this_and_following: bool) -> list[Meeting]:
+def cancel(actor: Membership, meeting: Meeting, *, this_and_following: bool) -> list[Meeting]:
     """Cancel sessions; they stay listed, marked cancelled, and calendars are told."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+    if meeting.has_ended():
+        raise Refused("This session has already taken place, so it can no longer be cancelled.")
     candidates = following(meeting) if this_and_following else [meeting]
     targets = [target for target in candidates if not target.cancelled_at]
     for target in targets:
@@ -137,33 +149,47 @@ def cancel(meeting: Meeting, *, this_and_following: bool) -> list[Meeting]:
     return targets
 
 
-def answer(meeting: Meeting, user: User, response: RsvpResponse) -> None:
+def answer(actor: Membership, meeting: Meeting, response: RsvpResponse) -> None:
     """Record or change an RSVP for this one session."""
+    policy.require_visible(policy.can_answer(actor, meeting))
     if meeting.cancelled_at:
-        raise MeetingError("This session has been cancelled.")
+        raise Refused("This session has been cancelled.")
     if meeting.has_ended():
-        raise MeetingError("This session has already taken place.")
+        raise Refused("This session has already taken place.")
     now = utcnow()
     upsert(
         Rsvp,
-        {"meeting_id": meeting.id, "user_id": user.id, "response": response, "responded_at": now},
+        {"meeting_id": meeting.id, "user_id": actor.user_id, "response": response, "responded_at": now},
         ["meeting_id", "user_id"],
         {"response": response, "responded_at": now},
     )
 
 
-def record_attendance(meeting: Meeting, member_ids: set[int], cohort_member_ids: set[int]) -> None:
-    """Set who attended: exactly the members given (others in the cohort are ignored)."""
+def record_attendance(actor: Membership, meeting: Meeting, member_ids: set[int]) -> None:
+    """Set who attended: exactly the members given (anyone not in the cohort is ignored)."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     if not meeting.has_started():
-        raise MeetingError("Attendance can be recorded once the session has started.")
+        raise Refused("Attendance can be recorded once the session has started.")
+    cohort_member_ids = set(
+        db.session.execute(select(Membership.user_id).where(Membership.cohort_id == meeting.cohort_id)).scalars()
+    )
     attended = member_ids & cohort_member_ids
     db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
     for user_id in sorted(attended):
         db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id))
 
 
-def propose_item(meeting: Meeting, user: User, title: str, post: Post | None, *, accepted: bool) -> AgendaItem:
-    """Add an agenda item: proposed by a member, or accepted at once when a facilitator adds it."""
+def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | None = None) -> AgendaItem:
+    """Add an agenda item: proposed by a member, or accepted at once when a facilitator adds it.
+
+    A linked challenge must be one everyone in the cohort can read and still open to discussion."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    policy.require(policy.can_propose_item(actor, meeting), "This session’s agenda is closed.")
+    if post is not None:
+        policy.require_visible(policy.can_see_post(actor, post))
+        policy.require(post in bringable_challenges(actor), "Only an open challenge the whole cohort can read.")
+    accepted = policy.can_run_sessions(actor)
     position = db.session.execute(
         select(func.coalesce(func.max(AgendaItem.position), 0)).where(AgendaItem.meeting_id == meeting.id)
     ).scalar_one()
@@ -171,7 +197,7 @@ def propose_item(meeting: Meeting, user: User, title: str, post: Post | None, *,
         meeting_id=meeting.id,
         title=title,
         post=post,
-        proposed_by=user,
+        proposed_by_id=actor.user_id,
         status=AgendaStatus.ACCEPTED if accepted else AgendaStatus.PROPOSED,
         position=position + 1,
     )
@@ -187,14 +213,18 @@ def _put_challenge_on_agenda(item: AgendaItem) -> None:
         item.post.status = ChallengeStatus.ON_AGENDA
 
 
-def decide_item(item: AgendaItem, accept: bool) -> None:
+def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     item.status = AgendaStatus.ACCEPTED if accept else AgendaStatus.DECLINED
     if accept:
         _put_challenge_on_agenda(item)
 
 
-def move_item(item: AgendaItem, direction: int) -> None:
+def move_item(actor: Membership, item: AgendaItem, direction: int) -> None:
     """Swap an accepted item with its neighbour above (-1) or below (+1)."""
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+    if item.status != AgendaStatus.ACCEPTED:
+        return
     items = list(
         db.session.execute(
             select(AgendaItem)
@@ -210,8 +240,10 @@ def move_item(item: AgendaItem, direction: int) -> None:
             each.position = position
 
 
-def save_notes(meeting: Meeting, author: User, general: str, per_item: dict[int, str]) -> int:
+def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict[int, str]) -> int:
     """Add a new version of each note that changed; earlier versions stay. Returns how many changed."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     current = current_notes(meeting)
     changed = 0
     for item_id, text in [(None, general), *per_item.items()]:
@@ -224,11 +256,43 @@ def save_notes(meeting: Meeting, author: User, general: str, per_item: dict[int,
                 agenda_item_id=item_id,
                 body=text,
                 body_html=render_markdown(text),
-                author_id=author.id,
+                author_id=actor.user_id,
             )
         )
         changed += 1
     return changed
+
+
+ALREADY_GAVE_FEEDBACK = "You have already given feedback on this session. Thank you."
+
+
+def attended(meeting: Meeting, user_id: int) -> bool:
+    """Whether someone came: recorded attendance, or, until it is recorded, their "yes"."""
+    recorded = set(db.session.execute(select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)).scalars())
+    if recorded:
+        return user_id in recorded
+    answer = db.session.execute(
+        select(Rsvp.response).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user_id)
+    ).scalar_one_or_none()
+    return answer == RsvpResponse.YES
+
+
+def bringable_challenges(actor: Membership) -> list[Post]:
+    """Challenges a member can bring to a session: open to discussion, and ones everyone in the
+    cohort can read (a facilitators-only challenge is never put before the whole cohort)."""
+    return list(
+        db.session.execute(
+            select(Post)
+            .where(
+                policy.visible_posts_condition(actor),
+                Post.hidden_at.is_(None),
+                Post.kind == PostKind.CHALLENGE,
+                Post.visibility != Visibility.FACILITATORS,
+                Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.TRYING]),
+            )
+            .order_by(Post.created_at.desc())
+        ).scalars()
+    )
 
 
 def current_notes(meeting: Meeting) -> dict[int | None, MeetingNote]:
@@ -242,10 +306,24 @@ def current_notes(meeting: Meeting) -> dict[int | None, MeetingNote]:
     return {note.agenda_item_id: note for note in notes}
 
 
-def give_feedback(meeting: Meeting, user: User, rating: int, comment: str) -> None:
+def give_feedback(actor: Membership, meeting: Meeting, rating: int, comment: str) -> None:
     """Anonymous feedback, once per attendee: who gave it and what they said are kept apart."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
     if not meeting.has_ended():
-        raise MeetingError("Feedback opens when the session has ended.")
-    if not insert_or_ignore(FeedbackGiven, {"meeting_id": meeting.id, "user_id": user.id}, ["meeting_id", "user_id"]):
-        raise MeetingError("You have already given feedback on this session. Thank you.")
+        raise Refused("Feedback opens when the session has ended.")
+    already = db.session.execute(
+        select(FeedbackGiven.user_id).where(
+            FeedbackGiven.meeting_id == meeting.id, FeedbackGiven.user_id == actor.user_id
+        )
+    ).first()
+    if already is not None:
+        raise Refused(ALREADY_GAVE_FEEDBACK)
+    policy.require(
+        policy.can_give_feedback(actor, meeting, attended=attended(meeting, actor.user_id)),
+        "Feedback is for those who attended, once the session has ended.",
+    )
+    if not insert_or_ignore(
+        FeedbackGiven, {"meeting_id": meeting.id, "user_id": actor.user_id}, ["meeting_id", "user_id"]
+    ):
+        raise Refused(ALREADY_GAVE_FEEDBACK)
     db.session.add(Feedback(meeting_id=meeting.id, rating=rating, comment=comment.strip()))

@@ -1,130 +1,162 @@
-"""Reading sessions: the cohort's list, one session's page, and a person's next sessions."""
+"""Reading sessions: the cohort's list, one session's page, a person's next sessions, and the feed."""
+
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..access import listed_posts
+from .. import policy
 from ..extensions import db
 from ..models import (
     AgendaItem,
     AgendaStatus,
     Attendance,
-    ChallengeStatus,
     Cohort,
     Feedback,
     FeedbackGiven,
     Meeting,
+    MeetingNote,
     Membership,
-    Post,
-    PostKind,
     Rsvp,
     RsvpResponse,
     User,
-    Visibility,
     utcnow,
 )
-from ..posts.queries import person_label
-from .ops import current_notes
+from .ops import bringable_challenges, current_notes
 
 PAST_SHOWN = 24
 
 
-def sessions_of(cohort_id: int) -> tuple[list[Meeting], list[Meeting]]:
+# Calendar apps keep a subscription's past events; a season back is plenty.
+FEED_HISTORY = timedelta(days=120)
+
+
+def sessions_of(viewer: Membership) -> tuple[list[Meeting], list[Meeting], dict[int, RsvpResponse]]:
+    """Coming sessions soonest first, recent past ones latest first, and the viewer's answers."""
     now = utcnow()
-    upcoming = db.session.execute(
-        select(Meeting).where(Meeting.cohort_id == cohort_id, Meeting.ends_at > now).order_by(Meeting.starts_at)
-    ).scalars()
-    past = db.session.execute(
-        select(Meeting)
-        .where(Meeting.cohort_id == cohort_id, Meeting.ends_at <= now)
-        .order_by(Meeting.starts_at.desc())
-        .limit(PAST_SHOWN)
-    ).scalars()
-    return list(upcoming), list(past)
+    visible = policy.visible_meetings_condition(viewer)
+    upcoming = list(
+        db.session.execute(select(Meeting).where(visible, Meeting.ends_at > now).order_by(Meeting.starts_at)).scalars()
+    )
+    past = list(
+        db.session.execute(
+            select(Meeting).where(visible, Meeting.ends_at <= now).order_by(Meeting.starts_at.desc()).limit(PAST_SHOWN)
+        ).scalars()
+    )
+    mine = dict(
+        db.session.execute(
+            select(Rsvp.meeting_id, Rsvp.response).where(
+                Rsvp.user_id == viewer.user_id, Rsvp.meeting_id.in_([m.id for m in upcoming + past])
+            )
+        ).all()
+    )
+    return upcoming, past, mine
 
 
 def next_sessions_for(user: User, limit: int = 5) -> list[tuple[Meeting, Cohort, RsvpResponse | None]]:
-    """The user's coming sessions across the cohorts whose charter they have accepted (the others
-    open only at the charter), with their answer to each."""
+    """The user's coming sessions across the cohorts where the policy shows them sessions (the
+    others open only at the charter), with their answer to each."""
     rows = db.session.execute(
         select(Meeting, Cohort, Rsvp.response)
         .join(Cohort, Cohort.id == Meeting.cohort_id)
-        .join(
-            Membership,
-            (Membership.cohort_id == Cohort.id)
-            & (Membership.user_id == user.id)
-            & Membership.charter_accepted_at.is_not(None),
-        )
         .outerjoin(Rsvp, (Rsvp.meeting_id == Meeting.id) & (Rsvp.user_id == user.id))
-        .where(Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None))
+        .where(policy.meetings_of_user_condition(user.id), Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at)
         .limit(limit)
     ).all()
     return [tuple(row) for row in rows]
 
 
-def open_challenges(membership: Membership) -> list[Post]:
-    """Challenges a member can bring to a session: ones everyone in the cohort can see."""
-    return list(
+def feed_sessions(user: User) -> list[tuple[Meeting, Cohort, list[AgendaItem]]]:
+    """A person's private calendar: recent and coming sessions of their cohorts, leaving out those
+    they said they will not attend, each with its accepted agenda items."""
+    declined = select(Rsvp.meeting_id).where(Rsvp.user_id == user.id, Rsvp.response == RsvpResponse.NO)
+    rows = db.session.execute(
+        select(Meeting, Cohort)
+        .join(Cohort, Cohort.id == Meeting.cohort_id)
+        .where(
+            policy.meetings_of_user_condition(user.id),
+            Meeting.ends_at > utcnow() - FEED_HISTORY,
+            Meeting.id.not_in(declined),
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    agendas = accepted_items([meeting.id for meeting, _cohort in rows])
+    return [(meeting, cohort, agendas.get(meeting.id, [])) for meeting, cohort in rows]
+
+
+def calendar_owner(token: str) -> User | None:
+    """The person a private calendar link belongs to."""
+    return db.session.execute(select(User).where(User.calendar_token == token)).scalar_one_or_none()
+
+
+def accepted_items(meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
+    """The accepted agenda items of these sessions, in order: what the whole cohort sees."""
+    items: dict[int, list[AgendaItem]] = {}
+    if not meeting_ids:
+        return items
+    for item in db.session.execute(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.status == AgendaStatus.ACCEPTED)
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).scalars():
+        items.setdefault(item.meeting_id, []).append(item)
+    return items
+
+
+def notes_page(meeting: Meeting) -> tuple[list[AgendaItem], list[MeetingNote]]:
+    """The accepted items that can carry notes, and every version of the notes, newest first."""
+    items = accepted_items([meeting.id]).get(meeting.id, [])
+    history = list(
         db.session.execute(
-            select(Post)
-            .where(
-                listed_posts(membership),
-                Post.kind == PostKind.CHALLENGE,
-                Post.visibility != Visibility.FACILITATORS,
-                Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.TRYING]),
-            )
-            .order_by(Post.created_at.desc())
+            select(MeetingNote).where(MeetingNote.meeting_id == meeting.id).order_by(MeetingNote.id.desc())
         ).scalars()
     )
+    return items, history
 
 
 def session_page(meeting: Meeting, viewer: Membership) -> dict:
     """Everything the session page shows, in a fixed number of queries."""
-    members = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == meeting.cohort_id)
-        .order_by(User.name)
-    ).all()
+    in_cohort = [policy.visible_members_condition(viewer)]
+    if meeting.has_ended():
+        # Who came to a past session is asked only of those who were members then.
+        in_cohort.append(Membership.joined_at <= meeting.ends_at)
+    members = [
+        user
+        for user in db.session.execute(
+            select(User).join(Membership, Membership.user_id == User.id).where(*in_cohort).order_by(User.name)
+        ).scalars()
+    ]
     responses = dict(db.session.execute(select(Rsvp.user_id, Rsvp.response).where(Rsvp.meeting_id == meeting.id)).all())
     by_response = {response: [] for response in RsvpResponse}
     not_answered = []
-    for user, _membership in members:
+    for user in members:
         (by_response[responses[user.id]] if user.id in responses else not_answered).append(user)
-    attended = set(db.session.execute(select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)).scalars())
+    attended_ids = set(
+        db.session.execute(select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)).scalars()
+    )
 
     items = list(
         db.session.execute(
             select(AgendaItem)
             .options(joinedload(AgendaItem.post), joinedload(AgendaItem.proposed_by))
-            .where(AgendaItem.meeting_id == meeting.id)
+            .where(AgendaItem.meeting_id == meeting.id, policy.visible_agenda_items_condition(viewer))
             .order_by(AgendaItem.position, AgendaItem.id)
         ).scalars()
     )
-    linked_ids = [item.post_id for item in items if item.post_id]
-    readable = (
-        set(db.session.execute(select(Post.id).where(Post.id.in_(linked_ids), listed_posts(viewer))).scalars())
-        if linked_ids
-        else set()
-    )
     agenda = []
     for item in items:
-        if item.status != AgendaStatus.ACCEPTED and not (
-            viewer.is_facilitator or item.proposed_by_id == viewer.user_id
-        ):
-            continue
-        post = item.post if item.post_id in readable else None
+        post = item.post if item.post is not None and policy.can_see_post(viewer, item.post) else None
         # Named as on the challenge itself, even when the challenge is no longer readable.
         proposer = (
-            person_label(item.post, item.proposed_by_id, item.proposed_by.name, viewer)
+            policy.shown_name(viewer, item.post, item.proposed_by_id, item.proposed_by.name)
             if item.post is not None
             else item.proposed_by.name
         )
         agenda.append({"item": item, "post": post, "proposer": proposer})
 
     feedback = None
-    if viewer.is_facilitator:
+    if policy.can_read_feedback(viewer, meeting):
         feedback = list(
             db.session.execute(
                 select(Feedback).where(Feedback.meeting_id == meeting.id).order_by(Feedback.created_at)
@@ -138,20 +170,21 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         ).first()
         is not None
     )
+    came = (viewer.user_id in attended_ids) if attended_ids else responses.get(viewer.user_id) == RsvpResponse.YES
     return {
         "meeting": meeting,
-        "members": [user for user, _ in members],
+        "members": members,
         "by_response": by_response,
         "not_answered": not_answered,
         "my_response": responses.get(viewer.user_id),
-        "attended": attended,
+        "attended": attended_ids,
+        "attendees": [user for user in members if user.id in attended_ids],
         "agenda_items": agenda,
         "notes": current_notes(meeting),
-        "challenges": open_challenges(viewer),
+        "challenges": bringable_challenges(viewer),
         "feedback": feedback,
-        "can_give_feedback": meeting.has_ended()
-        and not meeting.cancelled_at
-        and not gave_feedback
-        and (viewer.user_id in attended or (not attended and responses.get(viewer.user_id) == RsvpResponse.YES)),
+        "can_give_feedback": not gave_feedback and policy.can_give_feedback(viewer, meeting, attended=came),
         "gave_feedback": gave_feedback,
+        "can_run": policy.can_run_sessions(viewer),
+        "can_propose": policy.can_propose_item(viewer, meeting),
     }

@@ -3,13 +3,13 @@
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import get_in_cohort_or_404, require_role
+from ..access import get_meeting_or_404, requires
 from ..extensions import db
-from ..models import Meeting, Role, Rsvp
+from ..models import Meeting
+from ..policy import Permission
 from ..templating import viewer_timezone
+from ..web import commit_or_explain
 from . import ops, queries
 from .calendar import build_calendar
 from .display import when
@@ -25,16 +25,10 @@ def session_when(meeting: Meeting) -> str:
 
 
 @bp.get("/")
+@requires(Permission.SEE_SESSIONS)
 def index():
     """Upcoming sessions, soonest first, then past ones, latest first."""
-    upcoming, past = queries.sessions_of(g.cohort.id)
-    mine = dict(
-        db.session.execute(
-            select(Rsvp.meeting_id, Rsvp.response).where(
-                Rsvp.user_id == current_user.id, Rsvp.meeting_id.in_([m.id for m in upcoming + past])
-            )
-        ).all()
-    )
+    upcoming, past, mine = queries.sessions_of(g.membership)
     return render_template("meetings/index.html", upcoming=upcoming, past=past, my_rsvps=mine)
 
 
@@ -49,7 +43,7 @@ def _details(form) -> ops.SessionDetails:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require_role(Role.FACILITATOR)
+@requires(Permission.RUN_SESSIONS)
 def new():
     """Schedule one session or a monthly series; "Preview" shows the dates in words first."""
     form = ScheduleForm()
@@ -72,27 +66,32 @@ def new():
             status = 422
         else:
             if request.form.get("action") != "preview":
-                meetings = ops.schedule(g.cohort, plan, form.timezone.data, _details(form))
-                db.session.commit()
-                flash(f"Scheduled: {plan.description}.", "success")
-                return redirect(url_for(".detail", meeting_id=meetings[0].id))
+                outcome = commit_or_explain(
+                    lambda: ops.schedule(g.membership, plan, form.timezone.data, _details(form)),
+                    f"Scheduled: {plan.description}.",
+                )
+                if outcome.ok:
+                    return redirect(url_for(".detail", meeting_id=outcome.value[0].id))
     elif form.errors:
         status = 422
     return render_template("meetings/new.html", form=form, plan=plan), status
 
 
 @bp.get("/<int:meeting_id>")
+@requires(Permission.SEE_SESSIONS)
 def detail(meeting_id: int):
-    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    meeting = get_meeting_or_404(meeting_id)
     return render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
 
 
 @bp.get("/<int:meeting_id>.ics")
+@requires(Permission.SEE_SESSIONS)
 def ics(meeting_id: int):
-    """One session as a calendar file."""
-    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    """One session as a calendar file, with its accepted agenda items."""
+    meeting = get_meeting_or_404(meeting_id)
     url = url_for(".detail", meeting_id=meeting.id, _external=True)
-    body = build_calendar([(meeting, g.cohort.name, url)], g.cohort.name)
+    items = queries.accepted_items([meeting.id]).get(meeting.id, [])
+    body = build_calendar([(meeting, g.cohort.name, url, items)], g.cohort.name)
     return Response(
         body,
         mimetype="text/calendar",
@@ -101,10 +100,10 @@ def ics(meeting_id: int):
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
-@require_role(Role.FACILITATOR)
+@requires(Permission.RUN_SESSIONS)
 def edit(meeting_id: int):
     """Change one session, or it and all that follow in its series; each keeps its identity."""
-    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    meeting = get_meeting_or_404(meeting_id)
     form = EditSessionForm(obj=meeting)
     if request.method == "GET":
         local = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone))
@@ -113,6 +112,7 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             changed = ops.edit(
+                g.membership,
                 meeting,
                 _details(form),
                 new_date=form.start_date.data,
@@ -131,16 +131,19 @@ def edit(meeting_id: int):
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
-@require_role(Role.FACILITATOR)
+@requires(Permission.RUN_SESSIONS)
 def cancel(meeting_id: int):
-    meeting = get_in_cohort_or_404(Meeting, meeting_id)
+    meeting = get_meeting_or_404(meeting_id)
     if meeting.has_ended():
         flash("This session has already taken place, so it can no longer be cancelled.", "info")
         return redirect(url_for(".detail", meeting_id=meeting.id))
     form = CancelForm()
     if form.validate_on_submit():
-        cancelled = ops.cancel(meeting, this_and_following=form.scope.data == "following")
-        db.session.commit()
-        flash(f"Cancelled {len(cancelled)} session{'s' if len(cancelled) != 1 else ''}.", "success")
+        outcome = commit_or_explain(
+            lambda: ops.cancel(g.membership, meeting, this_and_following=form.scope.data == "following")
+        )
+        if outcome.ok:
+            count = len(outcome.value)
+            flash(f"Cancelled {count} session{'s' if count != 1 else ''}.", "success")
         return redirect(url_for(".detail", meeting_id=meeting.id))
     return render_template("meetings/cancel.html", form=form, meeting=meeting), 422 if form.errors else 200

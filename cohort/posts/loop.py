@@ -1,11 +1,12 @@
 """The challenge loop: status, "what I'll try", helpful advice, the outcome; and adopting stories."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from ..access import get_post_or_404, get_reply_or_404, require_author
-from ..extensions import db
+from .. import policy
+from ..access import get_post_or_404, get_reply_or_404, requires
 from ..models import ChallengeStatus
+from ..policy import Permission
+from ..web import commit_or_explain
 from . import ops
 from .forms import CommitmentForm, OutcomeForm, StatusForm
 
@@ -25,82 +26,87 @@ def _back_to(post, anchor=None):
 
 
 @bp.post("/status")
+@requires(Permission.TAKE_PART)
 def status(post_id: int):
-    """Propose for a session, park, resolve or reopen a challenge (its author or a facilitator)."""
+    """Park, resolve or reopen a challenge (its author or a facilitator)."""
     post = get_post_or_404(post_id)
-    require_author(post, or_facilitator=True)
     form = StatusForm()
     if not form.validate_on_submit() or form.status.data not in set(ChallengeStatus):
         abort(400)
-    try:
-        ops.set_status(post, ChallengeStatus(form.status.data))
-    except ops.PostError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"The challenge is now: {post.status.label.lower()}.", "success")
+    status = ChallengeStatus(form.status.data)
+    commit_or_explain(
+        lambda: ops.set_status(g.membership, post, status), f"The challenge is now: {status.label.lower()}."
+    )
     return _back_to(post)
 
 
+def _progress_page(post_id: int, form_class, template: str, record, success: str, anchor: str, fill=None):
+    """The author's form for "what I'll try" or "what happened next"; the text typed is kept on errors."""
+    post = get_post_or_404(post_id)
+    if not policy.can_record_progress(g.membership, post):
+        abort(403)
+    form = form_class(obj=post)
+    if fill and not form.is_submitted():
+        fill(form, post)
+    if form.validate_on_submit():
+        outcome = commit_or_explain(lambda: record(post, form), success)
+        if outcome.ok:
+            return _back_to(post, anchor)
+    return render_template(template, form=form, post=post), 422 if form.errors else 200
+
+
 @bp.route("/try", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
 def commitment(post_id: int):
     """The author records what they will try, for the cohort to see."""
-    post = get_post_or_404(post_id)
-    require_author(post)
-    if not post.is_challenge:
+    if not get_post_or_404(post_id).is_challenge:
         abort(404)
-    form = CommitmentForm(obj=post)
-    if form.validate_on_submit():
-        ops.record_commitment(post, form.commitment.data)
-        db.session.commit()
-        flash("Your commitment is shared with the cohort.", "success")
-        return _back_to(post, "commitment")
-    return render_template("posts/commitment.html", form=form, post=post), 422 if form.errors else 200
+    return _progress_page(
+        post_id,
+        CommitmentForm,
+        "posts/commitment.html",
+        lambda post, form: ops.record_commitment(g.membership, post, form.commitment.data),
+        "Your commitment is shared with the cohort.",
+        "commitment",
+    )
 
 
 @bp.route("/outcome", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
 def outcome(post_id: int):
     """The author records what happened next, with measured results."""
-    post = get_post_or_404(post_id)
-    require_author(post)
-    form = OutcomeForm(obj=post)
-    if not form.is_submitted():
-        form.fill_results(post.results)
-    if form.validate_on_submit():
-        ops.record_outcome(post, form.outcome.data, form.result_rows())
-        db.session.commit()
-        flash("Thank you for telling the cohort what happened.", "success")
-        return _back_to(post, "outcome")
-    return render_template("posts/outcome.html", form=form, post=post), 422 if form.errors else 200
+    return _progress_page(
+        post_id,
+        OutcomeForm,
+        "posts/outcome.html",
+        lambda post, form: ops.record_outcome(g.membership, post, form.outcome.data, form.result_rows()),
+        "Thank you for telling the cohort what happened.",
+        "outcome",
+        fill=lambda form, post: form.fill_results(post.results),
+    )
 
 
 @bp.post("/replies/<int:reply_id>/helpful")
+@requires(Permission.TAKE_PART)
 def helpful(post_id: int, reply_id: int):
     """The post's author marks advice as helpful, or takes the mark back."""
     post = get_post_or_404(post_id)
-    require_author(post)
     reply = get_reply_or_404(post, reply_id)
     wanted = _wanted()
-    if wanted and reply.author_id == current_user.id:
-        abort(403)  # helpful marks credit advice from others; an old mark can still be taken back
-    ops.set_helpful(reply, wanted)
-    db.session.commit()
+    if not policy.can_mark_helpful(g.membership, post, reply, wanted):
+        abort(403)
+    commit_or_explain(lambda: ops.set_helpful(g.membership, reply, wanted))
     return _back_to(post, f"reply-{reply.id}")
 
 
 @bp.post("/adopt")
+@requires(Permission.TAKE_PART)
 def adopt(post_id: int):
     """Say "I'm adopting this" on a story, or take it back."""
     post = get_post_or_404(post_id)
     adopting = _wanted()
-    try:
-        ops.set_adoption(post, current_user, adopting)
-    except ops.PostError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        if adopting:
-            flash("You are adopting this practice. Tell the cohort how it goes.", "success")
+    commit_or_explain(
+        lambda: ops.set_adoption(g.membership, post, adopting),
+        "You are adopting this practice. Tell the cohort how it goes." if adopting else None,
+    )
     return _back_to(post, "adoptions")

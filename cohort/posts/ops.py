@@ -1,24 +1,24 @@
-"""Writes on posts and replies. Each leaves the commit to its caller, and keeps the search
-index in step within the same transaction."""
+"""Every write on posts and replies. Each takes the acting membership, asks the policy, makes the
+whole change in the caller's transaction (the caller commits), and keeps the search index in step."""
 
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
+from .. import policy
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import (
     Adoption,
     ChallengeStatus,
-    Cohort,
     MeasuredResult,
+    Membership,
     Post,
     PostKind,
     PostRead,
     Reply,
     Tag,
-    User,
     Visibility,
     utcnow,
 )
@@ -29,11 +29,10 @@ MAX_TAGS = 8
 MAX_TAG_LENGTH = 40
 
 
-class PostError(Exception):
-    """An action that cannot be done, with a message fit to show the person who tried."""
+PARENT_GONE = "The reply you were answering is no longer there. Your text is kept here: send it as a reply to the post."
 
 
-class EditConflict(PostError):
+class EditConflict(policy.Refused):
     """The post changed after the editor opened it."""
 
 
@@ -82,8 +81,7 @@ def _set_results(post: Post, rows: list[ResultRow]) -> None:
 
 
 def create_post(
-    cohort: Cohort,
-    author: User,
+    actor: Membership,
     *,
     kind: PostKind,
     title: str,
@@ -92,9 +90,10 @@ def create_post(
     visibility: Visibility,
     results: list[ResultRow] = (),
 ) -> Post:
+    policy.require_permission(policy.can_write_posts(actor), "Only members of the cohort can share here.")
     post = Post(
-        cohort_id=cohort.id,
-        author=author,
+        cohort_id=actor.cohort_id,
+        author_id=actor.user_id,
         kind=kind,
         title=title,
         body=body,
@@ -112,6 +111,7 @@ def create_post(
 
 
 def edit_post(
+    actor: Membership,
     post: Post,
     *,
     seen_version: int,
@@ -122,6 +122,10 @@ def edit_post(
     results: list[ResultRow],
 ) -> None:
     """Save an edit made on the page that showed ``seen_version``; refuse it if the post changed since."""
+    policy.require_visible(policy.can_open_post(actor, post))
+    policy.require_permission(
+        policy.can_edit_post(actor, post), "Only the author can edit this post, while it is shown."
+    )
     claimed = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.version == seen_version)
@@ -142,10 +146,14 @@ def edit_post(
     index_post(post)
 
 
-def delete_post(post: Post, by: User) -> None:
+def delete_post(actor: Membership, post: Post) -> None:
     """Soft delete: gone for members, kept for the audit trail."""
+    policy.require_visible(policy.can_open_post(actor, post))
+    policy.require_permission(
+        policy.can_delete_post(actor, post), "Only the author or a facilitator can delete this post."
+    )
     post.deleted_at = utcnow()
-    post.deleted_by_id = by.id
+    post.deleted_by_id = actor.user_id
     db.session.flush()
     index_post(post)
 
@@ -160,8 +168,12 @@ def _touch(post: Post) -> None:
     )
 
 
-def add_reply(post: Post, author: User, body: str, parent: Reply | None) -> Reply:
-    reply = Reply(post=post, author=author, parent_id=parent.id if parent else None, body=body)
+def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = None) -> Reply:
+    """Reply to the post, or to a reply in it."""
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
+    policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
+    reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
     reply.body_html = render_markdown(body)
     db.session.add(reply)
     db.session.flush()
@@ -170,7 +182,9 @@ def add_reply(post: Post, author: User, body: str, parent: Reply | None) -> Repl
     return reply
 
 
-def edit_reply(reply: Reply, body: str) -> None:
+def edit_reply(actor: Membership, reply: Reply, body: str) -> None:
+    policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
+    policy.require_permission(policy.can_edit_reply(actor, reply, reply.post), "Only its author can edit this reply.")
     reply.body = body
     reply.body_html = render_markdown(body)
     reply.edited_at = utcnow()
@@ -178,8 +192,12 @@ def edit_reply(reply: Reply, body: str) -> None:
     index_post(reply.post)
 
 
-def delete_reply(reply: Reply) -> None:
+def delete_reply(actor: Membership, reply: Reply) -> None:
     """Leave a "[deleted]" placeholder, so the replies to it keep their place."""
+    policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
+    policy.require_permission(
+        policy.can_delete_reply(actor, reply, reply.post), "Only its author can delete this reply."
+    )
     reply.deleted_at = utcnow()
     reply.body = ""
     reply.body_html = ""
@@ -188,7 +206,13 @@ def delete_reply(reply: Reply) -> None:
     index_post(reply.post)
 
 
-def set_helpful(reply: Reply, helpful: bool) -> None:
+def set_helpful(actor: Membership, reply: Reply, helpful: bool) -> None:
+    """The post's author marks advice helpful, or takes the mark back."""
+    policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
+    policy.require_permission(
+        policy.can_mark_helpful(actor, reply.post, reply, helpful),
+        "Only the author of the post marks others’ advice as helpful.",
+    )
     reply.helpful_at = utcnow() if helpful else None
 
 
@@ -201,19 +225,22 @@ ALLOWED_STATUS_CHANGES = {
 }
 
 
-def set_status(post: Post, status: ChallengeStatus) -> None:
+def set_status(actor: Membership, post: Post, status: ChallengeStatus) -> None:
     """Move a challenge along its loop; "trying" is reached by recording what will be tried."""
-    if not post.is_challenge:
-        raise PostError("Only challenges have a status.")
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require(post.is_challenge, "Only challenges have a status.")
+    policy.require_permission(
+        policy.can_change_status(actor, post), "Only the author or a facilitator can move this challenge on."
+    )
     if status not in ALLOWED_STATUS_CHANGES[post.status]:
-        raise PostError(f"A challenge that is {post.status.label.lower()} cannot become {status.label.lower()}.")
+        raise policy.Refused(f"A challenge that is {post.status.label.lower()} cannot become {status.label.lower()}.")
     post.status = status
 
 
-def record_commitment(post: Post, text: str) -> None:
+def record_commitment(actor: Membership, post: Post, text: str) -> None:
     """The author's "what I'll try": visible to the cohort, and the challenge is now being tried."""
-    if not post.is_challenge:
-        raise PostError("Only challenges record what will be tried.")
+    policy.require_visible(policy.can_see_post(actor, post) and post.is_challenge)
+    policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what they will try.")
     post.commitment = text
     post.commitment_html = render_markdown(text)
     if post.status in (ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.PARKED):
@@ -223,8 +250,10 @@ def record_commitment(post: Post, text: str) -> None:
     index_post(post)
 
 
-def record_outcome(post: Post, text: str, results: list[ResultRow]) -> None:
+def record_outcome(actor: Membership, post: Post, text: str, results: list[ResultRow]) -> None:
     """ "What happened next", with measured results; a challenge with an outcome is resolved."""
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what happened next.")
     post.outcome = text
     post.outcome_html = render_markdown(text)
     _set_results(post, results)
@@ -235,38 +264,38 @@ def record_outcome(post: Post, text: str, results: list[ResultRow]) -> None:
     index_post(post)
 
 
-def set_adoption(post: Post, user: User, adopting: bool) -> None:
+def set_adoption(actor: Membership, post: Post, adopting: bool) -> None:
     """Say, or take back, "I'm adopting this" on a story."""
-    if post.kind != PostKind.STORY:
-        raise PostError("Only stories can be adopted.")
-    if post.author_id == user.id:
-        raise PostError("This is your own story.")
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require(post.kind == PostKind.STORY, "Only stories can be adopted.")
+    policy.require(post.author_id != actor.user_id, "This is your own story.")
     if adopting:
+        policy.require(policy.can_adopt(actor, post), "This story cannot be adopted while it is hidden.")
         insert_or_ignore(
-            Adoption, {"post_id": post.id, "user_id": user.id, "created_at": utcnow()}, ["post_id", "user_id"]
+            Adoption, {"post_id": post.id, "user_id": actor.user_id, "created_at": utcnow()}, ["post_id", "user_id"]
         )
     else:
-        db.session.execute(delete(Adoption).where(Adoption.post_id == post.id, Adoption.user_id == user.id))
+        db.session.execute(delete(Adoption).where(Adoption.post_id == post.id, Adoption.user_id == actor.user_id))
 
 
-def mark_read(user: User, post: Post) -> None:
+def mark_read(actor: Membership, post: Post) -> None:
+    """Remember when this member last read the thread, for its unread marks."""
+    if not policy.can_open_post(actor, post):
+        return
     now = utcnow()
-    upsert(PostRead, {"user_id": user.id, "post_id": post.id, "read_at": now}, ["user_id", "post_id"], {"read_at": now})
+    upsert(
+        PostRead,
+        {"user_id": actor.user_id, "post_id": post.id, "read_at": now},
+        ["user_id", "post_id"],
+        {"read_at": now},
+    )
 
 
-def hide(target: Post | Reply, by: User) -> None:
-    if target.author_id == by.id:
-        # Hiding says "a facilitator stepped in"; for one's own words, editing or deleting is honest.
-        raise PostError("You can edit or delete what you wrote; another facilitator can hide it.")
-    target.hidden_at = utcnow()
-    target.hidden_by_id = by.id
-    db.session.flush()
-    index_post(target if isinstance(target, Post) else target.post)
-
-
-def restore(target: Post | Reply) -> None:
-    target.hidden_at = None
-    target.hidden_by_id = None
+def set_hidden(target: Post | Reply, hidden_by: int | None) -> None:
+    """Hide (``hidden_by`` a user id) or restore (None) a post or reply; the search index follows.
+    The rule is the moderation operation's; this is the write it shares with nothing else."""
+    target.hidden_at = utcnow() if hidden_by else None
+    target.hidden_by_id = hidden_by
     db.session.flush()
     index_post(target if isinstance(target, Post) else target.post)
 

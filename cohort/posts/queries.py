@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..access import listed_posts
+from .. import policy
 from ..extensions import db
 from ..models import (
     Adoption,
@@ -27,31 +27,31 @@ from ..models import (
     Tag,
     Thanks,
     User,
-    Visibility,
 )
+from .search import search_posts
 
 # Replies indent up to this depth; deeper ones continue flat, saying whom they answer.
 MAX_INDENT = 4
-ANONYMOUS = "A cohort member"
 
 
 def author_label(post: Post, author: User, viewer: Membership) -> str:
-    """The name to show for ``author`` on ``post``'s thread, honouring Chatham House."""
-    return person_label(post, author.id, author.name, viewer)
+    """The name to show for ``post``'s author, as the policy lets this viewer know it."""
+    return policy.shown_name(viewer, post, author.id, author.name)
 
 
-def person_label(post: Post, user_id: int, name: str, viewer: Membership) -> str:
-    """The name to show for someone acting on ``post``'s thread.
+@dataclass
+class ReplyActions:
+    """What this viewer may do with one reply, as the policy decides."""
 
-    On a Chatham House post its author is never named to members: not on the post, not on
-    their replies, not among those who said thanks. Facilitators still see who it is."""
-    if post.visibility != Visibility.CHATHAM_HOUSE or user_id != post.author_id:
-        return name
-    if user_id == viewer.user_id:
-        return f"You (others see “{ANONYMOUS}”)"
-    if viewer.is_facilitator:
-        return f"{name} (members see “{ANONYMOUS}”)"
-    return ANONYMOUS
+    reply: bool
+    edit: bool
+    delete: bool
+    thank: bool
+    flag: bool
+    hide: bool
+    restore: bool
+    mark_helpful: bool
+    unmark_helpful: bool
 
 
 @dataclass
@@ -59,8 +59,27 @@ class ThreadEntry:
     reply: Reply
     author_name: str
     indent: int
+    placeholder: str | None
+    can: ReplyActions
     in_reply_to: str | None = None
     thanks: list = field(default_factory=list)
+
+
+@dataclass
+class PostActions:
+    """What this viewer may do with the post itself, as the policy decides."""
+
+    see: bool
+    reply: bool
+    edit: bool
+    delete: bool
+    thank: bool
+    flag: bool
+    hide: bool
+    restore: bool
+    adopt: bool
+    change_status: bool
+    record_progress: bool
 
 
 @dataclass
@@ -71,7 +90,39 @@ class Thread:
     post_thanks: list
     adoptions: list[Adoption]
     helpful_count: int
+    reply_count: int
     session_notes: list[tuple[MeetingNote, Meeting]]
+    can: PostActions
+
+
+def post_actions(post: Post, viewer: Membership) -> PostActions:
+    return PostActions(
+        see=policy.can_see_post(viewer, post),
+        reply=policy.can_reply(viewer, post),
+        edit=policy.can_edit_post(viewer, post),
+        delete=policy.can_delete_post(viewer, post),
+        thank=policy.can_thank(viewer, post, post),
+        flag=policy.can_flag(viewer, post, post),
+        hide=policy.can_hide(viewer, post, post),
+        restore=policy.can_restore(viewer, post, post),
+        adopt=policy.can_adopt(viewer, post),
+        change_status=policy.can_change_status(viewer, post),
+        record_progress=policy.can_record_progress(viewer, post),
+    )
+
+
+def reply_actions(post: Post, reply: Reply, viewer: Membership) -> ReplyActions:
+    return ReplyActions(
+        reply=policy.can_reply(viewer, post, reply),
+        edit=policy.can_edit_reply(viewer, reply, post),
+        delete=policy.can_delete_reply(viewer, reply, post),
+        thank=policy.can_thank(viewer, reply, post),
+        flag=policy.can_flag(viewer, reply, post),
+        hide=policy.can_hide(viewer, reply, post),
+        restore=policy.can_restore(viewer, reply, post),
+        mark_helpful=reply.helpful_at is None and policy.can_mark_helpful(viewer, post, reply, True),
+        unmark_helpful=reply.helpful_at is not None and policy.can_mark_helpful(viewer, post, reply, False),
+    )
 
 
 def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], list]:
@@ -90,16 +141,16 @@ def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], l
     grouped = defaultdict(list)
     for post_id, reply_id, user_id, name, value in rows:
         key = ("post", post_id) if post_id else ("reply", reply_id)
-        grouped[key].append({"user_id": user_id, "name": person_label(post, user_id, name, viewer), "value": value})
+        shown = policy.shown_name(viewer, post, user_id, name)
+        grouped[key].append({"user_id": user_id, "name": shown, "value": value})
     return grouped
 
 
 def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
     """Who wrote a reply, as this viewer may know it; a deleted or hidden reply names no one."""
-    if reply.deleted_at is not None:
-        return "a deleted reply"
-    if reply.hidden_at is not None and not viewer.is_facilitator:
-        return "a hidden reply"
+    placeholder = policy.reply_placeholder(viewer, reply)
+    if placeholder is not None:
+        return f"a {placeholder} reply"
     return author_label(post, reply.author, viewer)
 
 
@@ -131,12 +182,15 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
                 reply=reply,
                 author_name=names[reply.id],
                 indent=min(depth, MAX_INDENT),
+                placeholder=policy.reply_placeholder(viewer, reply),
+                can=reply_actions(post, reply, viewer),
                 in_reply_to=names.get(reply.parent_id) if depth > MAX_INDENT else None,
                 thanks=thanks.get(("reply", reply.id), []),
             )
         )
         stack.extend((child, depth + 1) for child in reversed(children[reply.id]))
 
+    shown = [reply for reply in replies if policy.can_see_reply(viewer, reply, post)]
     adoptions = (
         db.session.execute(
             select(Adoption)
@@ -154,8 +208,10 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
         entries=entries,
         post_thanks=thanks.get(("post", post.id), []),
         adoptions=adoptions,
-        helpful_count=sum(1 for reply in replies if reply.helpful_at and not reply.deleted_at),
+        helpful_count=sum(1 for reply in shown if reply.helpful_at),
+        reply_count=len(shown),
         session_notes=_session_notes(post),
+        can=post_actions(post, viewer),
     )
 
 
@@ -182,10 +238,11 @@ def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
 THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), selectinload(Post.results))
 
 
-def _counted_replies(*conditions):
+def _counted_replies(viewer: Membership, *conditions):
+    """How many of a listed post's replies this viewer can read (and that meet ``conditions``)."""
     return (
         select(func.count(Reply.id))
-        .where(Reply.post_id == Post.id, Reply.deleted_at.is_(None), Reply.hidden_at.is_(None), *conditions)
+        .where(Reply.post_id == Post.id, policy.visible_replies_condition(viewer), *conditions)
         .correlate(Post)
         .scalar_subquery()
     )
@@ -222,8 +279,7 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
         .join(PostRead, and_(PostRead.post_id == Reply.post_id, PostRead.user_id == viewer.user_id))
         .where(
             Reply.post_id == Post.id,
-            Reply.deleted_at.is_(None),
-            Reply.hidden_at.is_(None),
+            policy.visible_replies_condition(viewer),
             Reply.author_id != viewer.user_id,
             Reply.created_at > PostRead.read_at,
         )
@@ -233,14 +289,14 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
     statement = (
         select(
             Post,
-            _counted_replies(),
-            _counted_replies(Reply.helpful_at.is_not(None)),
+            _counted_replies(viewer),
+            _counted_replies(viewer, Reply.helpful_at.is_not(None)),
             read_at,
             new_replies,
         )
         .join(Post.author)
         .options(contains_eager(Post.author), selectinload(Post.tags))
-        .where(listed_posts(viewer))
+        .where(policy.visible_posts_condition(viewer))
     )
     if filters.kind:
         statement = statement.where(Post.kind == filters.kind)
@@ -253,10 +309,7 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
             )
         )
     if filters.author_id:
-        statement = statement.where(Post.author_id == filters.author_id)
-        if not viewer.is_facilitator and filters.author_id != viewer.user_id:
-            # Filtering by author must never reveal who wrote a Chatham House post.
-            statement = statement.where(Post.visibility != Visibility.CHATHAM_HOUSE)
+        statement = statement.where(policy.authored_by_condition(viewer, filters.author_id))
     rows = db.session.execute(
         statement.order_by(Post.last_activity_at.desc(), Post.id.desc())
         .limit(per_page + 1)
@@ -276,14 +329,14 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
     return listed, len(rows) > per_page
 
 
-def cohort_tags(cohort_id: int) -> list[str]:
+def cohort_tags(viewer: Membership) -> list[str]:
     """Tags in use on posts the viewer can list."""
     return list(
         db.session.execute(
             select(Tag.name)
             .join(PostTag, PostTag.tag_id == Tag.id)
             .join(Post, Post.id == PostTag.post_id)
-            .where(Tag.cohort_id == cohort_id, listed_posts())
+            .where(Tag.cohort_id == viewer.cohort_id, policy.visible_posts_condition(viewer))
             .group_by(Tag.name)
             .order_by(Tag.name)
         ).scalars()
@@ -297,10 +350,10 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
         .join(Post.author)
         .options(contains_eager(Post.author))
         .where(
-            listed_posts(viewer),
+            policy.visible_posts_condition(viewer),
             Post.kind == PostKind.CHALLENGE,
             Post.status == ChallengeStatus.OPEN,
-            _counted_replies(Reply.author_id != Post.author_id) == 0,
+            _counted_replies(viewer, Reply.author_id != Post.author_id) == 0,
         )
         .order_by(Post.created_at)
         .limit(limit)
@@ -310,11 +363,57 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
 
 def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:
     rows = db.session.execute(
-        select(Post, _counted_replies())
+        select(Post, _counted_replies(viewer))
         .join(Post.author)
         .options(contains_eager(Post.author))
-        .where(listed_posts(viewer), Post.kind == PostKind.STORY)
+        .where(policy.visible_posts_condition(viewer), Post.kind == PostKind.STORY)
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
     ).all()
     return [ListedPost(post, author_label(post, post.author, viewer), count, 0, False, 0) for post, count in rows]
+
+
+def author_choices(viewer: Membership) -> list[tuple[int, str]]:
+    """The members a viewer can filter the posts list by."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(User.id, User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(policy.visible_members_condition(viewer))
+            .order_by(User.name)
+        )
+    ]
+
+
+def last_read(viewer: Membership, post: Post):
+    """When this member last opened the thread, or None."""
+    return db.session.execute(
+        select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == viewer.user_id)
+    ).scalar_one_or_none()
+
+
+def cohort_values(cohort_id: int) -> list[CohortValue]:
+    """The values members can name when they thank someone, in the facilitators' order."""
+    return list(
+        db.session.execute(
+            select(CohortValue)
+            .where(CohortValue.cohort_id == cohort_id)
+            .order_by(CohortValue.position, CohortValue.name)
+        ).scalars()
+    )
+
+
+def search(viewer: Membership, query: str):
+    """Search results this viewer may see, each with its snippet and its author as they may know them."""
+    return [
+        (post, snippet, author_label(post, post.author, viewer))
+        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer))
+    ]
+
+
+def reply_in_thread(post: Post, reply_id: int) -> Reply | None:
+    """A reply of this post that has not been deleted (whether the viewer may answer it is the policy's)."""
+    return db.session.execute(
+        select(Reply).where(Reply.id == reply_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
+    ).scalar_one_or_none()

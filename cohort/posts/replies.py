@@ -1,12 +1,11 @@
 """Threaded replies: writing, editing, deleting. Replies are reached only through their post."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from flask_login import current_user
-from sqlalchemy import select
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 
-from ..access import get_post_or_404, get_reply_or_404, require_author
-from ..extensions import db
-from ..models import Reply
+from .. import policy
+from ..access import get_post_or_404, get_reply_or_404, requires
+from ..policy import Permission
+from ..web import commit_or_explain
 from . import ops, queries
 from .forms import ReplyForm, TextOnlyForm
 from .views import render_thread
@@ -14,58 +13,57 @@ from .views import render_thread
 bp = Blueprint("replies", __name__, url_prefix="/posts/<int:post_id>/replies")
 
 
-def _open_post(post_id: int):
-    """The post, if it takes replies now; a hidden post takes none, and members may not touch it."""
+def _thread_post(post_id: int):
+    """The post, if this member can read it; a hidden one is not there for members to reply to."""
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
-    if post.hidden_at is not None and not g.membership.is_facilitator:
+    if not policy.can_see_post(g.membership, post):
         abort(404)
     return post
 
 
-def _parent(post, parent_id: int | None):
-    """The reply being answered, if it is still there for this member to see."""
-    if parent_id is None:
-        return None
-    parent = db.session.execute(
-        select(Reply).where(Reply.id == parent_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
-    ).scalar_one_or_none()
-    if parent is None or (parent.hidden_at is not None and not g.membership.is_facilitator):
-        return None
-    return parent
-
-
-@bp.post("")
-def create(post_id: int):
-    """Reply to the post, or to any reply in it. Whatever goes wrong, the text typed is kept."""
-    post = _open_post(post_id)
-    form = ReplyForm()
-    valid = form.validate_on_submit()
-    requested = form.parent_id.data or (form.parent_id.raw_data or [None])[0]
-    parent = _parent(post, form.parent_id.data) if not form.parent_id.errors else None
-    failed_parent_id = form.parent_id.data
-    if requested and parent is None:
-        form.body.errors.append(
-            "The reply you were answering is no longer there. Your text is kept here: send it as a reply to the post."
-        )
-        failed_parent_id = None
-        valid = False
-    if not valid:
-        return render_thread(post, reply_form=form, failed_parent_id=failed_parent_id, status=422)
-    reply = ops.add_reply(post, current_user, form.body.data, parent)
-    db.session.commit()
+def _to_reply(post, reply):
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
 
 
+@bp.post("")
+@requires(Permission.TAKE_PART)
+def create(post_id: int):
+    """Reply to the post, or to any reply in it. Whatever goes wrong, the text typed is kept."""
+    post = _thread_post(post_id)
+    form = ReplyForm()
+    valid = form.validate_on_submit()
+    requested = form.parent_id.data or (form.parent_id.raw_data or [None])[0]
+    parent = (
+        queries.reply_in_thread(post, form.parent_id.data)
+        if form.parent_id.data and not form.parent_id.errors
+        else None
+    )
+    failed_parent_id = form.parent_id.data
+    if requested and (parent is None or not policy.can_reply(g.membership, post, parent)):
+        form.body.errors.append(ops.PARENT_GONE)
+        failed_parent_id = None
+        valid = False
+    if valid:
+        outcome = commit_or_explain(
+            lambda: ops.add_reply(g.membership, post, form.body.data, parent), flash_refusal=False
+        )
+        if outcome.ok:
+            return _to_reply(post, outcome.value)
+        form.body.errors.append(outcome.message)
+    return render_thread(post, reply_form=form, failed_parent_id=failed_parent_id, status=422)
+
+
 @bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
 def edit(post_id: int, reply_id: int):
-    post = _open_post(post_id)
+    post = _thread_post(post_id)
     reply = get_reply_or_404(post, reply_id)
-    require_author(reply)
+    if not policy.can_edit_reply(g.membership, reply, post):
+        abort(403)
     form = TextOnlyForm(obj=reply)
     if form.validate_on_submit():
-        ops.edit_reply(reply, form.body.data)
-        db.session.commit()
-        return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
+        commit_or_explain(lambda: ops.edit_reply(g.membership, reply, form.body.data))
+        return _to_reply(post, reply)
     return (
         render_template("posts/reply_edit.html", form=form, post=post, reply=reply, viewer=g.membership),
         422 if form.errors else 200,
@@ -73,11 +71,11 @@ def edit(post_id: int, reply_id: int):
 
 
 @bp.post("/<int:reply_id>/delete")
+@requires(Permission.TAKE_PART)
 def delete(post_id: int, reply_id: int):
-    post = _open_post(post_id)
+    post = _thread_post(post_id)
     reply = get_reply_or_404(post, reply_id)
-    require_author(reply)
-    ops.delete_reply(reply)
-    db.session.commit()
-    flash("Your reply has been deleted.", "success")
-    return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
+    if not policy.can_delete_reply(g.membership, reply, post):
+        abort(403)
+    commit_or_explain(lambda: ops.delete_reply(g.membership, reply), "Your reply has been deleted.")
+    return _to_reply(post, reply)

@@ -1,16 +1,16 @@
 """Posts: the list and search, writing, the thread page, editing and deleting."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import get_post_or_404, listed_posts, require_author
+from .. import policy
+from ..access import get_post_or_404, requires
 from ..extensions import db
 from ..forms import int_arg
-from ..models import ChallengeStatus, CohortValue, Membership, PostKind, PostRead, User, Visibility
+from ..models import ChallengeStatus, PostKind, Visibility
+from ..policy import Permission
+from ..web import commit_or_explain
 from . import ops, queries
 from .forms import PostForm, ReplyForm
-from .search import search_posts
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -47,18 +47,12 @@ def _enum_arg(name: str, enum_class):
 
 
 @bp.get("/")
+@requires(Permission.TAKE_PART)
 def index():
     """Newest activity first, with filters; or search results when ``q`` is given."""
     query = (request.args.get("q") or "").strip()
     if query:
-        return render_template(
-            "posts/search.html",
-            query=query,
-            results=[
-                (post, snippet, queries.author_label(post, post.author, g.membership))
-                for post, snippet in search_posts(query, listed_posts())
-            ],
-        )
+        return render_template("posts/search.html", query=query, results=queries.search(g.membership, query))
     filters = queries.Filters(
         kind=_enum_arg("kind", PostKind),
         status=_enum_arg("status", ChallengeStatus),
@@ -67,65 +61,57 @@ def index():
     )
     page = int_arg(request.args.get("page"), default=1, maximum=MAX_PAGE)
     listed, has_older = queries.list_posts(g.membership, filters, page)
-    members = db.session.execute(
-        select(User.id, User.name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == g.cohort.id)
-        .order_by(User.name)
-    ).all()
     return render_template(
         "posts/index.html",
         listed=listed,
         filters=filters,
         page=page,
         has_older=has_older,
-        tags=queries.cohort_tags(g.cohort.id),
-        members=members,
+        tags=queries.cohort_tags(g.membership),
+        members=queries.author_choices(g.membership),
         statuses=list(ChallengeStatus),
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
 def new():
     form = PostForm()
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in set(PostKind) else None
     if form.validate_on_submit():
-        post = ops.create_post(
-            g.cohort,
-            current_user,
-            kind=PostKind(form.kind.data),
-            title=form.title.data.strip(),
-            body=form.body.data,
-            tags=form.tag_list(),
-            visibility=Visibility(form.visibility.data),
-            results=form.result_rows(),
+        visibility = Visibility(form.visibility.data)
+        audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
+        outcome = commit_or_explain(
+            lambda: ops.create_post(
+                g.membership,
+                kind=PostKind(form.kind.data),
+                title=form.title.data.strip(),
+                body=form.body.data,
+                tags=form.tag_list(),
+                visibility=visibility,
+                results=form.result_rows(),
+            ),
+            f"Shared with {audience}.",
         )
-        db.session.commit()
-        audience = "the facilitators" if post.visibility == Visibility.FACILITATORS else "the cohort"
-        flash(f"Shared with {audience}.", "success")
-        return redirect(url_for(".thread", post_id=post.id))
+        if outcome.ok:
+            return redirect(url_for(".thread", post_id=outcome.value.id))
     return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
 
 
 @bp.get("/<int:post_id>")
+@requires(Permission.TAKE_PART)
 def thread(post_id: int):
     """The post and its whole thread of replies, loaded in a fixed number of queries."""
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
-    last_read = db.session.execute(
-        select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == current_user.id)
-    ).scalar_one_or_none()
-    page = render_thread(post, last_read=last_read)
+    page = render_thread(post, last_read=queries.last_read(g.membership, post))
     # Marked read only once the page is ready: a failed render leaves the thread unread.
-    ops.mark_read(current_user, post)
+    ops.mark_read(g.membership, post)
     db.session.commit()
     return page
 
 
 def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=None, status=200):
-    values = db.session.execute(
-        select(CohortValue).where(CohortValue.cohort_id == g.cohort.id).order_by(CohortValue.position, CohortValue.name)
-    ).scalars()
     return (
         render_template(
             "posts/thread.html",
@@ -133,7 +119,7 @@ def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=Non
             last_read=last_read,
             reply_form=reply_form or ReplyForm(formdata=None),
             failed_parent_id=failed_parent_id,
-            values=list(values),
+            values=queries.cohort_values(g.cohort.id),
             allowed_statuses=lambda post: {status.value for status in ops.ALLOWED_STATUS_CHANGES.get(post.status, ())},
         ),
         status,
@@ -141,10 +127,12 @@ def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=Non
 
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
 def edit(post_id: int):
     """The author edits; an edit from a stale page is refused with the text kept."""
     post = get_post_or_404(post_id)
-    require_author(post)
+    if not policy.can_edit_post(g.membership, post):
+        abort(403)
     form = PostForm(obj=post if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = post.kind.value
@@ -157,6 +145,7 @@ def edit(post_id: int):
     if form.validate_on_submit():
         try:
             ops.edit_post(
+                g.membership,
                 post,
                 seen_version=form.version.data or 0,
                 title=form.title.data.strip(),
@@ -182,10 +171,9 @@ def edit(post_id: int):
 
 
 @bp.post("/<int:post_id>/delete")
+@requires(Permission.TAKE_PART)
 def delete(post_id: int):
     post = get_post_or_404(post_id)
-    require_author(post, or_facilitator=True)
-    ops.delete_post(post, current_user)
-    db.session.commit()
-    flash("The post has been deleted.", "success")
-    return redirect(url_for(".index"))
+    if commit_or_explain(lambda: ops.delete_post(g.membership, post), "The post has been deleted.").ok:
+        return redirect(url_for(".index"))
+    return redirect(url_for(".thread", post_id=post.id))

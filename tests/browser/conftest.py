@@ -50,7 +50,9 @@ class LiveServer:
         self.url = url
         self.database_url = database_url
         self.log_path = log_path
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
+        self.app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "COHORT_BASE_URL": url}
+        )
 
     def mailed_links(self) -> list[str]:
         """Links in the mail the server has written to its log, oldest first."""
@@ -64,8 +66,9 @@ def live_server(tmp_path_factory):
     migrate(database_url)
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    process = start_gunicorn(database_url, port, log_path)
-    server = LiveServer(f"http://127.0.0.1:{port}", database_url, log_path)
+    url = f"http://127.0.0.1:{port}"
+    process = start_gunicorn(database_url, port, log_path, {"COHORT_BASE_URL": url})
+    server = LiveServer(url, database_url, log_path)
     yield server
     stop(process)
     with server.app.app_context():

@@ -30,8 +30,7 @@ def _link_invitation(app, people, **overrides) -> str:
         cohort = db.session.get(Cohort, people.cohort_id)
         facilitator = ops.find_user(people.facilitator)
         invitation = ops.create_invitation_link(
-            cohort,
-            facilitator,
+            factories.member_of(facilitator, cohort),
             expires_at=overrides.get("expires_at", utcnow() + timedelta(days=7)),
             max_uses=overrides.get("max_uses", 3),
         )

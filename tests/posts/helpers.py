@@ -24,7 +24,7 @@ def make_reply(app, post_id: int, author_email: str, body: str, parent_id: int |
     with app.app_context():
         post = db.session.get(Post, post_id)
         parent = db.session.get(Reply, parent_id) if parent_id else None
-        reply = ops.add_reply(post, user(author_email), body, parent)
+        reply = ops.add_reply(factories.member_of(user(author_email), post.cohort_id), post, body, parent)
         db.session.commit()
         return reply.id
 

@@ -82,7 +82,7 @@ def test_list_runs_the_same_queries_for_few_and_many_posts(app, people, client, 
         for number in range(40):
             post = factories.make_post(cohort, author, tags=[f"tag{number}"])
             for _ in range(3):
-                ops.add_reply(post, author, "advice", None)
+                ops.add_reply(factories.member_of(author, cohort), post, "advice")
         db.session.commit()
     with count_queries() as many:
         client.get(f"/c/{people.slug}/posts/")

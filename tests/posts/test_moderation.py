@@ -101,7 +101,6 @@ def test_facilitators_see_how_many_flags_wait_on_every_page(app, people, client)
     assert ">Flags (1)</a>" in client.get(f"/c/{people.slug}/members").text
 
 
-
 def test_a_facilitator_cannot_hide_their_own_words(app, people, client):
     post_id = make_post(app, people, people.member, title="Night shifts")
     own_reply = make_reply(app, post_id, people.facilitator, "My remark")

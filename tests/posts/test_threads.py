@@ -6,6 +6,7 @@ from cohort.extensions import db
 from cohort.models import Post, Reply, User
 from cohort.posts import ops
 
+from .. import factories
 from .helpers import make_post, make_reply
 
 
@@ -131,7 +132,8 @@ def test_thread_page_runs_the_same_queries_for_5_and_500_replies(app, people, cl
             post = db.session.get(Post, post_id)
             parent = None
             for number in range(count):
-                reply = ops.add_reply(post, author, f"Advice {number}", parent if number % 3 else None)
+                acting = factories.member_of(author, post.cohort_id)
+                reply = ops.add_reply(acting, post, f"Advice {number}", parent if number % 3 else None)
                 parent = reply
         db.session.commit()
     client.login(people.member)

@@ -1,0 +1,90 @@
+"""Every write on accounts: joining through an invitation, and the mail that proves an address.
+
+Each leaves the commit to its caller; mail queued here leaves only once that commit succeeds."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..cohorts import ops as cohort_ops
+from ..extensions import db
+from ..mail import external_url, send_mail
+from ..models import Invitation, User, normalise_email
+from ..policy import Refused
+from ..tokens import email_confirmation_token, password_reset_token
+
+ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
+
+
+class AccountExists(Refused):
+    """The address belongs to an account already: its owner signs in and opens the link again."""
+
+
+@dataclass
+class NewPerson:
+    email: str
+    name: str
+    organisation: str
+    job_title: str
+    timezone: str
+    password: str
+
+
+def _days(seconds: int) -> str:
+    days = max(1, round(seconds / 86400))
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def send_confirmation(user: User) -> None:
+    """Mail the link that proves the address (after signing up through a shareable link)."""
+    link = external_url("auth.confirm_email", token=email_confirmation_token(user))
+    lifetime = _days(current_app.config["COHORT_CONFIRMATION_MAX_AGE"])
+    send_mail(
+        user.email,
+        "Confirm your address for Cohort",
+        f"Hello {user.name},\n\nTo finish joining Cohort, confirm your address by opening this link "
+        f"within {lifetime}:\n{link}\n\nIf you did not sign up, ignore this message.\n",
+    )
+
+
+def send_password_reset(email: str) -> None:
+    """Mail a reset link if an account uses this address; say nothing either way."""
+    user = cohort_ops.find_user(email)
+    if user is None:
+        return
+    link = external_url("auth.reset_password", token=password_reset_token(user))
+    minutes = current_app.config["COHORT_PASSWORD_RESET_MAX_AGE"] // 60
+    send_mail(
+        user.email,
+        "Reset your Cohort password",
+        f"Hello {user.name},\n\nTo choose a new password, open this link within {minutes} minutes:\n"
+        f"{link}\n\nIf you did not ask for this, ignore this message: your password is unchanged.\n",
+    )
+
+
+def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
+    """Create the account of someone who opened an invitation, and make them a member through it.
+
+    An emailed invitation proves its address, so the account takes that address and is confirmed;
+    an unconfirmed account for that address is taken over, as whoever made it never showed they read
+    it. Through a shareable link the address is unproven: the account must confirm it first."""
+    email = normalise_email(invitation.email or person.email)
+    existing = cohort_ops.find_user(email)
+    if existing is not None and (existing.email_confirmed or not invitation.email):
+        raise AccountExists(ACCOUNT_EXISTS)
+    user = existing or User(email=email)
+    if existing is not None:
+        cohort_ops.forget_memberships(existing)
+    user.name = person.name.strip()
+    user.organisation = person.organisation.strip()
+    user.job_title = person.job_title.strip()
+    user.timezone = person.timezone
+    user.set_password(person.password)
+    if invitation.email:
+        user.confirm_email()
+    db.session.add(user)
+    db.session.flush()
+    cohort_ops.redeem_invitation(invitation, user)
+    if not user.email_confirmed:
+        send_confirmation(user)
+    return user
