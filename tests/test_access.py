@@ -2,13 +2,17 @@
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 
+from cohort import policy
+from cohort.access import check_declarations
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, CohortValue, Flag, PostKind, User, utcnow
+from cohort.models import Cohort, CohortValue, Flag, PostKind, Role, User, utcnow
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -48,7 +52,7 @@ def _sample_values(app, people) -> dict:
         }
 
 
-def _cohort_requests(app, people):
+def _cohort_requests(app, people, with_endpoint=False):
     values = _sample_values(app, people)
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(COHORT_PREFIX):
@@ -59,7 +63,7 @@ def _cohort_requests(app, people):
         for name in rule.arguments:
             url = re.sub(rf"<(?:[^:>]+:)?{name}>", str(values[name]), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield method, url
+            yield (method, url, rule.endpoint) if with_endpoint else (method, url)
 
 
 def _send(client, method, url):
@@ -105,24 +109,48 @@ def test_outsider_never_sees_the_cohort_name(app, people, client):
     assert name not in response.text
 
 
-@pytest.mark.parametrize(
-    "method, path",
-    [
-        ("GET", "/invitations"),
-        ("POST", "/invitations/email"),
-        ("POST", "/invitations/link"),
-        ("GET", "/settings"),
-        ("POST", "/settings"),
-        ("POST", "/members/{member_membership}/role"),
-        ("POST", "/members/{facilitator_membership}/remove"),
-    ],
-)
-def test_member_gets_forbidden_for_facilitator_actions(app, people, client, method, path):
+def _gated_requests(app, people):
+    """Every cohort route whose view declares a permission a plain member does not hold: read from
+    what each view declares (``@requires``), not from a list kept by hand."""
+    member = SimpleNamespace(role=Role.MEMBER, charter_accepted_at=utcnow())
+    for method, url, endpoint in _cohort_requests(app, people, with_endpoint=True):
+        permission = app.view_functions[endpoint].required_permission
+        if permission is not None and not policy.has(member, permission):
+            yield method, url
+
+
+def test_member_gets_forbidden_for_every_facilitator_view(app, people, client):
     client.login(people.member)
-    url = f"/c/{people.slug}" + path.format(**vars(people))
-    response = _send(client, method, url)
-    assert response.status_code == 403
-    assert "Not permitted" in response.text
+    gated = list(_gated_requests(app, people))
+    assert ("GET", f"/c/{people.slug}/invitations") in gated and ("POST", f"/c/{people.slug}/settings") in gated
+    with app.app_context():
+        before = {table.name: db.session.execute(table.select()).all() for table in db.metadata.sorted_tables}
+    for method, url in gated:
+        response = _send(client, method, url)
+        assert response.status_code == 403, f"{method} {url} answered {response.status_code}"
+        assert "Not permitted" in response.text
+    with app.app_context():
+        after = {table.name: db.session.execute(table.select()).all() for table in db.metadata.sorted_tables}
+    assert after == before, "a refused facilitator action changed something"
+
+
+def test_a_cohort_view_that_declares_nothing_stops_the_app(app):
+    unguarded = Flask("unguarded")
+    unguarded.add_url_rule("/c/<slug>/secret", "cohort.secret.page", lambda slug: "secret")
+    with pytest.raises(RuntimeError, match="cohort.secret.page"):
+        check_declarations(unguarded)
+    check_declarations(app)  # every real cohort view declares what it needs
+
+
+def test_admin_pages_send_anonymous_visitors_to_sign_in(client):
+    for method, url in (
+        ("GET", "/admin/cohorts"),
+        ("POST", "/admin/cohorts"),
+        ("POST", "/admin/cohorts/1/facilitators"),
+    ):
+        response = _send(client, method, url)
+        assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
+        assert response.headers["Location"].startswith("/login")
 
 
 def test_admin_pages_are_forbidden_to_non_admins(people, client):
