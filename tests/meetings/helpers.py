@@ -1,6 +1,8 @@
 """Shortcuts for session tests."""
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
+from itertools import count
 
 from dateutil.relativedelta import SU, TU, relativedelta
 
@@ -10,7 +12,8 @@ from cohort.models import Cohort, Meeting
 from .. import factories
 
 # Next year, so the sessions these tests schedule always lie ahead, whenever the suite runs.
-YEAR = date.today().year + 1
+YEAR = datetime.now(UTC).year + 1
+LEAP_YEAR = next(year for year in count(YEAR) if calendar.isleap(year))
 
 
 def nth_tuesday(month: int, n: int = 2) -> date:
