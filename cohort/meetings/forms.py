@@ -1,7 +1,6 @@
 """Forms for scheduling and taking part in sessions."""
 
-from datetime import date
-
+from dateutil.relativedelta import relativedelta
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,7 +16,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from ..forms import TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
-from ..models import RsvpResponse
+from ..models import RsvpResponse, utcnow
 from .schedule import MAX_OCCURRENCES
 
 MAX_YEARS_AHEAD = 5
@@ -51,8 +50,9 @@ class SessionFields(FlaskForm):
     )
 
     def validate_start_date(self, field):
-        today = date.today()
-        if not today.replace(year=today.year - 1) <= field.data <= today.replace(year=today.year + MAX_YEARS_AHEAD):
+        # The UTC date, whatever the server's zone; relativedelta takes 29 February a year on to 28 February.
+        today = utcnow().date()
+        if not today - relativedelta(years=1) <= field.data <= today + relativedelta(years=MAX_YEARS_AHEAD):
             raise ValidationError(f"Choose a date between last year and {MAX_YEARS_AHEAD} years from now.")
 
     def validate_video_url(self, field):

@@ -29,8 +29,17 @@ def _is_postgresql() -> bool:
 
 def index_post(post: Post) -> None:
     """Write the post's row in the search index; a deleted or hidden post leaves the index."""
+    # Lock the post first (PostgreSQL; SQLite has one writer at a time anyway), so two saves on one
+    # post take turns: each rebuilds the row from what the other committed, and neither inserts
+    # beside the other's row. NO KEY UPDATE is the lock an UPDATE of the post takes, so it waits
+    # on other writers without deadlocking against the key-share locks new replies hold.
+    current = db.session.execute(
+        select(Post.title, Post.body_html, Post.commitment_html, Post.outcome_html, Post.deleted_at, Post.hidden_at)
+        .where(Post.id == post.id)
+        .with_for_update(key_share=True)
+    ).one()
     db.session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE {_key()} = :post_id"), {"post_id": post.id})
-    if post.deleted_at is not None or post.hidden_at is not None:
+    if current.deleted_at is not None or current.hidden_at is not None:
         return
     replies = db.session.execute(
         select(Reply.body_html)
@@ -38,11 +47,13 @@ def index_post(post: Post) -> None:
         .order_by(Reply.created_at)
     ).scalars()
     content = "\n".join(
-        plain_text(part) for part in (post.body_html, post.commitment_html, post.outcome_html, *replies) if part
+        plain_text(part)
+        for part in (current.body_html, current.commitment_html, current.outcome_html, *replies)
+        if part
     )
     db.session.execute(
         text(f"INSERT INTO {SEARCH_TABLE} ({_key()}, title, content) VALUES (:post_id, :title, :content)"),
-        {"post_id": post.id, "title": post.title, "content": content},
+        {"post_id": post.id, "title": current.title, "content": content},
     )
 
 

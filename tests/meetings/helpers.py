@@ -1,6 +1,9 @@
 """Shortcuts for session tests."""
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from itertools import count
 
 from dateutil.relativedelta import SU, TU, relativedelta
 
@@ -10,7 +13,8 @@ from cohort.models import Cohort, Meeting
 from .. import factories
 
 # Next year, so the sessions these tests schedule always lie ahead, whenever the suite runs.
-YEAR = date.today().year + 1
+YEAR = datetime.now(UTC).year + 1
+LEAP_YEAR = next(year for year in count(YEAR) if calendar.isleap(year))
 
 
 def nth_tuesday(month: int, n: int = 2) -> date:
@@ -74,3 +78,44 @@ def upcoming_meeting(app, cohort_id: int) -> int:
         meeting = factories.make_meeting(db.session.get(Cohort, cohort_id))
         db.session.commit()
         return meeting.id
+
+
+class _AgendaOutline(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.blocks, self.depth, self.in_agenda, self.text = [], 0, False, None
+
+    def handle_starttag(self, tag, attrs):
+        if ("id", "agenda") in attrs:
+            self.in_agenda = True
+        if not self.in_agenda:
+            return
+        if tag == "section":
+            self.depth += 1
+        elif tag in ("ol", "ul"):
+            self.blocks.append((tag, []))
+        elif tag in ("h3", "li"):
+            self.text = []
+
+    def handle_endtag(self, tag):
+        if not self.in_agenda:
+            return
+        if tag == "section":
+            self.depth -= 1
+            self.in_agenda = self.depth > 0
+        elif tag == "h3":
+            self.blocks.append(("heading", " ".join(self.text)))
+        elif tag == "li":
+            self.blocks[-1][1].append(" ".join(" ".join(self.text).split()))
+
+    def handle_data(self, data):
+        if self.text is not None and data.strip():
+            self.text.append(data.strip())
+
+
+def agenda_outline(page: str) -> list[tuple[str, object]]:
+    """The session page's agenda as a reader meets it: ("heading", text), ("ol", items) for a
+    numbered list, ("ul", items) for an unnumbered one."""
+    outline = _AgendaOutline()
+    outline.feed(page)
+    return outline.blocks

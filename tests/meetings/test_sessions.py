@@ -4,13 +4,14 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from cohort.extensions import db
-from cohort.models import Feedback, Meeting, MeetingNote, User
+from cohort.models import AgendaItem, Feedback, Meeting, MeetingNote, User
 
 from ..posts.helpers import PostKind, Visibility, add_member, make_post
 from .helpers import (
     FIRST,
     SERIES,
     YEAR,
+    agenda_outline,
     fifth_tuesday,
     nth_tuesday,
     past_meeting,
@@ -210,7 +211,7 @@ def test_agenda_proposals_accepted_and_ordered(app, people, client):
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
     page = facilitator.get(f"/c/{people.slug}/sessions/{meeting_id}").text
-    assert "Proposed items" in page and "waiting for the facilitator" in page
+    assert "Proposed, waiting for the facilitator" in page
     item_ids = [
         int(part.split("/")[0]) for part in page.split("/agenda/")[1:] if part.split("/")[1].startswith("accept")
     ]
@@ -222,6 +223,38 @@ def test_agenda_proposals_accepted_and_ordered(app, people, client):
     assert agenda.index("Second item") < agenda.index("I&#39;d like to bring this challenge")
     assert "Night-shift burnout" in agenda
     assert "On a session agenda" in client.get(f"/c/{people.slug}/posts/{challenge}").text
+
+
+def test_agenda_numbers_only_what_is_on_it_each_list_under_its_own_heading(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)  # its written agenda: 1. Check-in 2. Challenges
+    url = f"/c/{people.slug}/sessions/{meeting_id}"
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    for title in ("Regulator visit", "Winter budget"):
+        facilitator.post_form(f"{url}/agenda", {"title": title, "post_id": "0"})
+    client.login(people.member)
+    for title in ("My winter plan", "Flu jabs"):
+        client.post_form(f"{url}/agenda", {"title": title, "post_id": "0"})
+    with app.app_context():
+        flu_jabs = db.session.execute(db.select(AgendaItem.id).filter_by(title="Flu jabs")).scalar_one()
+    facilitator.post_form(f"{url}/agenda/{flu_jabs}/decline")
+
+    outline = agenda_outline(client.get(url).text)
+    assert [kind for kind, _ in outline] == ["ol", "heading", "ol", "heading", "ul", "heading", "ul"]
+    written, _, on_agenda, _, waiting, _, declined = (content for _, content in outline)
+    assert written == ["Check-in", "Challenges"]
+    # The members' items start again at 1 under a heading of their own, not as 1 and 2 after "2. Challenges".
+    assert outline[1] == ("heading", "Members’ items")
+    assert [item.split(" ·")[0] for item in on_agenda] == ["Regulator visit", "Winter budget"]
+    # Not numbered: a proposal has no place on the agenda until the facilitator gives it one.
+    assert outline[3] == ("heading", "Proposed, waiting for the facilitator")
+    assert [item.split(" ·")[0] for item in waiting] == ["My winter plan"]
+    assert outline[5] == ("heading", "Declined")
+    assert [item.split(" ·")[0] for item in declined] == ["Flu jabs"]
+
+    facilitator_view = agenda_outline(facilitator.get(url).text)
+    assert ("heading", "Proposed, waiting for the facilitator") in facilitator_view
+    assert any(kind == "ul" and items[0].startswith("My winter plan") for kind, items in facilitator_view)
 
 
 def test_agenda_cannot_link_a_private_challenge(app, people, client):
