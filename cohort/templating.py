@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
+from . import policy
 from .timezones import city, local_time
 
 
@@ -31,3 +32,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = format_date
     app.jinja_env.filters["city"] = city
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
+    # Templates show an action only where the policy allows it: the same rule as the operation.
+    app.jinja_env.globals["policy"] = policy

@@ -4,6 +4,7 @@ import pytest
 
 from cohort.cohorts import ops
 from cohort.extensions import db
+from cohort.models import Invitation
 
 from . import factories
 
@@ -82,3 +83,14 @@ def test_admin_adds_a_facilitator_to_an_existing_cohort(app, client, admin_email
 def test_admin_sees_no_cohort_content_without_membership(client, admin_email, people):
     client.login(admin_email)
     assert client.get(f"/c/{people.slug}/members").status_code == 404
+
+
+def test_admin_invitations_last_as_configured_and_say_so(make_app, admin_email, mailbox):
+    client = make_app(COHORT_INVITATION_DAYS=3).test_client()
+    client.login(admin_email)
+    client.post_form("/admin/cohorts", _new_cohort())
+    with client.application.app_context():
+        invitation = db.session.execute(db.select(Invitation)).scalar_one()
+        days = (invitation.expires_at - invitation.created_at).total_seconds() / 86400
+    assert round(days) == 3
+    assert f"{invitation.expires_at:%-d %B %Y}" in mailbox.messages[0]["body"]

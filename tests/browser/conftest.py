@@ -50,9 +50,7 @@ class LiveServer:
         self.url = url
         self.database_url = database_url
         self.log_path = log_path
-        self.app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "COHORT_BASE_URL": url}
-        )
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "COHORT_BASE_URL": url})
 
     def mailed_links(self) -> list[str]:
         """Links in the mail the server has written to its log, oldest first."""

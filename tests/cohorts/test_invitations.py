@@ -291,3 +291,25 @@ def test_a_squatted_address_goes_to_its_real_owner(app, people, mailbox):
         account = ops.find_user("ceo@bigtrust.example.org")
         assert account.email_confirmed
         assert {m.cohort.slug for m in account.memberships} == {"board-circle"}
+
+
+def test_the_confirmation_mail_names_the_configured_lifetime(make_app, people, mailbox):
+    app = make_app(COHORT_CONFIRMATION_MAX_AGE=2 * 24 * 60 * 60)
+    client = app.test_client()
+    client.post_form(_link_invitation(app, people), {**NEW_PERSON, "email": "ines@harbour.example.org"})
+    (message,) = [message for message in mailbox.messages if "/confirm-email/" in message["body"]]
+    assert "within 2 days" in message["body"] and "7 days" not in message["body"]
+
+
+def test_mail_links_come_from_the_base_url_and_leave_only_after_commit(make_app, people, mailbox):
+    app = make_app(COHORT_BASE_URL="https://cohort.example.org")
+    client = app.test_client()
+    client.login(people.facilitator)
+    client.post_form(f"/c/{people.slug}/invitations/email", {"emails": "kai@fjord.example.org", "role": "member"})
+    (link,) = mailbox.links()
+    assert link.startswith("https://cohort.example.org/invite/")
+    with app.test_request_context():
+        facilitator = ops.find_user(people.facilitator)
+        ops.invite_by_email(factories.member_of(facilitator, people.cohort_id), ["lost@fjord.example.org"])
+        db.session.rollback()  # the invitation was never saved: nobody is told of it
+    assert [message["to"] for message in mailbox.messages] == ["kai@fjord.example.org"]

@@ -1,0 +1,106 @@
+"""A past session as its members and facilitator read it, and what calendars carry."""
+
+from datetime import timedelta
+
+from icalendar import Calendar
+
+from cohort.extensions import db
+from cohort.models import AgendaItem, Membership, User
+
+from ..posts.helpers import add_member
+from .helpers import past_meeting, upcoming_meeting
+
+
+def _user_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.execute(db.select(User.id).filter_by(email=email)).scalar_one()
+
+
+def _joined_long_ago(app, *emails: str) -> None:
+    """Members of the cohort before the past sessions these tests make."""
+    with app.app_context():
+        for email in emails:
+            membership = (
+                db.session.execute(db.select(Membership).join(User).where(User.email == email)).scalars().first()
+            )
+            membership.joined_at -= timedelta(days=30)
+        db.session.commit()
+
+
+def test_who_came_names_the_attendees_and_leaves_out_later_members(app, people, client):
+    _joined_long_ago(app, people.member, people.facilitator)
+    meeting_id = past_meeting(app, people.cohort_id)
+    with app.app_context():
+        member_name = db.session.get(User, _user_id(app, people.member)).name
+    newcomer = add_member(app, people, name="Nadia Newcomer")  # joined after the session
+    client.login(people.facilitator)
+    before = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Attendance was not recorded." in before and "No answers yet." not in before
+    assert "Nadia Newcomer" not in before  # not offered for attendance, not listed as not answered
+    client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/attendance", {"attended": str(_user_id(app, people.member))}
+    )
+    reader = app.test_client()
+    reader.login(newcomer)
+    page = reader.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert f"Attended (1):</strong> {member_name}" in page
+    assert "No answers yet." not in page
+
+
+def test_no_empty_feedback_heading_and_no_form_for_those_who_ran_it(app, people, client):
+    _joined_long_ago(app, people.member, people.facilitator)
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/attendance",
+        {"attended": [str(_user_id(app, people.member)), str(_user_id(app, people.facilitator))]},
+    )
+    own = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "How useful was this session?" not in own and "No feedback yet." in own
+    refused = client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/feedback", {"rating": "5"}, follow_redirects=True
+    )
+    assert "Feedback is for those who attended" in refused.text
+    absent = app.test_client()
+    absent.login(add_member(app, people))
+    page = absent.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert 'id="feedback-heading"' not in page
+
+
+def _events(response) -> list:
+    assert response.status_code == 200
+    return Calendar.from_ical(response.data).walk("VEVENT")
+
+
+def _feed(app, client, email: str) -> list:
+    with app.app_context():
+        token = db.session.execute(db.select(User.calendar_token).filter_by(email=email)).scalar_one()
+    return _events(client.get(f"/calendar/{token}.ics"))
+
+
+def test_a_sessions_calendar_file_lists_accepted_items_from_members(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    member = app.test_client()
+    member.login(people.member)
+    member.post_form(f"/c/{people.slug}/sessions/{meeting_id}/agenda", {"title": "Night-shift huddles", "post_id": "0"})
+    member.post_form(f"/c/{people.slug}/sessions/{meeting_id}/agenda", {"title": "Still waiting", "post_id": "0"})
+    client.login(people.facilitator)
+    with app.app_context():
+        item_id = db.session.execute(db.select(AgendaItem.id).filter_by(title="Night-shift huddles")).scalar_one()
+    client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/agenda/{item_id}/accept")
+    (event,) = _events(member.get(f"/c/{people.slug}/sessions/{meeting_id}.ics"))
+    description = str(event["description"])
+    assert "1. Night-shift huddles" in description and "Still waiting" not in description
+    (in_feed,) = _feed(app, app.test_client(), people.member)
+    assert "1. Night-shift huddles" in str(in_feed["description"])
+
+
+def test_the_personal_feed_leaves_out_sessions_answered_no(app, people, client):
+    coming = upcoming_meeting(app, people.cohort_id)
+    declined = upcoming_meeting(app, people.cohort_id)
+    client.login(people.member)
+    client.post_form(f"/c/{people.slug}/sessions/{coming}/rsvp", {"response": "maybe"})
+    client.post_form(f"/c/{people.slug}/sessions/{declined}/rsvp", {"response": "no"})
+    anonymous = app.test_client()
+    assert len(_feed(app, anonymous, people.member)) == 1
+    assert len(_feed(app, anonymous, people.facilitator)) == 2
