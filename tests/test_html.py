@@ -1,8 +1,9 @@
-"""Every page is valid HTML5, by the Nu Html Checker (vnu)."""
+"""Every page is valid HTML5 (the Nu Html Checker, vnu) and its headings never skip a level."""
 
 import json
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,44 @@ def pages_html(app, people) -> dict[str, str]:
         assert response.status_code == expected_status(name), name
         pages[name] = response.text
     return pages
+
+
+class _Headings(HTMLParser):
+    """Collects each heading's level and text, in page order."""
+
+    def __init__(self):
+        super().__init__()
+        self.headings: list[tuple[int, str]] = []
+        self._open: int | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in HEADINGS:
+            self._open = HEADINGS[tag]
+            self.headings.append((self._open, ""))
+
+    def handle_endtag(self, tag):
+        if tag in HEADINGS:
+            self._open = None
+
+    def handle_data(self, data):
+        if self._open is not None:
+            level, text = self.headings[-1]
+            self.headings[-1] = (level, " ".join(f"{text} {data}".split()))
+
+
+HEADINGS = {f"h{level}": level for level in range(1, 7)}
+
+
+def skipped_levels(html: str) -> list[str]:
+    """Each heading more than one level below the heading before it (the first must be an h1)."""
+    parser = _Headings()
+    parser.feed(html)
+    skips, previous = [], 0
+    for level, text in parser.headings:
+        if level > previous + 1:
+            skips.append(f"h{level} “{text}” after {f'an h{previous}' if previous else 'no h1'}")
+        previous = level
+    return skips
 
 
 def validate(pages: dict[str, str], folder: Path) -> dict[str, list[str]]:
@@ -51,3 +90,6 @@ def test_every_page_is_valid_html5(pages_html, tmp_path):
     problems = validate(pages_html, tmp_path)
     assert not problems, "\n".join(f"{name}, {line}" for name, lines in sorted(problems.items()) for line in lines)
 
+
+def test_every_page_s_headings_go_down_one_level_at_a_time(pages_html):
+    assert {name: skips for name, html in pages_html.items() if (skips := skipped_levels(html))} == {}
