@@ -29,6 +29,7 @@ from . import factories
 NOT_PAGES = {
     "static": "files",
     "home.healthz": "a status for load balancers",
+    "home.favicon": "a redirect to the site's icon",
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.confirm_email": "confirms and redirects",
