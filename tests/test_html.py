@@ -26,6 +26,9 @@ def pages_html(app, people) -> dict[str, str]:
     return pages
 
 
+HEADINGS = {f"h{level}": level for level in range(1, 7)}
+
+
 class _Headings(HTMLParser):
     """Collects each heading's level and text, in page order."""
 
@@ -47,9 +50,6 @@ class _Headings(HTMLParser):
         if self._open is not None:
             level, text = self.headings[-1]
             self.headings[-1] = (level, " ".join(f"{text} {data}".split()))
-
-
-HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
 def skipped_levels(html: str) -> list[str]:
