@@ -27,9 +27,16 @@ def format_date(moment: datetime | None, zone: str | None = None) -> str:
     return format_local(moment, zone, "%-d %B %Y")
 
 
+def machine_time(moment: datetime) -> str:
+    """A moment for a ``<time datetime>`` attribute: whole seconds (HTML allows no more than
+    milliseconds) and its UTC offset."""
+    return moment.isoformat(timespec="seconds")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["localdate"] = format_date
+    app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.filters["city"] = city
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
     # Templates show an action only where the policy allows it: the same rule as the operation.

@@ -1,17 +1,24 @@
 """Every page of the site, by endpoint, on a scene that puts something on each of them.
 
-The browser walk screenshots and checks these pages; the query-count test measures them.
-A new page must be added here (``unlisted_pages`` finds any that is not).
+The browser walk screenshots and checks these pages; the query-count test measures them and
+the HTML test validates them. A new page must be added here (``unlisted_pages`` finds any that
+is not).
 """
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
+from flask.testing import FlaskClient
 
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, Flag, PostKind, User
+from cohort.models import Cohort, CohortValue, Flag, Meeting, Post, PostKind, RsvpResponse, Thanks, User
 from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
 from cohort.tokens import password_reset_token
@@ -22,10 +29,12 @@ from . import factories
 NOT_PAGES = {
     "static": "files",
     "home.healthz": "a status for load balancers",
+    "home.favicon": "a redirect to the site's icon",
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.confirm_email": "confirms and redirects",
 }
+_serial = itertools.count()
 
 
 @dataclass
@@ -62,6 +71,65 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     reset_url = url_for("auth.reset_password", token=password_reset_token(second), _external=True)
     db.session.commit()
     return Scene(cohort.slug, post.id, own_reply.id, meeting.id, cohort_ops.invitation_url(invitation), reset_url)
+
+
+def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
+    """Add ``times`` of everything a page lists to the cohort of the ``people`` fixture: members,
+    posts, replies, thanks, flags, tags, results, sessions, answers, agenda items, invitations,
+    values and other cohorts. Needs a request context, for links."""
+    cohort = db.session.get(Cohort, people.cohort_id)
+    facilitator = cohort_ops.find_user(people.facilitator)
+    post = db.session.get(Post, scene.post_id)
+    meeting = db.session.get(Meeting, scene.meeting_id)
+    start = datetime.now(ZoneInfo("Europe/London")) + timedelta(days=10)
+    for _ in range(times):
+        number = next(_serial)
+        membership = factories.make_member(cohort)
+        member = membership.user
+        acting = factories.member_of(facilitator, cohort)
+        value = CohortValue(cohort_id=cohort.id, name=f"Value {number}", position=number + 10)
+        db.session.add(value)
+        story = factories.make_post(cohort, member, tags=[f"tag-{number}"], body="A fracture clinic story.")
+        post_ops.record_outcome(membership, story, "It worked.", [ResultRow("Waits", "days", 14, 4, "")])
+        challenge = factories.make_post(cohort, member, kind=PostKind.CHALLENGE, title=f"Fracture question {number}")
+        advice = post_ops.add_reply(membership, post, f"Advice {number}")
+        post_ops.add_reply(acting, post, f"Answer {number}", advice)
+        post_ops.add_reply(acting, challenge, "A thought")
+        db.session.flush()
+        db.session.add(Thanks(reply_id=advice.id, user_id=facilitator.id, value_id=value.id))
+        db.session.add(Flag(cohort_id=cohort.id, reply_id=advice.id, reporter_id=member.id, reason="Please look."))
+        post_ops.set_adoption(acting, story, True)
+        meeting_ops.answer(membership, meeting, RsvpResponse.YES if number % 2 else RsvpResponse.MAYBE)
+        meeting_ops.propose_item(acting if number % 2 == 0 else membership, meeting, f"Item {number}", challenge)
+        factories.make_meeting(cohort, start=start + timedelta(days=number), title=f"Extra session {number}")
+        cohort_ops.invite_by_email(acting, [f"guest{number}@trust.example.org"])
+        elsewhere = factories.make_cohort()
+        factories.make_member(elsewhere, facilitator)
+        factories.make_meeting(elsewhere, start=start + timedelta(days=number, hours=1))
+    db.session.commit()
+
+
+def set_scene(app: Flask, people: SimpleNamespace) -> Scene:
+    """The scene in the cohort of the ``people`` fixture, its facilitator signing in, grown once."""
+    with app.test_request_context(base_url="http://cohort.test"):
+        cohort = db.session.get(Cohort, people.cohort_id)
+        advisor = factories.make_member(cohort).user
+        facilitator = cohort_ops.find_user(people.facilitator)
+        scene = furnish(cohort, facilitator, advisor, cohort_ops.find_user(people.member))
+        grow(scene, people, 1)
+    return scene
+
+
+def visits(app: Flask, scene: Scene, email: str) -> Iterator[tuple[str, str, FlaskClient]]:
+    """Each page's name and address with the client that opens it: anonymous for the public
+    pages, then signed in as ``email``."""
+    anonymous = app.test_client()
+    for name, url in public_pages(scene).items():
+        yield name, url, anonymous
+    reader = app.test_client()
+    reader.login(email)
+    for name, path in member_pages(scene).items():
+        yield name, path, reader
 
 
 def public_pages(scene: Scene) -> dict[str, str]:

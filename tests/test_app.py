@@ -2,6 +2,7 @@
 
 import inspect
 import re
+from xml.etree import ElementTree
 
 import pytest
 from flask import abort
@@ -69,6 +70,18 @@ def test_static_assets_are_served(client):
         with client.get(asset) as response:
             assert response.status_code == 200
             assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_every_page_names_an_icon_and_favicon_ico_leads_to_it(client):
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', client.get("/login").text)
+    assert icon
+    with client.get(icon.group(1)) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert ElementTree.fromstring(response.data).tag == "{http://www.w3.org/2000/svg}svg"
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 302
+    assert answer.location.endswith(icon.group(1))
 
 
 def test_healthz_answers_ok_when_the_database_does(client):

@@ -1,6 +1,6 @@
-"""The signed-in person's dashboard, and the health check for load balancers."""
+"""The signed-in person's dashboard, the health check for load balancers, and /favicon.ico."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,3 +30,9 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon, for browsers and tools that ask for it without reading a page's icon link."""
+    return redirect(url_for("static", filename="favicon.svg"))

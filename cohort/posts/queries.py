@@ -5,6 +5,7 @@ Each function runs a fixed number of queries whatever the number of posts or rep
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -238,14 +239,22 @@ def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
 THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), selectinload(Post.results))
 
 
-def _counted_replies(viewer: Membership, *conditions):
-    """How many of a listed post's replies this viewer can read (and that meet ``conditions``)."""
+def _over_replies(viewer: Membership, aggregate, *conditions):
+    """``aggregate`` over the replies to each listed post that this viewer can read."""
     return (
-        select(func.count(Reply.id))
+        select(aggregate)
         .where(Reply.post_id == Post.id, policy.visible_replies_condition(viewer), *conditions)
         .correlate(Post)
         .scalar_subquery()
     )
+
+
+def _counted_replies(viewer: Membership, *conditions):
+    return _over_replies(viewer, func.count(Reply.id), *conditions)
+
+
+def _last_reply_at(viewer: Membership):
+    return _over_replies(viewer, func.max(Reply.created_at))
 
 
 @dataclass
@@ -253,6 +262,7 @@ class ListedPost:
     post: Post
     author_name: str
     reply_count: int
+    last_reply_at: datetime | None
     helpful_count: int
     unread: bool
     new_replies: int
@@ -290,6 +300,7 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
         select(
             Post,
             _counted_replies(viewer),
+            _last_reply_at(viewer),
             _counted_replies(viewer, Reply.helpful_at.is_not(None)),
             read_at,
             new_replies,
@@ -320,11 +331,12 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
             post=post,
             author_name=author_label(post, post.author, viewer),
             reply_count=reply_count,
+            last_reply_at=last_reply_at,
             helpful_count=helpful_count,
             unread=read is None and post.author_id != viewer.user_id,
             new_replies=new or 0,
         )
-        for post, reply_count, helpful_count, read, new in rows[:per_page]
+        for post, reply_count, last_reply_at, helpful_count, read, new in rows[:per_page]
     ]
     return listed, len(rows) > per_page
 
@@ -358,19 +370,22 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
         .order_by(Post.created_at)
         .limit(limit)
     ).scalars()
-    return [ListedPost(post, author_label(post, post.author, viewer), 0, 0, False, 0) for post in rows]
+    return [ListedPost(post, author_label(post, post.author, viewer), 0, None, 0, False, 0) for post in rows]
 
 
 def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:
     rows = db.session.execute(
-        select(Post, _counted_replies(viewer))
+        select(Post, _counted_replies(viewer), _last_reply_at(viewer))
         .join(Post.author)
         .options(contains_eager(Post.author))
         .where(policy.visible_posts_condition(viewer), Post.kind == PostKind.STORY)
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
     ).all()
-    return [ListedPost(post, author_label(post, post.author, viewer), count, 0, False, 0) for post, count in rows]
+    return [
+        ListedPost(post, author_label(post, post.author, viewer), count, last_reply_at, 0, False, 0)
+        for post, count, last_reply_at in rows
+    ]
 
 
 def author_choices(viewer: Membership) -> list[tuple[int, str]]:

@@ -1,5 +1,6 @@
 """Every main page: screenshots at desktop and phone widths, no sideways scrolling on a phone,
-no serious accessibility violations (axe-core), and a reply written with the keyboard alone."""
+no moderate, serious or critical accessibility violations (axe-core), no errors in the browser's
+console, and a reply written with the keyboard alone."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -18,25 +19,37 @@ def scene(live_server):
     return people, content(live_server, people)
 
 
-def _serious_violations(page) -> list[str]:
+def _violations(page) -> list[str]:
     results = Axe().run(page)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} at "
         + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
         for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
+        if violation["impact"] in ("moderate", "serious", "critical")
     ]
 
 
 def _look_at(page, url: str, name: str, width: int, problems: dict) -> None:
-    """Open the page, screenshot it, check it does not scroll sideways, and collect axe's complaints."""
+    """Open the page, screenshot it, check it does not scroll sideways, and collect axe's complaints
+    and the errors in the browser's console (a missing file, a blocked script)."""
+    console = []
+
+    def record(message):
+        where = message.location["url"]
+        # The not-found page answers 404 on purpose, and the console reports that like any failed load.
+        if message.type == "error" and not (where == url and expected_status(name) != 200):
+            console.append(f"console: {message.text} ({where})")
+
+    page.on("console", record)
     response = page.goto(url)
     assert response.status == expected_status(name), f"{name} answered {response.status}"
     page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-    if found := _serious_violations(page):
-        problems[name] = found
+    found = _violations(page)
+    page.remove_listener("console", record)
+    if found or console:
+        problems[name] = found + console
 
 
 @pytest.mark.parametrize("width", WIDTHS)

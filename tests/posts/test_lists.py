@@ -1,11 +1,23 @@
-"""The post list: filters, pages, unread marks, the cohort home, and a fixed query count."""
+"""The post list: filters, pages, unread marks, dates, the cohort home, and a fixed query count."""
+
+import re
+from datetime import UTC, datetime
 
 from cohort.extensions import db
-from cohort.models import Cohort
+from cohort.models import Cohort, Post, Reply
 from cohort.posts import ops
 
 from .. import factories
-from .helpers import PostKind, make_post, make_reply, user
+from .helpers import PostKind, add_member, make_post, make_reply, user
+
+
+def _card(page: str, title: str) -> str:
+    """The list card of the post with this title, as HTML."""
+    return next(card for card in re.findall(r'<li class="post-card.*?</li>', page, re.S) if f">{title}<" in card)
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_filters_by_kind_status_tag_and_author(app, people, client):
@@ -55,6 +67,35 @@ def test_own_posts_are_never_unread(app, people, client):
     make_post(app, people, people.member, title="Mine")
     client.login(people.member)
     assert ">New<" not in client.get(f"/c/{people.slug}/posts/").text
+
+
+def test_cards_say_when_a_post_was_asked_or_shared_and_last_answered_in_the_viewer_s_time_zone(app, people, client):
+    in_auckland = add_member(app, people, timezone="Pacific/Auckland")
+    challenge = make_post(app, people, people.facilitator, title="Rota gaps", kind=PostKind.CHALLENGE)
+    first, last, deleted = (make_reply(app, challenge, people.member, f"Advice {n}") for n in range(3))
+    story = make_post(app, people, people.facilitator, title="Quiet wards")
+    with app.app_context():
+        # Evening in London is the next morning in Auckland (UTC+12 in June).
+        for model, key, moment in [
+            (Post, challenge, datetime(2025, 6, 10, 20, 0, tzinfo=UTC)),
+            (Reply, first, datetime(2025, 6, 11, 9, 0, tzinfo=UTC)),
+            (Reply, last, datetime(2025, 6, 12, 23, 30, tzinfo=UTC)),
+            (Reply, deleted, datetime(2025, 6, 20, 9, 0, tzinfo=UTC)),
+            (Post, story, datetime(2025, 7, 1, 8, 0, tzinfo=UTC)),
+        ]:
+            db.session.get(model, key).created_at = moment
+        gone = db.session.get(Reply, deleted)
+        ops.delete_reply(factories.member_of(user(people.member), people.cohort_id), gone)
+        db.session.commit()
+    client.login(in_auckland)
+    for page in (f"/c/{people.slug}/posts/", f"/c/{people.slug}/"):
+        listing = client.get(page).text
+        assert _text(_card(listing, "Quiet wards")).endswith("· shared 1 Jul 2025 · 0 replies")
+        assert '<time datetime="2025-07-01T08:00:00+00:00">1 Jul 2025</time>' in _card(listing, "Quiet wards")
+    challenge_card = _card(client.get(f"/c/{people.slug}/posts/").text, "Rota gaps")
+    assert _text(challenge_card).endswith("· asked 11 Jun 2025 · last reply 13 Jun 2025 · 2 replies")
+    assert '<time datetime="2025-06-10T20:00:00+00:00">11 Jun 2025</time>' in challenge_card
+    assert '<time datetime="2025-06-12T23:30:00+00:00">13 Jun 2025</time>' in challenge_card
 
 
 def test_home_shows_challenges_waiting_for_advice_and_latest_stories(app, people, client):
