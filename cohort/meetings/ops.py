@@ -213,8 +213,14 @@ def _put_challenge_on_agenda(item: AgendaItem) -> None:
         item.post.status = ChallengeStatus.ON_AGENDA
 
 
-def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
+def _require_item(actor: Membership, item: AgendaItem) -> None:
+    meeting = db.session.get(Meeting, item.meeting_id)
+    policy.require_visible(meeting is not None and policy.can_see_agenda_item(actor, item, meeting))
     policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+
+
+def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
+    _require_item(actor, item)
     item.status = AgendaStatus.ACCEPTED if accept else AgendaStatus.DECLINED
     if accept:
         _put_challenge_on_agenda(item)
@@ -222,7 +228,7 @@ def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
 
 def move_item(actor: Membership, item: AgendaItem, direction: int) -> None:
     """Swap an accepted item with its neighbour above (-1) or below (+1)."""
-    policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+    _require_item(actor, item)
     if item.status != AgendaStatus.ACCEPTED:
         return
     items = list(

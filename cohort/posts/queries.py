@@ -358,7 +358,7 @@ def cohort_tags(viewer: Membership) -> list[str]:
 def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost]:
     """Open challenges that no one but their author has replied to, oldest first: they need the cohort most."""
     rows = db.session.execute(
-        select(Post)
+        select(Post, _counted_replies(viewer), _last_reply_at(viewer))
         .join(Post.author)
         .options(contains_eager(Post.author))
         .where(
@@ -369,8 +369,11 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
         )
         .order_by(Post.created_at)
         .limit(limit)
-    ).scalars()
-    return [ListedPost(post, author_label(post, post.author, viewer), 0, None, 0, False, 0) for post in rows]
+    ).all()
+    return [
+        ListedPost(post, author_label(post, post.author, viewer), count, last_reply_at, 0, False, 0)
+        for post, count, last_reply_at in rows
+    ]
 
 
 def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:

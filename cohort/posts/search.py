@@ -28,18 +28,20 @@ def _is_postgresql() -> bool:
 
 
 def index_post(post: Post) -> None:
-    """Write the post's row in the search index; a deleted or hidden post leaves the index."""
+    """Write the post's row in the search index; a deleted post leaves the index."""
     # Lock the post first (PostgreSQL; SQLite has one writer at a time anyway), so two saves on one
     # post take turns: each rebuilds the row from what the other committed, and neither inserts
     # beside the other's row. NO KEY UPDATE is the lock an UPDATE of the post takes, so it waits
     # on other writers without deadlocking against the key-share locks new replies hold.
     current = db.session.execute(
-        select(Post.title, Post.body_html, Post.commitment_html, Post.outcome_html, Post.deleted_at, Post.hidden_at)
+        select(Post.title, Post.body_html, Post.commitment_html, Post.outcome_html, Post.deleted_at)
         .where(Post.id == post.id)
         .with_for_update(key_share=True)
     ).one()
     db.session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE {_key()} = :post_id"), {"post_id": post.id})
-    if current.deleted_at is not None or current.hidden_at is not None:
+    # A hidden post stays findable for the facilitators: the searcher's visibility condition keeps
+    # it from members, as every list does. A deleted one leaves the index.
+    if current.deleted_at is not None:
         return
     replies = db.session.execute(
         select(Reply.body_html)

@@ -154,8 +154,10 @@ def edit(post_id: int):
                 visibility=Visibility(form.visibility.data),
                 results=form.result_rows(),
             )
-        except ops.EditConflict as conflict:
+        except policy.Refused as conflict:
             db.session.rollback()
+            if not isinstance(conflict, ops.EditConflict):
+                abort(404 if conflict.not_found else 403)
             flash(str(conflict), "error")
             db.session.refresh(post)
             # Offer the current version, so saving again (after a check) goes through.

@@ -34,6 +34,7 @@ def thank(actor: Membership, target: Post | Reply, value_id: int | None = None) 
 
 
 def take_back_thanks(actor: Membership, target: Post | Reply) -> None:
+    policy.require_visible(policy.can_open_post(actor, _post_of(target)))
     column = Thanks.reply_id if isinstance(target, Reply) else Thanks.post_id
     db.session.execute(delete(Thanks).where(Thanks.user_id == actor.user_id, column == target.id))
 

@@ -11,6 +11,7 @@ from cohort.extensions import db
 from cohort.models import Post, Reply
 from cohort.posts import ops
 
+from .. import factories
 from .helpers import add_member, make_post, make_reply, user
 
 pytestmark = pytest.mark.postgresql
@@ -20,17 +21,18 @@ ROUNDS = 30
 
 
 def _add(post: Post, reply: Reply, author, body: str) -> None:
-    ops.add_reply(post, author, body, None)
+    ops.add_reply(author, post, body)
 
 
 def _edit(post: Post, reply: Reply, author, body: str) -> None:
-    ops.edit_reply(reply, body)
+    ops.edit_reply(author, reply, body)
 
 
 def _save(app, barrier, failures, write, post_id: int, reply_id: int, email: str, body: str) -> None:
     """One save in its own app context, so its own session and connection, as a request has."""
     with app.app_context():
-        post, reply, author = db.session.get(Post, post_id), db.session.get(Reply, reply_id), user(email)
+        post, reply = db.session.get(Post, post_id), db.session.get(Reply, reply_id)
+        author = factories.member_of(user(email), post.cohort_id)
         barrier.wait()
         try:
             write(post, reply, author, body)

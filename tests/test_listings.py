@@ -1,0 +1,828 @@
+"""Listed equals may see: every listing shows each viewer exactly what the policy lets them open.
+
+One scene holds a bit of everything (two cohorts; every visibility; hidden, deleted and resolved
+posts; replies by a Chatham House author; past, coming and cancelled sessions with accepted,
+proposed and declined agenda items; flags on live, hidden and deleted content; a member who
+left and one who has not yet accepted the charter), built through the real operations. Every
+object carries a marker (``M[post-hidden]``) in its title, body, name or reason, so a page shows
+which objects it lists. For each viewer and each listing in ``LISTINGS``, the markers on the page
+must be exactly the objects the listing is about that the policy's per-object check
+(``policy.can_see_post`` …) lets that viewer see, and each author is named exactly as
+``policy.shown_name`` names them.
+
+A new listing joins ``LISTINGS`` the way a new page joins ``tests/pages.py``; the last test
+fails until every page there is either in ``LISTINGS`` or in ``NOT_LISTINGS`` with a reason.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from markupsafe import escape
+from sqlalchemy import select
+
+from cohort import policy
+from cohort.cohorts import ops as cohort_ops
+from cohort.extensions import db
+from cohort.meetings import ops as meeting_ops
+from cohort.models import (
+    AgendaItem,
+    AgendaStatus,
+    ChallengeStatus,
+    Cohort,
+    Flag,
+    Meeting,
+    Membership,
+    Post,
+    PostKind,
+    Reply,
+    Role,
+    Rsvp,
+    RsvpResponse,
+    User,
+    Visibility,
+    utcnow,
+)
+from cohort.moderation import ops as moderation_ops
+from cohort.policy import Permission
+from cohort.posts import ops as post_ops
+
+from . import factories, pages
+
+WORD = "quillwort"  # in every post of both cohorts: what the search listing asks for
+FILLERS = 15  # old stories, so that the posts list runs to a second page for everyone
+VIEWERS = ("author", "member", "facilitator", "former", "newcomer", "outsider")
+FEED_HISTORY = timedelta(days=120)  # how far back a calendar feed reaches (cohort/meetings/queries.py)
+
+
+def mark(key: str) -> str:
+    return f"M[{key}]"
+
+
+def marker(kind: str, key: str) -> str:
+    """How an object shows on a page: tags by their name in a list of choices, the rest by marker."""
+    return f">{key}<" if kind == "tag" else mark(key)
+
+
+# --- the listings ------------------------------------------------------------------------------
+
+
+def everything(_world, _obj, _membership) -> bool:
+    return True
+
+
+def whole(text: str) -> str:
+    return text
+
+
+def between(start: str, end: str, *, cut: tuple[str, str] | None = None) -> Callable[[str], str]:
+    """The part of a page from ``start`` to the next ``end`` (empty if absent), less the part ``cut``."""
+
+    def part(text: str) -> str:
+        at = text.find(start)
+        if at < 0:
+            return ""
+        stop = text.find(end, at + len(start))
+        found = text[at : stop if stop >= 0 else len(text)]
+        inner = between(*cut)(found) if cut else ""
+        return found.replace(inner, "") if inner else found
+
+    return part
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One address of a listing, with which objects it is about (a filter, a session, a thread)."""
+
+    url: str | Callable[[SimpleNamespace], str]  # or, for the calendar feed, made from the viewer
+    cohort: str | None  # the cohort whose page it is, or None for a page across one's cohorts
+    about: Callable = everything  # (world, object, viewer's membership) -> is it about this object
+    opens: Callable | None = None  # (world, membership) -> may this viewer open the page at all
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list on one page: the page's name in tests/pages.py, the kind of object it lists,
+    its addresses, and where on the page it stands."""
+
+    page: str
+    kind: str  # post, reply, session, item, member, flag, tag, cohort
+    variants: Callable  # (scene) -> {label: Variant}
+    part: Callable[[str], str] = whole
+    needs: Permission | None = None
+    named: Callable | None = None  # (world, object) -> (post or None, user id, real name) to check names by
+    count: str | None = None  # a pattern whose number must equal how many objects are listed
+    selection: Callable | None = None  # a page that shows only some: (visible objects) -> those it must show
+
+
+def in_each_cohort(path: str, **fields) -> Callable:
+    return lambda scene: {
+        f"cohort {cohort}": Variant(f"/c/{slug}{path}", cohort, **fields) for cohort, slug in scene.slugs.items()
+    }
+
+
+def post_filters(scene) -> dict[str, Variant]:
+    """The posts list, unfiltered in each cohort, then under every kind, status, tag and author filter."""
+    base = f"/c/{scene.slugs['a']}/posts/"
+    variants = in_each_cohort("/posts/")(scene)
+    for kind in PostKind:
+        variants[f"kind={kind}"] = Variant(f"{base}?kind={kind}", "a", lambda w, p, m, kind=kind: p.kind == kind)
+    for status in ChallengeStatus:
+        variants[f"status={status}"] = Variant(
+            f"{base}?status={status}", "a", lambda w, p, m, status=status: p.status == status
+        )
+    for tag in scene.tags:
+        variants[f"tag={tag}"] = Variant(
+            f"{base}?tag={tag}", "a", lambda w, p, m, tag=tag: tag in {each.name for each in p.tags}
+        )
+    for key, person in scene.users.items():
+        variants[f"author={key}"] = Variant(
+            f"{base}?author={person.id}",
+            "a",
+            lambda w, p, m, uid=person.id: p.author_id == uid and policy.may_know_author(m, p),
+        )
+    return variants
+
+
+def threads(scene) -> dict[str, Variant]:
+    """Each post's page, in its own cohort and in the other one: about the post and its replies."""
+    return {
+        f"{key} in cohort {cohort}": Variant(
+            f"/c/{slug}/posts/{scene.ids['post'][key]}",
+            cohort,
+            lambda w, obj, m, key=key: (obj if isinstance(obj, Post) else obj.post) is w.objects["post"][key],
+            lambda w, m, key=key: policy.can_open_post(m, w.objects["post"][key]),
+        )
+        for key in scene.ids["post"]
+        if "filler" not in key
+        for cohort, slug in scene.slugs.items()
+    }
+
+
+def sessions(suffix: str, about: Callable = everything) -> Callable:
+    """Each session's page (or file), in its own cohort and in the other one."""
+
+    def variants(scene) -> dict[str, Variant]:
+        return {
+            f"{key} in cohort {cohort}": Variant(
+                f"/c/{slug}/sessions/{scene.ids['session'][key]}{suffix}",
+                cohort,
+                lambda w, obj, m, key=key: about(w, obj, m, w.objects["session"][key]),
+                lambda w, m, key=key: policy.can_see_meeting(m, w.objects["session"][key]),
+            )
+            for key in scene.ids["session"]
+            for cohort, slug in scene.slugs.items()
+        }
+
+    return variants
+
+
+def of_session(w, item, m, meeting) -> bool:
+    return item.meeting_id == meeting.id
+
+
+def accepted_of_session(w, item, m, meeting) -> bool:
+    return item.meeting_id == meeting.id and item.status == AgendaStatus.ACCEPTED
+
+
+def bringable(w, post, m, meeting) -> bool:
+    """The challenges a member may link when proposing an item, while the session takes proposals."""
+    return (
+        policy.can_propose_item(m, meeting)
+        and post.kind == PostKind.CHALLENGE
+        and post.visibility != Visibility.FACILITATORS
+        and post.hidden_at is None
+        and post.status in (ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.TRYING)
+    )
+
+
+def linked_on_agenda(w, post, m, meeting) -> bool:
+    return any(
+        item.post_id == post.id and item.meeting_id == meeting.id and policy.can_see_agenda_item(m, item, meeting)
+        for item in w.objects["item"].values()
+    )
+
+
+def answered(w, user, m, meeting) -> bool:
+    return (meeting.id, user.id) in w.answers
+
+
+def open_flag(w, flag, m) -> bool:
+    """What the flags page is about: flags not yet dealt with, on content that still exists."""
+    if flag.resolved_at is not None:
+        return False
+    if flag.reply is not None:
+        return flag.reply.deleted_at is None and flag.reply.post.deleted_at is None
+    return flag.post.deleted_at is None
+
+
+def waiting_for_advice(w, post, m) -> bool:
+    """Open challenges no one but their author has answered, as far as this viewer can read."""
+    return (
+        post.kind == PostKind.CHALLENGE
+        and post.status == ChallengeStatus.OPEN
+        and not any(
+            reply.author_id != post.author_id and policy.can_see_reply(m, reply, post)
+            for reply in w.replies_of.get(post.id, [])
+        )
+    )
+
+
+def oldest(limit: int) -> Callable:
+    return lambda visible: {key for key, _obj in sorted(visible, key=lambda kv: (kv[1].created_at, kv[1].id))[:limit]}
+
+
+def newest(limit: int) -> Callable:
+    return lambda visible: {
+        key for key, _obj in sorted(visible, key=lambda kv: (kv[1].created_at, kv[1].id), reverse=True)[:limit]
+    }
+
+
+def recent(meeting: Meeting) -> bool:
+    return meeting.ends_at > utcnow() - FEED_HISTORY
+
+
+def post_author(w, post):
+    return post, post.author_id, post.author.name
+
+
+def reply_author(w, reply):
+    return reply.post, reply.author_id, reply.author.name
+
+
+def item_proposer(w, item):
+    return item.post, item.proposed_by_id, item.proposed_by.name
+
+
+AGENDA = '<section id="agenda"'
+CHALLENGE_CHOICES = ('<select id="item-post"', "</select>")
+
+LISTINGS: dict[str, Listing] = {
+    "posts list": Listing("cohort.posts.index", "post", post_filters, named=post_author),
+    "posts list: tag choices": Listing(
+        "cohort.posts.index", "tag", in_each_cohort("/posts/"), between('<select id="tag"', "</select>")
+    ),
+    "posts list: author choices": Listing(
+        "cohort.posts.index", "member", in_each_cohort("/posts/"), between('<select id="author"', "</select>")
+    ),
+    "search": Listing("search", "post", in_each_cohort(f"/posts/?q={WORD}"), named=post_author),
+    "cohort home: waiting for advice": Listing(
+        "cohort.cohorts.home",
+        "post",
+        in_each_cohort("/", about=waiting_for_advice),
+        between('aria-labelledby="waiting-heading"', "</section>"),
+        named=post_author,
+        selection=oldest(5),
+    ),
+    "cohort home: latest stories": Listing(
+        "cohort.cohorts.home",
+        "post",
+        in_each_cohort("/", about=lambda w, p, m: p.kind == PostKind.STORY),
+        between('aria-labelledby="stories-heading"', "</section>"),
+        named=post_author,
+        selection=newest(5),
+    ),
+    "thread: the post": Listing(
+        "cohort.posts.thread",
+        "post",
+        threads,
+        lambda text: text.split('<section class="replies"')[0],
+        named=post_author,
+    ),
+    "thread: replies": Listing(
+        "cohort.posts.thread",
+        "reply",
+        threads,
+        between('<section class="replies"', "</section>"),
+        named=reply_author,
+        count=r'id="replies-heading">\s*(\d+)',
+    ),
+    "dashboard: next sessions": Listing(
+        "home.dashboard",
+        "session",
+        lambda scene: {"": Variant("/", None, lambda w, s, m: not s.has_ended() and s.cancelled_at is None)},
+        between('aria-labelledby="sessions-heading"', "</section>"),
+    ),
+    "dashboard: my cohorts": Listing(
+        "home.dashboard",
+        "cohort",
+        lambda scene: {"": Variant("/", None)},
+        between('aria-labelledby="cohorts-heading"', "</section>"),
+    ),
+    "sessions list": Listing("cohort.meetings.index", "session", in_each_cohort("/sessions/")),
+    "session: agenda": Listing(
+        "cohort.meetings.detail", "item", sessions("", of_session), between(AGENDA, "</section>"), named=item_proposer
+    ),
+    "session: linked challenges": Listing(
+        "cohort.meetings.detail",
+        "post",
+        sessions("", linked_on_agenda),
+        between(AGENDA, "</section>", cut=CHALLENGE_CHOICES),
+    ),
+    "session: challenges to bring": Listing(
+        "cohort.meetings.detail", "post", sessions("", bringable), between(*CHALLENGE_CHOICES)
+    ),
+    "session: who answered": Listing(
+        "cohort.meetings.detail",
+        "member",
+        sessions("", answered),
+        lambda text: between('<dl class="answers">', "</dl>")(text).split("<dt>Not answered")[0],
+    ),
+    "session: calendar file": Listing("cohort.meetings.ics", "item", sessions(".ics", accepted_of_session)),
+    "session: notes": Listing(
+        "cohort.participation.notes", "item", sessions("/notes", accepted_of_session), needs=Permission.RUN_SESSIONS
+    ),
+    "calendar feed: sessions": Listing(
+        "calendar.feed",
+        "session",
+        lambda scene: {
+            "": Variant(lambda person: f"/calendar/{person.calendar_token}.ics", None, lambda w, s, m: recent(s))
+        },
+    ),
+    "calendar feed: agenda items": Listing(
+        "calendar.feed",
+        "item",
+        lambda scene: {
+            "": Variant(
+                lambda person: f"/calendar/{person.calendar_token}.ics",
+                None,
+                lambda w, item, m: item.status == AgendaStatus.ACCEPTED and recent(w.meeting_of(item)),
+            )
+        },
+    ),
+    "members": Listing("cohort.cohorts.members", "member", in_each_cohort("/members")),
+    "flags": Listing(
+        "cohort.moderation.flags",
+        "flag",
+        in_each_cohort("/flags", about=open_flag),
+        needs=Permission.MODERATE,
+        count=r"Flags \((\d+)\)",
+    ),
+}
+
+
+# Pages of tests/pages.py that list posts, replies, sessions, agenda items, members or flags.
+LISTING_PAGES = {
+    "home.dashboard",
+    "cohort.cohorts.home",
+    "cohort.cohorts.members",
+    "cohort.posts.index",
+    "search",
+    "cohort.posts.thread",
+    "cohort.moderation.flags",
+    "cohort.meetings.index",
+    "cohort.meetings.detail",
+    "cohort.meetings.ics",
+    "cohort.participation.notes",
+    "calendar.feed",
+}
+
+# The other pages of tests/pages.py, and why they list none of those.
+NOT_LISTINGS = {
+    "auth.login": "a form, before signing in",
+    "auth.forgot_password": "a form, before signing in",
+    "auth.invitation": "one invitation, before joining",
+    "auth.reset_password": "a form",
+    "auth.account": "the person's own account",
+    "auth.logout": "a form",
+    "admin.cohorts": "cohorts for the site admin, none of their content",
+    "cohort.cohorts.charter": "the charter",
+    "cohort.cohorts.invitations": "invitations by address, no member or content",
+    "cohort.cohorts.settings": "the cohort's settings",
+    "cohort.cohorts.leave": "a form",
+    "cohort.posts.new": "a form",
+    "cohort.posts.edit": "the author's own post, in a form",
+    "cohort.replies.edit": "the author's own reply, in a form",
+    "cohort.loop.commitment": "the author's own challenge, in a form",
+    "cohort.loop.outcome": "the author's own post, in a form",
+    "cohort.recognition.values": "the cohort's values",
+    "cohort.meetings.new": "a form",
+    "cohort.meetings.edit": "one session, in a form",
+    "cohort.meetings.cancel": "one session, in a form",
+    "not-found": "the 404 page",
+    "static": "files",
+    "home.healthz": "a status for load balancers",
+    "home.favicon": "a redirect to the site's icon",
+    "auth.confirm_email": "confirms and redirects",
+}
+
+
+# --- the scene ---------------------------------------------------------------------------------
+
+
+def build_scene(app) -> SimpleNamespace:
+    """Everything the listings list, made through the operations; gives back ids and keys only."""
+    ids = {kind: {} for kind in ("post", "reply", "session", "item", "flag")}
+    with app.test_request_context():
+        a = factories.make_cohort(name=f"Riverside {mark('cohort-a')}")
+        b = factories.make_cohort(name=f"Hillside {mark('cohort-b')}")
+        users: dict[str, User] = {}
+
+        def join(key: str, cohort: Cohort, role: Role = Role.MEMBER) -> Membership:
+            users[key] = factories.make_user(name=f"{key.title()} {mark(f'user-{key}')}")
+            membership = cohort_ops.add_member(cohort, users[key], role)
+            cohort_ops.accept_charter(membership)
+            return membership
+
+        facilitator = join("facilitator", a, Role.FACILITATOR)
+        author, member, former = join("author", a), join("member", a), join("former", a)
+        outsider, host = join("outsider", b), join("host", b, Role.FACILITATOR)
+        users["newcomer"] = factories.make_user(name=f"Newcomer {mark('user-newcomer')}")
+        (invitation,) = cohort_ops.invite_by_email(facilitator, [users["newcomer"].email])
+        cohort_ops.redeem_invitation(invitation, users["newcomer"])  # and not yet accepted the charter
+
+        def post(key, actor, kind=PostKind.STORY, visibility=Visibility.ATTRIBUTED, tags=()) -> Post:
+            created = post_ops.create_post(
+                actor,
+                kind=kind,
+                title=f"{kind.label} {mark(key)}",
+                body=f"What we tried with {WORD} in outpatients.",
+                tags=list(tags),
+                visibility=visibility,
+            )
+            ids["post"][key] = created.id
+            return created
+
+        def reply(key, actor, on: Post, parent: Reply | None = None) -> Reply:
+            created = post_ops.add_reply(actor, on, f"Advice {mark(key)}", parent)
+            ids["reply"][key] = created.id
+            return created
+
+        def flag(key, actor, target: Post | Reply) -> Flag:
+            created = moderation_ops.raise_flag(actor, target, f"Please look {mark(key)}")
+            ids["flag"][key] = created.id
+            return created
+
+        for number in range(1, FILLERS + 1):
+            post(f"post-filler-{number:02}", member)
+        story = post("post-author-story", author, tags=["budget"])
+        chatham_story = post("post-chatham-story", author, visibility=Visibility.CHATHAM_HOUSE)
+        chatham = post("post-chatham-challenge", author, PostKind.CHALLENGE, Visibility.CHATHAM_HOUSE, ["board"])
+        private = post("post-facilitators-only", author, PostKind.CHALLENGE, Visibility.FACILITATORS, ["secret"])
+        hidden = post("post-hidden", author, PostKind.CHALLENGE, tags=["board"])
+        deleted = post("post-deleted", author, PostKind.CHALLENGE, tags=["budget"])
+        resolved = post("post-resolved", author, PostKind.CHALLENGE, tags=["budget"])
+        member_story = post("post-member-story", member, tags=["budget"])
+        member_challenge = post("post-member-challenge", member, PostKind.CHALLENGE)
+        post("post-former-story", former)
+        facilitator_story = post("post-facilitator-story", facilitator)
+        post("post-facilitator-private", facilitator, visibility=Visibility.FACILITATORS)
+        elsewhere = post("post-b-story", outsider, tags=["budget", "hillside"])
+        elsewhere_chatham = post("post-b-chatham", outsider, PostKind.CHALLENGE, Visibility.CHATHAM_HOUSE)
+
+        reply("reply-chatham-own", author, chatham)
+        reply("reply-chatham-elsewhere", author, member_story)
+        question = reply("reply-member-on-chatham", member, chatham_story)
+        reply("reply-chatham-answer", author, chatham_story, question)
+        advice = reply("reply-advice", member, resolved)
+        to_hide = reply("reply-hidden", author, member_challenge)
+        to_delete = reply("reply-deleted", author, member_challenge)
+        on_hidden = reply("reply-on-hidden-post", member, hidden)
+        on_deleted = reply("reply-on-deleted-post", member, deleted)
+        reply("reply-on-facilitators-only", facilitator, private)
+        far_advice = reply("reply-b", host, elsewhere)
+        reply("reply-b-chatham-own", outsider, elsewhere_chatham)
+
+        flag("flag-live-post", member, story)
+        flag("flag-live-reply", author, advice)
+        flag("flag-reply-on-hidden-post", author, on_hidden)
+        flag("flag-hidden-post", member, hidden)
+        flag("flag-hidden-reply", member, to_hide)
+        flag("flag-deleted-post", member, deleted)
+        flag("flag-reply-on-deleted-post", author, on_deleted)
+        flag("flag-deleted-reply", member, to_delete)
+        dismissed = flag("flag-dismissed", member, facilitator_story)
+        flag("flag-b", outsider, far_advice)
+
+        soon = datetime.now(ZoneInfo("Europe/London")).replace(hour=15, minute=0, second=0, microsecond=0)
+
+        def session(key, cohort, days) -> Meeting:
+            created = factories.make_meeting(cohort, start=soon + timedelta(days=days), title=f"Session {mark(key)}")
+            ids["session"][key] = created.id
+            return created
+
+        def item(key, actor, meeting, on: Post | None = None, accept: bool | None = None) -> None:
+            created = meeting_ops.propose_item(actor, meeting, f"Item {mark(key)}", on)
+            if accept is not None:
+                meeting_ops.decide_item(facilitator, created, accept)
+            ids["item"][key] = created.id
+
+        coming, past = session("session-coming", a, 7), session("session-past", a, 5)
+        cancelled, far = session("session-cancelled", a, 10), session("session-b", b, 8)
+        item("item-facilitator", facilitator, coming)
+        item("item-chatham", author, coming, chatham, accept=True)
+        item("item-hidden-link", facilitator, coming, hidden)
+        item("item-deleted-link", author, coming, deleted, accept=True)
+        item("item-proposed", member, coming, member_challenge)
+        item("item-declined", author, coming, accept=False)
+        item("item-former", former, coming)
+        item("item-past-accepted", facilitator, past)
+        item("item-past-proposed", member, past)
+        item("item-cancelled", facilitator, cancelled)
+        item("item-b", host, far)
+        for actor, response in ((former, RsvpResponse.YES), (author, RsvpResponse.YES), (member, RsvpResponse.MAYBE)):
+            meeting_ops.answer(actor, coming, response)
+        meeting_ops.answer(outsider, far, RsvpResponse.YES)
+        # The past session was planned like the others, then moved to a fortnight ago.
+        details = meeting_ops.SessionDetails(past.title, 90, past.location, past.video_url, past.agenda)
+        back = soon - timedelta(days=14)
+        meeting_ops.edit(
+            facilitator,
+            past,
+            details,
+            new_date=back.date(),
+            new_time=back.time(),
+            timezone=past.timezone,
+            this_and_following=False,
+        )
+        meeting_ops.cancel(facilitator, cancelled, this_and_following=False)
+
+        post_ops.record_outcome(author, resolved, "It worked.", [])
+        moderation_ops.hide(facilitator, hidden)
+        moderation_ops.hide(facilitator, to_hide)
+        post_ops.delete_post(author, deleted)
+        post_ops.delete_reply(author, to_delete)
+        moderation_ops.dismiss(facilitator, dismissed)
+        cohort_ops.remove_membership(former, former)
+        db.session.commit()
+        return SimpleNamespace(
+            slugs={"a": a.slug, "b": b.slug},
+            ids={**ids, "cohort": {"cohort-a": a.id, "cohort-b": b.id}},
+            users={
+                key: SimpleNamespace(id=user.id, email=user.email, name=user.name, calendar_token=user.calendar_token)
+                for key, user in users.items()
+            },
+            tags=sorted({tag.name for post_id in ids["post"].values() for tag in db.session.get(Post, post_id).tags}),
+        )
+
+
+# --- what the policy says each viewer may see ---------------------------------------------------
+
+MODELS = {"post": Post, "reply": Reply, "session": Meeting, "item": AgendaItem, "flag": Flag, "cohort": Cohort}
+
+
+class World:
+    """The scene's objects, loaded, with everyone's memberships: what the policy is asked about."""
+
+    def __init__(self, scene):
+        self.scene = scene
+        self.objects = {
+            kind: {key: db.session.get(MODELS[kind], id_) for key, id_ in scene.ids[kind].items()} for kind in MODELS
+        }
+        self.objects["member"] = {f"user-{key}": db.session.get(User, person.id) for key, person in scene.users.items()}
+        self.objects["tag"] = {name: name for name in scene.tags}
+        self.letter = {cohort.id: key[-1] for key, cohort in self.objects["cohort"].items()}
+        self.memberships = {(m.user_id, m.cohort_id): m for m in db.session.execute(select(Membership)).scalars()}
+        self.answers = {tuple(row) for row in db.session.execute(select(Rsvp.meeting_id, Rsvp.user_id))}
+        self.replies_of: dict[int, list[Reply]] = {}
+        for reply in self.objects["reply"].values():
+            self.replies_of.setdefault(reply.post_id, []).append(reply)
+        self.tagged: dict[str, list[Post]] = {}
+        for post in self.objects["post"].values():
+            for tag in post.tags:
+                self.tagged.setdefault(tag.name, []).append(post)
+
+    def membership(self, user_id: int, cohort: str) -> Membership | None:
+        return self.memberships.get((user_id, self.scene.ids["cohort"][f"cohort-{cohort}"]))
+
+    def meeting_of(self, item: AgendaItem) -> Meeting:
+        return next(meeting for meeting in self.objects["session"].values() if meeting.id == item.meeting_id)
+
+    def cohort_of(self, kind: str, obj) -> str | None:
+        cohort_id = {
+            "post": lambda: obj.cohort_id,
+            "reply": lambda: obj.post.cohort_id,
+            "session": lambda: obj.cohort_id,
+            "item": lambda: self.meeting_of(obj).cohort_id,
+            "flag": lambda: obj.cohort_id,
+            "cohort": lambda: obj.id,
+        }.get(kind)
+        return self.letter[cohort_id()] if cohort_id else None
+
+    def may_see(self, kind: str, membership: Membership | None, obj) -> bool:
+        """The policy's per-object rule for each kind of object a page lists."""
+        m = membership
+        if kind == "post":
+            return policy.can_see_post(m, obj)
+        if kind == "reply":
+            return policy.can_see_reply(m, obj, obj.post)
+        if kind == "session":
+            return policy.can_see_meeting(m, obj)
+        if kind == "item":
+            return policy.can_see_agenda_item(m, obj, self.meeting_of(obj))
+        if kind == "member":  # the policy has only the SQL rule: the directory of one's own cohort
+            return policy.can_see_members(m) and (obj.id, m.cohort_id) in self.memberships
+        if kind == "flag":  # likewise: the flags of one's own cohort, for those who review them
+            return policy.can_review_flags(m) and obj.cohort_id == m.cohort_id
+        if kind == "tag":
+            return any(policy.can_see_post(m, post) for post in self.tagged[obj])
+        return m is not None  # a cohort: one's own, charter accepted or not
+
+
+@dataclass
+class Expected:
+    """What one viewer must find on one variant of one listing."""
+
+    url: str
+    status: int
+    member_of: set[str]  # markers of cohorts this viewer belongs to, which any of their pages may name
+    candidates: set[str] = field(default_factory=set)  # every object of the kind the listing lists
+    keys: set[str] = field(default_factory=set)
+    required: set[str] | None = None
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (name shown, real name)
+    replies: dict[str, int] = field(default_factory=dict)  # post key -> replies this viewer can read
+    unknown_authors: set[str] = field(default_factory=set)  # real names never to be shown on this page
+    forbidden: set[str] = field(default_factory=set)  # markers of everything this viewer may not see
+
+
+def expected_status(world, listing: Listing, variant: Variant, membership: Membership | None) -> int:
+    if variant.cohort is None:
+        return 200
+    if membership is None:
+        return 404
+    if membership.charter_accepted_at is None:
+        return 302
+    if listing.needs and not policy.has(membership, listing.needs):
+        return 403
+    if variant.opens and not variant.opens(world, membership):
+        return 404
+    return 200
+
+
+def expect(world: World, listing: Listing, variant: Variant, viewer: str) -> Expected:
+    person = world.scene.users[viewer]
+    own = world.membership(person.id, variant.cohort) if variant.cohort else None
+    url = variant.url(person) if callable(variant.url) else variant.url
+    member_of = {
+        mark(key) for key, cohort in world.objects["cohort"].items() if (person.id, cohort.id) in world.memberships
+    }
+    expected = Expected(url, expected_status(world, listing, variant, own), member_of)
+    if expected.status != 200:
+        return expected
+
+    def membership_for(kind, obj):
+        if variant.cohort:
+            return own
+        cohort = world.cohort_of(kind, obj)
+        return world.membership(person.id, cohort) if cohort else None
+
+    for kind, objects in world.objects.items():
+        if kind == "member":
+            continue  # names are also shown as authors, who may have left: the member listings check them
+        for key, obj in objects.items():
+            if not world.may_see(kind, membership_for(kind, obj), obj):
+                expected.forbidden.add(marker(kind, key))
+    visible = []
+    for key, obj in world.objects[listing.kind].items():
+        m = membership_for(listing.kind, obj)
+        if variant.about(world, obj, m) and world.may_see(listing.kind, m, obj):
+            visible.append((key, obj, m))
+    expected.candidates = set(world.objects[listing.kind])
+    expected.keys = {key for key, _obj, _m in visible}
+    if listing.selection:
+        expected.required = listing.selection([(key, obj) for key, obj, _m in visible])
+    if listing.named:
+        for key, obj, m in visible:
+            post, user_id, name = listing.named(world, obj)
+            expected.names[key] = (policy.shown_name(m, post, user_id, name) if post else name, name)
+        if listing.kind == "post":
+            expected.replies = {
+                key: sum(policy.can_see_reply(m, reply, obj) for reply in world.replies_of.get(obj.id, []))
+                for key, obj, m in visible
+            }
+        if own is not None:
+            expected.unknown_authors = {
+                post.author.name
+                for post in world.objects["post"].values()
+                if post.cohort_id == own.cohort_id and not policy.may_know_author(own, post)
+            }
+    return expected
+
+
+# --- what the pages show -----------------------------------------------------------------------
+
+
+def fetch(client, url: str) -> tuple[int, str, str]:
+    """Status, location and text of a page, with every older page it runs to; calendars unfolded."""
+    response = client.get(url)
+    status, location = response.status_code, response.headers.get("Location", "")
+    page = response.get_data(as_text=True)
+    text, seen = page, {url}
+    while status == 200 and (older := re.search(r'<a href="([^"]+)">Older →</a>', page)):
+        url = older.group(1).replace("&amp;", "&")
+        assert url not in seen, f"the pages of {url} loop"
+        seen.add(url)
+        page = client.get(url).get_data(as_text=True)
+        text += page
+    return status, location, re.sub(r"\r\n[ \t]", "", text)
+
+
+ENTRY_START = re.compile(r"<(?:li|article)[\s>]")
+
+
+def entries(text: str, needle: str) -> list[str]:
+    """The list items (or article) around each place ``needle`` is shown: where its author is named."""
+    found = []
+    at = text.find(needle)
+    while at >= 0:
+        starts = [start.start() for start in ENTRY_START.finditer(text, 0, at)]
+        ends = [end for end in (text.find("</li>", at), text.find("</article>", at)) if end >= 0]
+        if starts and ends:
+            found.append(text[starts[-1] : min(ends)])
+        at = text.find(needle, at + len(needle))
+    return found
+
+
+def check(listing: Listing, expected: Expected, status: int, location: str, text: str) -> list[str]:
+    """What is wrong with one page, in words; nothing when it shows exactly what it should."""
+    if status != expected.status:
+        return [f"answers {status}, not {expected.status}"]
+    problems = [f"shows {key}, which this viewer may not see" for key in sorted(expected.forbidden) if key in text]
+    if status == 302 and "/charter" not in location:
+        problems.append(f"sends the newcomer to {location}, not to the charter")
+    if status != 200:
+        allowed = expected.member_of
+        problems += [
+            f"shows {found} on a page it may not open" for found in set(re.findall(r"M\[[^\]]+\]", text)) - allowed
+        ]
+        return problems
+    region = listing.part(text)
+    kind = listing.kind
+    shown = {key for key in expected.candidates if marker(kind, key) in region}
+    if expected.required is None:
+        if shown != expected.keys:
+            problems.append(
+                f"lists {sorted(shown - expected.keys)} it should not, misses {sorted(expected.keys - shown)}"
+            )
+    else:
+        if shown - expected.keys:
+            problems.append(f"lists {sorted(shown - expected.keys)}, which it should not")
+        if expected.required - shown:
+            problems.append(f"misses {sorted(expected.required - shown)}, which it is there to show")
+    if listing.count:
+        counted = re.search(listing.count, region)
+        if (int(counted.group(1)) if counted else 0) != len(expected.keys):
+            problems.append(f"counts {counted and counted.group(1)}, not {len(expected.keys)}")
+    rest = region.replace(between('<select id="author"', "</select>")(region), "")
+    for key in sorted(shown & set(expected.names)):
+        name, real = expected.names[key]
+        around = entries(region, marker(kind, key))
+        if not any(str(escape(name)) in entry for entry in around):
+            problems.append(f"does not name the author of {key} as “{name}”")
+        if real not in name and any(real in entry for entry in around):
+            problems.append(f"names the author of {key}, whom this viewer may not know")
+        for entry in around:
+            if real in name:
+                rest = rest.replace(entry, "")
+            replies = re.search(r"(\d+) repl(?:y|ies)\b", entry)
+            if key in expected.replies and replies and int(replies.group(1)) != expected.replies[key]:
+                problems.append(f"counts {replies.group(1)} replies on {key}, not {expected.replies[key]}")
+    problems += [
+        f"names {name}, a Chatham House author this viewer may not know, outside their named posts"
+        for name in sorted(expected.unknown_authors)
+        if name in rest
+    ]
+    return problems
+
+
+def test_every_listing_shows_each_viewer_exactly_what_the_policy_lets_them_see(app):
+    scene = build_scene(app)
+    with app.app_context():
+        world = World(scene)
+        plans = [
+            (viewer, name, label, listing, expect(world, listing, variant, viewer))
+            for name, listing in LISTINGS.items()
+            for label, variant in listing.variants(scene).items()
+            for viewer in VIEWERS
+        ]
+    clients = {}
+    for viewer in VIEWERS:
+        clients[viewer] = app.test_client()
+        assert clients[viewer].login(scene.users[viewer].email).status_code == 302, viewer
+    problems, pages_seen = [], {}
+    for viewer, name, label, listing, expected in plans:
+        if (viewer, expected.url) not in pages_seen:  # several listings share a page
+            pages_seen[viewer, expected.url] = fetch(clients[viewer], expected.url)
+        status, location, text = pages_seen[viewer, expected.url]
+        problems += [
+            f"{viewer} · {name} {label} ({expected.url}): {problem}"
+            for problem in check(listing, expected, status, location, text)
+        ]
+    # The scene must give each listing something to show, or it proves nothing.
+    empty = set(LISTINGS) - {name for _viewer, name, _label, _listing, expected in plans if expected.keys}
+    assert not empty, f"the scene puts nothing on {sorted(empty)}"
+    assert not problems, f"{len(problems)} listings differ from the policy:\n" + "\n".join(problems)
+
+
+def test_every_page_that_lists_anything_is_in_the_registry():
+    """A new page in tests/pages.py must join LISTINGS, or say in NOT_LISTINGS why it lists nothing."""
+    placeholder = pages.Scene("slug", 1, 1, 1, "", "")
+    every_page = {*pages.public_pages(placeholder), *pages.member_pages(placeholder), *pages.NOT_PAGES}
+    registered = {listing.page for listing in LISTINGS.values()}
+    assert registered == LISTING_PAGES
+    assert LISTING_PAGES <= every_page, "a listing's page is not in tests/pages.py"
+    assert not LISTING_PAGES & set(NOT_LISTINGS)
+    assert every_page - LISTING_PAGES - set(NOT_LISTINGS) == set(), "say whether these pages list anything"
