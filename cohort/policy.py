@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from .models import (
     AgendaItem,
     AgendaStatus,
+    ChallengeStatus,
     Flag,
     Meeting,
     Membership,
@@ -322,6 +323,19 @@ def can_change_status(membership: Membership | None, post: Post) -> bool:
 def can_record_progress(membership: Membership | None, post: Post) -> bool:
     """Record "what I'll try" and "what happened next": the author alone."""
     return can_see_post(membership, post) and post.author_id == membership.user_id and _open_for_actions(post)
+
+
+def can_bring_to_session(membership: Membership | None, post: Post) -> bool:
+    """Propose one's challenge for a session (its author, or a facilitator): only a challenge the whole
+    cohort may read, still open to discussion, and not hidden."""
+    return (
+        can_see_post(membership, post)
+        and post.is_challenge
+        and _open_for_actions(post)
+        and post.visibility != Visibility.FACILITATORS
+        and post.status in (ChallengeStatus.OPEN, ChallengeStatus.TRYING)
+        and (post.author_id == membership.user_id or has(membership, Permission.RUN_SESSIONS))
+    )
 
 
 def can_mark_helpful(membership: Membership | None, post: Post, reply: Reply, helpful: bool = True) -> bool:

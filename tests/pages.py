@@ -45,6 +45,7 @@ class Scene:
     meeting_id: int
     invitation_url: str
     reset_url: str
+    open_challenge_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -69,8 +70,17 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     db.session.add(Flag(cohort_id=cohort.id, reply_id=advice.id, reporter_id=second.id, reason="Names a patient."))
     (invitation,) = cohort_ops.invite_by_email(leading, ["new.ceo@riverside.example.org"])
     reset_url = url_for("auth.reset_password", token=password_reset_token(second), _external=True)
+    waiting = factories.make_post(cohort, advisor, kind=PostKind.CHALLENGE, title="Winter bed pressures")
     db.session.commit()
-    return Scene(cohort.slug, post.id, own_reply.id, meeting.id, cohort_ops.invitation_url(invitation), reset_url)
+    return Scene(
+        cohort.slug,
+        post.id,
+        own_reply.id,
+        meeting.id,
+        cohort_ops.invitation_url(invitation),
+        reset_url,
+        waiting.id,
+    )
 
 
 def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
@@ -165,6 +175,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.replies.edit": f"{post}/replies/{scene.own_reply_id}/edit",
         "cohort.loop.commitment": f"{post}/try",
         "cohort.loop.outcome": f"{post}/outcome",
+        "cohort.loop.propose": f"{cohort}/posts/{scene.open_challenge_id}/propose",
         "cohort.moderation.flags": f"{cohort}/flags",
         "cohort.recognition.values": f"{cohort}/values",
         "cohort.meetings.index": f"{cohort}/sessions/",

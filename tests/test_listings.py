@@ -132,7 +132,7 @@ def post_filters(scene) -> dict[str, Variant]:
         variants[f"kind={kind}"] = Variant(f"{base}?kind={kind}", "a", lambda w, p, m, kind=kind: p.kind == kind)
     for status in ChallengeStatus:
         variants[f"status={status}"] = Variant(
-            f"{base}?status={status}", "a", lambda w, p, m, status=status: p.status == status
+            f"{base}?status={status}", "a", lambda w, p, m, status=status: p.shown_status == status
         )
     for tag in scene.tags:
         variants[f"tag={tag}"] = Variant(
@@ -195,7 +195,7 @@ def bringable(w, post, m, meeting) -> bool:
         and post.kind == PostKind.CHALLENGE
         and post.visibility != Visibility.FACILITATORS
         and post.hidden_at is None
-        and post.status in (ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.TRYING)
+        and post.status in (ChallengeStatus.OPEN, ChallengeStatus.TRYING)
     )
 
 
@@ -387,6 +387,7 @@ LISTING_PAGES = {
 
 # The other pages of tests/pages.py, and why they list none of those.
 NOT_LISTINGS = {
+    "cohort.loop.propose": "a form choosing a session for one challenge",
     "auth.login": "a form, before signing in",
     "auth.forgot_password": "a form, before signing in",
     "auth.invitation": "one invitation, before joining",

@@ -202,15 +202,8 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
         position=position + 1,
     )
     db.session.add(item)
-    if accepted:
-        _put_challenge_on_agenda(item)
     db.session.flush()
     return item
-
-
-def _put_challenge_on_agenda(item: AgendaItem) -> None:
-    if item.post is not None and item.post.status == ChallengeStatus.OPEN:
-        item.post.status = ChallengeStatus.ON_AGENDA
 
 
 def _require_item(actor: Membership, item: AgendaItem) -> None:
@@ -222,8 +215,6 @@ def _require_item(actor: Membership, item: AgendaItem) -> None:
 def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
     _require_item(actor, item)
     item.status = AgendaStatus.ACCEPTED if accept else AgendaStatus.DECLINED
-    if accept:
-        _put_challenge_on_agenda(item)
 
 
 def move_item(actor: Membership, item: AgendaItem, direction: int) -> None:
@@ -294,7 +285,7 @@ def bringable_challenges(actor: Membership) -> list[Post]:
                 Post.hidden_at.is_(None),
                 Post.kind == PostKind.CHALLENGE,
                 Post.visibility != Visibility.FACILITATORS,
-                Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.TRYING]),
+                Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.TRYING]),
             )
             .order_by(Post.created_at.desc())
         ).scalars()

@@ -53,6 +53,19 @@ def sessions_of(viewer: Membership) -> tuple[list[Meeting], list[Meeting], dict[
     return upcoming, past, mine
 
 
+def coming_sessions(viewer: Membership) -> list[Meeting]:
+    """Sessions still to come in this viewer's cohort, not cancelled, soonest first."""
+    return list(
+        db.session.execute(
+            select(Meeting)
+            .where(
+                policy.visible_meetings_condition(viewer), Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None)
+            )
+            .order_by(Meeting.starts_at)
+        ).scalars()
+    )
+
+
 def next_sessions_for(user: User, limit: int = 5) -> list[tuple[Meeting, Cohort, RsvpResponse | None]]:
     """The user's coming sessions across the cohorts where the policy shows them sessions (the
     others open only at the charter), with their answer to each."""

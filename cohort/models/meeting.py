@@ -5,12 +5,12 @@ import uuid
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from .post import Post
-from .types import UTCDateTime, string_enum, utcnow
+from .types import UTCDateTime, sql_utcnow, string_enum, utcnow
 from .user import User
 
 
@@ -150,3 +150,18 @@ class FeedbackGiven(db.Model):
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+
+
+# A challenge is "on a session agenda" while an accepted item brings it to a session still to come.
+# Derived, not stored: it follows the agenda (accepted, declined, cancelled, moved) and the clock.
+Post.on_agenda = column_property(
+    exists()
+    .where(
+        AgendaItem.post_id == Post.id,
+        AgendaItem.status == AgendaStatus.ACCEPTED,
+        Meeting.id == AgendaItem.meeting_id,
+        Meeting.cancelled_at.is_(None),
+        Meeting.ends_at > sql_utcnow(),
+    )
+    .correlate_except(AgendaItem, Meeting)
+)

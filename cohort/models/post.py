@@ -38,6 +38,7 @@ class Visibility(enum.StrEnum):
 
 class ChallengeStatus(enum.StrEnum):
     OPEN = "open"
+    # Never stored: shown for an open challenge on a coming session's agenda (Post.shown_status).
     ON_AGENDA = "on_agenda"
     TRYING = "trying"
     RESOLVED = "resolved"
@@ -104,6 +105,14 @@ class Post(db.Model):
     @property
     def is_challenge(self) -> bool:
         return self.kind == PostKind.CHALLENGE
+
+    @property
+    def shown_status(self) -> "ChallengeStatus | None":
+        """The status as members read it: an open challenge an accepted agenda item brings to a coming
+        session is "on a session agenda" (``on_agenda`` is defined with the agenda, in meeting.py)."""
+        if self.status == ChallengeStatus.OPEN and self.on_agenda:
+            return ChallengeStatus.ON_AGENDA
+        return self.status
 
     @property
     def body_markup(self) -> Markup:

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -42,3 +44,21 @@ def string_enum(enum_class, name: str) -> Enum:
         length=20,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class sql_utcnow(FunctionElement):  # noqa: N801 (reads as the SQL function it compiles to)
+    """The database's current UTC time, comparable with ``UTCDateTime`` columns on both databases."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(sql_utcnow, "postgresql")
+def _now_postgresql(_element, _compiler, **_kw):
+    return "now()"
+
+
+@compiles(sql_utcnow, "sqlite")
+def _now_sqlite(_element, _compiler, **_kw):
+    # The same text form UTCDateTime stores on SQLite (naive UTC, microseconds), so it compares as a time.
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"

@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -156,6 +157,15 @@ class OutcomeForm(ResultsMixin, FlaskForm):
         "What happened next",
         required="Tell the cohort what happened.",
         description="What you did, what changed, what you learned.",
+    )
+
+
+class ProposeForm(FlaskForm):
+    """Bring a challenge to a coming session: the facilitator confirms the agenda."""
+
+    meeting_id = SelectField("Which session", coerce=int, validators=[DataRequired("Choose a session.")])
+    title = StringField(
+        "What you would like to bring", validators=[DataRequired("Say what you would like to bring."), Length(max=200)]
     )
 
 

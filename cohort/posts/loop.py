@@ -4,11 +4,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from .. import policy
 from ..access import get_post_or_404, get_reply_or_404, requires
+from ..meetings import ops as meeting_ops
+from ..meetings.queries import coming_sessions
 from ..models import ChallengeStatus
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops
-from .forms import CommitmentForm, OutcomeForm, StatusForm
+from .forms import CommitmentForm, OutcomeForm, ProposeForm, StatusForm
 
 bp = Blueprint("loop", __name__, url_prefix="/posts/<int:post_id>")
 
@@ -38,6 +40,37 @@ def status(post_id: int):
         lambda: ops.set_status(g.membership, post, status), f"The challenge is now: {status.label.lower()}."
     )
     return _back_to(post)
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@requires(Permission.SEE_SESSIONS)
+def propose(post_id: int):
+    """Bring a challenge to a coming session (the next one offered first): a real agenda proposal,
+    which the facilitator accepts or declines. Until accepted the challenge stays open."""
+    post = get_post_or_404(post_id)
+    if not policy.can_bring_to_session(g.membership, post):
+        abort(403)
+    sessions = coming_sessions(g.membership)
+    form = ProposeForm()
+    form.meeting_id.choices = [(meeting.id, meeting.title) for meeting in sessions]
+    if request.method == "GET":
+        form.title.data = post.title
+        if sessions:
+            form.meeting_id.data = sessions[0].id
+    if sessions and form.validate_on_submit():
+        meeting = next(meeting for meeting in sessions if meeting.id == form.meeting_id.data)
+        accepted = policy.can_run_sessions(g.membership)
+        outcome = commit_or_explain(
+            lambda: meeting_ops.propose_item(g.membership, meeting, form.title.data.strip(), post),
+            f"On the agenda of {meeting.title}."
+            if accepted
+            else f"Proposed for {meeting.title}. The facilitator will confirm the agenda.",
+        )
+        if outcome.ok:
+            return _back_to(post, "session-plans")
+    # A form sent back unsaved (no session left, or an error beside a field) is a 422.
+    status = 422 if request.method == "POST" else 200
+    return render_template("posts/propose.html", form=form, post=post, sessions=sessions), status
 
 
 def _progress_page(post_id: int, form_class, template: str, record, success: str, anchor: str, fill=None):

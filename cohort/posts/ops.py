@@ -216,10 +216,11 @@ def set_helpful(actor: Membership, reply: Reply, helpful: bool) -> None:
     reply.helpful_at = utcnow() if helpful else None
 
 
+# "On a session agenda" is not among them: it follows the agenda (see Post.shown_status), so a
+# challenge is proposed for a session, not marked as if it had been.
 ALLOWED_STATUS_CHANGES = {
-    ChallengeStatus.OPEN: {ChallengeStatus.ON_AGENDA, ChallengeStatus.PARKED, ChallengeStatus.RESOLVED},
-    ChallengeStatus.ON_AGENDA: {ChallengeStatus.OPEN, ChallengeStatus.PARKED, ChallengeStatus.RESOLVED},
-    ChallengeStatus.TRYING: {ChallengeStatus.ON_AGENDA, ChallengeStatus.PARKED, ChallengeStatus.RESOLVED},
+    ChallengeStatus.OPEN: {ChallengeStatus.PARKED, ChallengeStatus.RESOLVED},
+    ChallengeStatus.TRYING: {ChallengeStatus.OPEN, ChallengeStatus.PARKED, ChallengeStatus.RESOLVED},
     ChallengeStatus.RESOLVED: {ChallengeStatus.OPEN},
     ChallengeStatus.PARKED: {ChallengeStatus.OPEN},
 }
@@ -243,7 +244,7 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what they will try.")
     post.commitment = text
     post.commitment_html = render_markdown(text)
-    if post.status in (ChallengeStatus.OPEN, ChallengeStatus.ON_AGENDA, ChallengeStatus.PARKED):
+    if post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED):
         post.status = ChallengeStatus.TRYING
     _touch(post)
     db.session.flush()

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import (
     Adoption,
     AgendaItem,
+    AgendaStatus,
     ChallengeStatus,
     CohortValue,
     Meeting,
@@ -28,6 +29,7 @@ from ..models import (
     Tag,
     Thanks,
     User,
+    utcnow,
 )
 from .search import search_posts
 
@@ -80,6 +82,7 @@ class PostActions:
     restore: bool
     adopt: bool
     change_status: bool
+    bring_to_session: bool
     record_progress: bool
 
 
@@ -93,6 +96,7 @@ class Thread:
     helpful_count: int
     reply_count: int
     session_notes: list[tuple[MeetingNote, Meeting]]
+    agenda: list[tuple[AgendaItem, Meeting]]
     can: PostActions
 
 
@@ -108,6 +112,7 @@ def post_actions(post: Post, viewer: Membership) -> PostActions:
         restore=policy.can_restore(viewer, post, post),
         adopt=policy.can_adopt(viewer, post),
         change_status=policy.can_change_status(viewer, post),
+        bring_to_session=policy.can_bring_to_session(viewer, post),
         record_progress=policy.can_record_progress(viewer, post),
     )
 
@@ -212,8 +217,28 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
         helpful_count=sum(1 for reply in shown if reply.helpful_at),
         reply_count=len(shown),
         session_notes=_session_notes(post),
+        agenda=_coming_agenda(post, viewer),
         can=post_actions(post, viewer),
     )
+
+
+def _coming_agenda(post: Post, viewer: Membership) -> list[tuple[AgendaItem, Meeting]]:
+    """The coming sessions this challenge is on, or proposed for, as this viewer may see them."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(AgendaItem, Meeting)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(
+                AgendaItem.post_id == post.id,
+                AgendaItem.status != AgendaStatus.DECLINED,
+                policy.visible_agenda_items_condition(viewer),
+                Meeting.ends_at > utcnow(),
+                Meeting.cancelled_at.is_(None),
+            )
+            .order_by(Meeting.starts_at)
+        )
+    ]
 
 
 def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
@@ -311,7 +336,11 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
     )
     if filters.kind:
         statement = statement.where(Post.kind == filters.kind)
-    if filters.status:
+    if filters.status == ChallengeStatus.ON_AGENDA:
+        statement = statement.where(Post.status == ChallengeStatus.OPEN, Post.on_agenda)
+    elif filters.status == ChallengeStatus.OPEN:
+        statement = statement.where(Post.status == ChallengeStatus.OPEN, ~Post.on_agenda)
+    elif filters.status:
         statement = statement.where(Post.status == filters.status)
     if filters.tag:
         statement = statement.where(

@@ -13,17 +13,22 @@ def _status(app, post_id):
         return db.session.get(Post, post_id).status
 
 
-def test_author_proposes_a_challenge_for_a_session_and_a_facilitator_parks_it(app, people, client):
+def test_a_facilitator_parks_a_challenge(app, people, client):
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE)
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/posts/{post_id}/status", {"status": "parked"}, follow_redirects=True)
+    assert "The challenge is now: parked." in response.text
+    assert _status(app, post_id) == ChallengeStatus.PARKED
+
+
+def test_on_a_session_agenda_cannot_be_set_by_hand(app, people, client):
     post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE)
     client.login(people.member)
     response = client.post_form(
         f"/c/{people.slug}/posts/{post_id}/status", {"status": "on_agenda"}, follow_redirects=True
     )
-    assert "The challenge is now: on a session agenda." in response.text
-    facilitator = app.test_client()
-    facilitator.login(people.facilitator)
-    facilitator.post_form(f"/c/{people.slug}/posts/{post_id}/status", {"status": "parked"})
-    assert _status(app, post_id) == ChallengeStatus.PARKED
+    assert "cannot become on a session agenda" in response.text
+    assert "On a session agenda" not in client.get(f"/c/{people.slug}/posts/{post_id}").text
 
 
 def test_other_members_cannot_move_a_challenge(app, people, client):
