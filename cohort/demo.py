@@ -100,6 +100,9 @@ ADMIN = {
 }
 
 
+JOINED_DAYS_AGO = 120
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
     """(role, email, password) for every demo account."""
     return [("site admin", ADMIN["email"], DEMO_PASSWORD), ("facilitator", FACILITATOR["email"], DEMO_PASSWORD)] + [
@@ -127,12 +130,11 @@ def seed_demo() -> bool:
         timezone="Europe/London",
     )
     facilitator = ops.add_member(cohort, _user(FACILITATOR), Role.FACILITATOR)
-    facilitator.charter_accepted_at = utcnow()
-    ceos = []
-    for person in CEOS:
-        membership = ops.add_member(cohort, _user(person))
-        membership.charter_accepted_at = utcnow()
-        ceos.append(membership)
+    ceos = [ops.add_member(cohort, _user(person)) for person in CEOS]
+    for membership in (facilitator, *ceos):
+        # Members since before the series began, as in a cohort that has met for months.
+        membership.joined_at = utcnow() - timedelta(days=JOINED_DAYS_AGO)
+        membership.charter_accepted_at = membership.joined_at
     posts = _seed_posts(cohort, facilitator, *ceos)
     _seed_sessions(facilitator, ceos, posts)
     db.session.commit()

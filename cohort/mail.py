@@ -41,7 +41,7 @@ def _drop_queued(session: Session, _previous_transaction) -> None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for mail, built from ``COHORT_BASE_URL`` (no request needed)."""
+    """An absolute link for mail and calendars, built from ``COHORT_BASE_URL`` (no request needed)."""
     base = urlsplit(current_app.config["COHORT_BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)

@@ -387,6 +387,11 @@ def can_see_agenda_item(membership: Membership | None, item: AgendaItem, meeting
     )
 
 
+def agenda_items_for_everyone_condition() -> ColumnElement[bool]:
+    """Agenda items everyone who may see their session sees: the accepted ones (calendars carry these)."""
+    return AgendaItem.status == AgendaStatus.ACCEPTED
+
+
 def visible_agenda_items_condition(membership: Membership | None) -> ColumnElement[bool]:
     """SQL twin of ``can_see_agenda_item``."""
     if not may(membership, Permission.SEE_SESSIONS):
@@ -394,9 +399,7 @@ def visible_agenda_items_condition(membership: Membership | None) -> ColumnEleme
     in_cohort = AgendaItem.meeting_id.in_(select(Meeting.id).where(visible_meetings_condition(membership)))
     if has(membership, Permission.RUN_SESSIONS):
         return in_cohort
-    return and_(
-        in_cohort, or_(AgendaItem.status == AgendaStatus.ACCEPTED, AgendaItem.proposed_by_id == membership.user_id)
-    )
+    return and_(in_cohort, or_(agenda_items_for_everyone_condition(), AgendaItem.proposed_by_id == membership.user_id))
 
 
 def can_answer(membership: Membership | None, meeting: Meeting) -> bool:

@@ -1,8 +1,9 @@
 """The private calendar feed: the sessions of the cohorts a person belongs to now."""
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, abort
 
 from ..extensions import limiter
+from ..mail import external_url
 from .calendar import build_calendar
 from .queries import calendar_owner, feed_sessions
 
@@ -20,7 +21,7 @@ def feed(token: str):
         (
             meeting,
             cohort.name,
-            url_for("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id, _external=True),
+            external_url("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id),
             items,
         )
         for meeting, cohort, items in feed_sessions(user)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 
 from .. import policy
 from ..extensions import db
@@ -171,10 +171,8 @@ def record_attendance(actor: Membership, meeting: Meeting, member_ids: set[int])
     policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     if not meeting.has_started():
         raise Refused("Attendance can be recorded once the session has started.")
-    cohort_member_ids = set(
-        db.session.execute(select(Membership.user_id).where(Membership.cohort_id == meeting.cohort_id)).scalars()
-    )
-    attended = member_ids & cohort_member_ids
+    _lock(meeting)
+    attended = member_ids & set(db.session.execute(select(Membership.user_id).where(members_then(meeting))).scalars())
     db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
     for user_id in sorted(attended):
         db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id))
@@ -190,6 +188,7 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
         policy.require_visible(policy.can_see_post(actor, post))
         policy.require(post in bringable_challenges(actor), "Only an open challenge the whole cohort can read.")
     accepted = policy.can_run_sessions(actor)
+    _lock(meeting)
     position = db.session.execute(
         select(func.coalesce(func.max(AgendaItem.position), 0)).where(AgendaItem.meeting_id == meeting.id)
     ).scalar_one()
@@ -258,6 +257,18 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
         )
         changed += 1
     return changed
+
+
+def _lock(meeting: Meeting) -> None:
+    """Serialise changes to one session's attendance and agenda order on PostgreSQL (SQLite writes
+    are serial already), so two facilitators saving at once cannot collide."""
+    db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+
+
+def members_then(meeting: Meeting):
+    """Memberships of the session's cohort that began before it ended: those who could have come.
+    The session page's lists and the attendance it records both use this."""
+    return and_(Membership.cohort_id == meeting.cohort_id, Membership.joined_at <= meeting.ends_at)
 
 
 ALREADY_GAVE_FEEDBACK = "You have already given feedback on this session. Thank you."

@@ -9,7 +9,6 @@ from .. import policy
 from ..extensions import db
 from ..models import (
     AgendaItem,
-    AgendaStatus,
     Attendance,
     Cohort,
     Feedback,
@@ -22,7 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .ops import bringable_challenges, current_notes
+from .ops import bringable_challenges, current_notes, members_then
 
 PAST_SHOWN = 24
 
@@ -104,13 +103,14 @@ def calendar_owner(token: str) -> User | None:
 
 
 def accepted_items(meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
-    """The accepted agenda items of these sessions, in order: what the whole cohort sees."""
+    """The accepted agenda items of these sessions, in order: what everyone who may see the session
+    sees of its agenda (callers pass only sessions the reader may see)."""
     items: dict[int, list[AgendaItem]] = {}
     if not meeting_ids:
         return items
     for item in db.session.execute(
         select(AgendaItem)
-        .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.status == AgendaStatus.ACCEPTED)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), policy.agenda_items_for_everyone_condition())
         .order_by(AgendaItem.position, AgendaItem.id)
     ).scalars():
         items.setdefault(item.meeting_id, []).append(item)
@@ -133,7 +133,7 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
     in_cohort = [policy.visible_members_condition(viewer)]
     if meeting.has_ended():
         # Who came to a past session is asked only of those who were members then.
-        in_cohort.append(Membership.joined_at <= meeting.ends_at)
+        in_cohort.append(members_then(meeting))
     members = [
         user
         for user in db.session.execute(

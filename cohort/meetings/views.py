@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from ..access import get_meeting_or_404, requires
 from ..extensions import db
+from ..mail import external_url
 from ..models import Meeting
 from ..policy import Permission
 from ..templating import viewer_timezone
@@ -89,7 +90,7 @@ def detail(meeting_id: int):
 def ics(meeting_id: int):
     """One session as a calendar file, with its accepted agenda items."""
     meeting = get_meeting_or_404(meeting_id)
-    url = url_for(".detail", meeting_id=meeting.id, _external=True)
+    url = external_url("cohort.meetings.detail", slug=g.cohort.slug, meeting_id=meeting.id)
     items = queries.accepted_items([meeting.id]).get(meeting.id, [])
     body = build_calendar([(meeting, g.cohort.name, url, items)], g.cohort.name)
     return Response(

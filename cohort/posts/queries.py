@@ -64,6 +64,7 @@ class ThreadEntry:
     indent: int
     placeholder: str | None
     can: ReplyActions
+    is_new: bool = False
     in_reply_to: str | None = None
     thanks: list = field(default_factory=list)
 
@@ -160,7 +161,7 @@ def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
     return author_label(post, reply.author, viewer)
 
 
-def load_thread(post: Post, viewer: Membership) -> Thread:
+def load_thread(post: Post, viewer: Membership, last_read: datetime | None = None) -> Thread:
     """The post's replies as a tree in reading order: a parent before its children, siblings oldest first."""
     replies = (
         db.session.execute(
@@ -190,6 +191,11 @@ def load_thread(post: Post, viewer: Membership) -> Thread:
                 indent=min(depth, MAX_INDENT),
                 placeholder=policy.reply_placeholder(viewer, reply),
                 can=reply_actions(post, reply, viewer),
+                # As the posts list counts "new": readable, someone else's, since the last visit.
+                is_new=last_read is not None
+                and reply.created_at > last_read
+                and reply.author_id != viewer.user_id
+                and policy.can_see_reply(viewer, reply, post),
                 in_reply_to=names.get(reply.parent_id) if depth > MAX_INDENT else None,
                 thanks=thanks.get(("reply", reply.id), []),
             )

@@ -115,8 +115,7 @@ def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=Non
     return (
         render_template(
             "posts/thread.html",
-            thread=queries.load_thread(post, g.membership),
-            last_read=last_read,
+            thread=queries.load_thread(post, g.membership, last_read),
             reply_form=reply_form or ReplyForm(formdata=None),
             failed_parent_id=failed_parent_id,
             values=queries.cohort_values(g.cohort.id),

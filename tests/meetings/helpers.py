@@ -8,7 +8,7 @@ from itertools import count
 from dateutil.relativedelta import SU, TU, relativedelta
 
 from cohort.extensions import db
-from cohort.models import Cohort, Meeting
+from cohort.models import Cohort, Meeting, Membership
 
 from .. import factories
 
@@ -65,10 +65,12 @@ def schedule_series(client, slug, **changes) -> list[int]:
 
 
 def past_meeting(app, cohort_id: int, hours_ago: int = 48) -> int:
+    """A session that took place, which the cohort's present members were already in the cohort for."""
     with app.app_context():
-        meeting = factories.make_meeting(
-            db.session.get(Cohort, cohort_id), start=datetime.now(UTC) - timedelta(hours=hours_ago)
-        )
+        start = datetime.now(UTC) - timedelta(hours=hours_ago)
+        meeting = factories.make_meeting(db.session.get(Cohort, cohort_id), start=start)
+        for membership in db.session.execute(db.select(Membership).filter_by(cohort_id=cohort_id)).scalars():
+            membership.joined_at = min(membership.joined_at, start - timedelta(days=30))
         db.session.commit()
         return meeting.id
 

@@ -1,11 +1,9 @@
 """A past session as its members and facilitator read it, and what calendars carry."""
 
-from datetime import timedelta
-
 from icalendar import Calendar
 
 from cohort.extensions import db
-from cohort.models import AgendaItem, Membership, User
+from cohort.models import AgendaItem, Attendance, User
 
 from ..posts.helpers import add_member
 from .helpers import past_meeting, upcoming_meeting
@@ -16,19 +14,7 @@ def _user_id(app, email: str) -> int:
         return db.session.execute(db.select(User.id).filter_by(email=email)).scalar_one()
 
 
-def _joined_long_ago(app, *emails: str) -> None:
-    """Members of the cohort before the past sessions these tests make."""
-    with app.app_context():
-        for email in emails:
-            membership = (
-                db.session.execute(db.select(Membership).join(User).where(User.email == email)).scalars().first()
-            )
-            membership.joined_at -= timedelta(days=30)
-        db.session.commit()
-
-
 def test_who_came_names_the_attendees_and_leaves_out_later_members(app, people, client):
-    _joined_long_ago(app, people.member, people.facilitator)
     meeting_id = past_meeting(app, people.cohort_id)
     with app.app_context():
         member_name = db.session.get(User, _user_id(app, people.member)).name
@@ -48,7 +34,6 @@ def test_who_came_names_the_attendees_and_leaves_out_later_members(app, people, 
 
 
 def test_no_empty_feedback_heading_and_no_form_for_those_who_ran_it(app, people, client):
-    _joined_long_ago(app, people.member, people.facilitator)
     meeting_id = past_meeting(app, people.cohort_id)
     client.login(people.facilitator)
     client.post_form(
@@ -104,3 +89,25 @@ def test_the_personal_feed_leaves_out_sessions_answered_no(app, people, client):
     anonymous = app.test_client()
     assert len(_feed(app, anonymous, people.member)) == 1
     assert len(_feed(app, anonymous, people.facilitator)) == 2
+
+
+def test_attendance_cannot_name_someone_who_joined_after_the_session(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    newcomer = add_member(app, people)
+    client.login(people.facilitator)
+    ids = [str(_user_id(app, people.member)), str(_user_id(app, newcomer))]
+    client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/attendance", {"attended": ids})
+    with app.app_context():
+        recorded = set(db.session.execute(db.select(Attendance.user_id).filter_by(meeting_id=meeting_id)).scalars())
+    assert recorded == {_user_id(app, people.member)}
+
+
+def test_calendar_links_come_from_the_base_url_not_the_request(make_app, people):
+    app = make_app(COHORT_BASE_URL="https://cohort.example.org")
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    client = app.test_client()
+    client.login(people.member)
+    (event,) = _events(client.get(f"/c/{people.slug}/sessions/{meeting_id}.ics"))
+    assert str(event["url"]) == f"https://cohort.example.org/c/{people.slug}/sessions/{meeting_id}"
+    (in_feed,) = _feed(app, app.test_client(), people.member)
+    assert str(in_feed["url"]).startswith("https://cohort.example.org/")
