@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, func, select
 
 from .. import policy
 from ..extensions import db
-from ..markdown import render_markdown
+from ..markdown import MAX_MARKDOWN_CHARS, render_markdown
 from ..models import (
     AgendaItem,
     AgendaStatus,
@@ -240,6 +240,10 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
     """Add a new version of each note that changed; earlier versions stay. Returns how many changed."""
     policy.require_visible(policy.can_see_meeting(actor, meeting))
     policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
+    if any(len(text) > MAX_MARKDOWN_CHARS for text in [general, *per_item.values()]):
+        raise Refused(
+            f"Each note must stay under {MAX_MARKDOWN_CHARS:,} characters. Your text is below: shorten it and save."
+        )
     current = current_notes(meeting)
     changed = 0
     for item_id, text in [(None, general), *per_item.items()]:

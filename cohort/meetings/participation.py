@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from .. import policy
 from ..access import get_agenda_item_or_404, get_meeting_or_404, get_post_or_404, requires
 from ..forms import int_arg
-from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import Meeting, RsvpResponse
 from ..policy import Permission
 from ..web import commit_or_explain
@@ -85,17 +84,12 @@ def notes(meeting_id: int):
     if request.method == "POST":
         general = request.form.get("notes", "")
         per_item = {item.id: request.form.get(f"item-{item.id}", "") for item in items}
-        texts = {None: general, **per_item}
-        if any(len(text) > MAX_MARKDOWN_CHARS for text in texts.values()):
-            limit = f"{MAX_MARKDOWN_CHARS:,}"
-            flash(f"Each note must stay under {limit} characters. Your text is below: shorten it and save.", "error")
-            return render_template(
-                "meetings/notes.html", meeting=meeting, items=items, texts=texts, history=history
-            ), 422
         outcome = commit_or_explain(lambda: ops.save_notes(g.membership, meeting, general, per_item))
         if outcome.ok:
             flash("Notes published." if outcome.value else "No changes to save.", "success")
             return _back(meeting, "notes")
+        texts = {None: general, **per_item}  # what was typed comes back, to shorten and save
+        return render_template("meetings/notes.html", meeting=meeting, items=items, texts=texts, history=history), 422
     texts = {key: note.body for key, note in ops.current_notes(meeting).items()}
     return render_template("meetings/notes.html", meeting=meeting, items=items, texts=texts, history=history)
 
