@@ -272,3 +272,14 @@ def test_the_last_facilitator_guard_follows_the_permissions(monkeypatch, people,
     assert member.get(f"/c/{people.slug}/invitations").status_code == 200
     response = member.post_form(f"/c/{people.slug}/leave", follow_redirects=True)
     assert "A cohort always needs a facilitator" in response.text
+
+
+def test_the_dashboard_counts_members_only_for_those_who_may_see_them(app, people, client):
+    """Before accepting the charter the cohort is listed, to lead to the charter, but not its size:
+    the count is a count of the member directory."""
+    client.login(_join_unaccepted(app, people))
+    card = client.get("/").text.split('id="cohorts-heading"')[1]
+    assert "please read and accept the charter" in card
+    assert " members · " not in card
+    client.post_form(f"/c/{people.slug}/charter")
+    assert "3 members · you are a member" in client.get("/").text
