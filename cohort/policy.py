@@ -104,9 +104,34 @@ def roles_with(permission: Permission) -> list[Role]:
     return [role for role, permissions in ROLE_PERMISSIONS.items() if permission in permissions]
 
 
+def raises(role: Role, current: Role) -> bool:
+    """Whether ``role`` grants everything ``current`` does and more: joining or being added with it
+    changes what someone who holds ``current`` may do."""
+    return ROLE_PERMISSIONS[role] > ROLE_PERMISSIONS[current]
+
+
+def memberships_holding(permission: Permission, membership=Membership) -> ColumnElement[bool]:
+    """SQL twin of ``has``: rows of ``membership`` (the model, or an alias of it) whose role includes
+    ``permission``, charter accepted or not."""
+    return membership.role.in_(roles_with(permission))
+
+
 def memberships_granting(permission: Permission) -> ColumnElement[bool]:
     """Membership rows that grant ``permission`` now: for queries across a person's cohorts."""
-    return and_(Membership.charter_accepted_at.is_not(None), Membership.role.in_(roles_with(permission)))
+    return and_(Membership.charter_accepted_at.is_not(None), memberships_holding(permission))
+
+
+def keeps_the_cohort(role: Role) -> bool:
+    """Whether a membership with ``role`` can keep the cohort: manage it. Every cohort keeps one.
+
+    The role counts, not the charter: a facilitator who has joined but not yet accepted the charter
+    runs the cohort as soon as they do, so they may be the one who remains."""
+    return Permission.MANAGE in ROLE_PERMISSIONS[role]
+
+
+def keepers_condition(membership=Membership) -> ColumnElement[bool]:
+    """SQL twin of ``keeps_the_cohort``, on the model or an alias of it."""
+    return memberships_holding(Permission.MANAGE, membership)
 
 
 def _cohort_of(membership: Membership | None, cohort_id: int) -> bool:

@@ -15,6 +15,7 @@ class Outcome:
     ok: bool
     value: Any = None
     message: str = ""
+    refusal: Refused | None = None  # what was refused, for a caller that tells one refusal from another
 
 
 def commit_or_explain(action: Callable[[], Any], success: str | None = None, *, flash_refusal: bool = True) -> Outcome:
@@ -33,7 +34,7 @@ def commit_or_explain(action: Callable[[], Any], success: str | None = None, *, 
             abort(403)
         if flash_refusal:
             flash(str(refusal), "error")
-        return Outcome(False, message=str(refusal))
+        return Outcome(False, message=str(refusal), refusal=refusal)
     db.session.commit()
     if success:
         flash(success, "success")

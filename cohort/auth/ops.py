@@ -1,6 +1,7 @@
-"""Every write on accounts: joining through an invitation, and the mail that proves an address.
+"""Every write on accounts: passwords, the address, the account page, and joining through an invitation.
 
-Each leaves the commit to its caller; mail queued here leaves only once that commit succeeds."""
+Each takes the acting user, leaves the commit to its caller, and raises ``Refused`` with a message fit to
+show; mail queued here leaves only once that commit succeeds."""
 
 from dataclasses import dataclass
 
@@ -10,14 +11,20 @@ from ..cohorts import ops as cohort_ops
 from ..extensions import db
 from ..mail import external_url, send_mail
 from ..models import Invitation, User, normalise_email
+from ..models.user import new_token
 from ..policy import Refused
 from ..tokens import email_confirmation_token, password_reset_token
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
+WRONG_PASSWORD = "That is not your current password."
 
 
 class AccountExists(Refused):
     """The address belongs to an account already: its owner signs in and opens the link again."""
+
+
+class WrongPassword(Refused):
+    """The current password given to change it does not match: the form shows it beside that field."""
 
 
 @dataclass
@@ -60,6 +67,56 @@ def send_password_reset(email: str) -> None:
         f"Hello {user.name},\n\nTo choose a new password, open this link within {minutes} minutes:\n"
         f"{link}\n\nIf you did not ask for this, ignore this message: your password is unchanged.\n",
     )
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password through a reset link; the link reached the address, so it is proven too.
+
+    The new password signs the account out everywhere and retires the link (it is tied to the old hash)."""
+    user.set_password(password)
+    user.confirm_email()
+
+
+def confirm_email(user: User) -> None:
+    """Record that the person opened the link mailed to their address."""
+    user.confirm_email()
+
+
+@dataclass
+class Profile:
+    """What the account page keeps: what members of the person's cohorts see in the directory."""
+
+    name: str
+    organisation: str
+    job_title: str
+    bio: str
+    timezone: str
+
+
+def update_profile(user: User, profile: Profile) -> None:
+    """Save the person's own details; a name is needed, as every cohort shows it."""
+    name = profile.name.strip()
+    if not name:
+        raise Refused("Enter your name.")
+    user.name = name
+    user.organisation = profile.organisation.strip()
+    user.job_title = profile.job_title.strip()
+    user.bio = profile.bio.strip()
+    user.timezone = profile.timezone
+
+
+def replace_calendar_link(user: User) -> None:
+    """A new secret for the private calendar feed: the old link stops working once this commits."""
+    user.calendar_token = new_token()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password of a signed-in person who knows the current one; other devices are signed out.
+
+    Raises ``WrongPassword`` if ``current_password`` is not theirs."""
+    if not user.check_password(current_password):
+        raise WrongPassword(WRONG_PASSWORD)
+    user.set_password(new_password)
 
 
 def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:

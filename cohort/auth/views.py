@@ -9,8 +9,6 @@ from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
 from ..models import Invitation, User
-from ..models.user import new_token
-from ..policy import Refused
 from ..security import is_safe_next
 from ..tokens import (
     TokenExpired,
@@ -19,6 +17,7 @@ from ..tokens import (
     read_invitation_token,
     read_password_reset_token,
 )
+from ..web import Outcome, commit_or_explain
 from . import ops
 from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
 
@@ -56,8 +55,7 @@ def login():
         user = cohort_ops.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
             if not user.email_confirmed:
-                ops.send_confirmation(user)
-                db.session.commit()
+                commit_or_explain(lambda: ops.send_confirmation(user))
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
                 return render_template("auth/login.html", form=form), 403
             login_user(user, remember=form.remember.data)
@@ -87,12 +85,8 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the address is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        ops.send_password_reset(form.email.data)
-        db.session.commit()
-        flash(
-            "If an account uses that address, we have sent it a link to choose a new password.",
-            "info",
-        )
+        commit_or_explain(lambda: ops.send_password_reset(form.email.data))
+        flash("If an account uses that address, we have sent it a link to choose a new password.", "info")
         return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
     return render_template("auth/forgot_password.html", form=form), status
@@ -109,12 +103,15 @@ def reset_password(token: str):
         return _link_problem("This link is not valid, or it has already been used. Ask for a new one below.", 404)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        user.confirm_email()  # the link reached this address
-        db.session.commit()
-        login_user(user)
-        flash("Your password has been changed and you are signed in.", "success")
-        return redirect(url_for("home.dashboard"))
+        outcome = commit_or_explain(
+            lambda: ops.reset_password(user, form.password.data),
+            "Your password has been changed and you are signed in.",
+            flash_refusal=False,
+        )
+        if outcome.ok:
+            login_user(user)
+            return redirect(url_for("home.dashboard"))
+        form.password.errors.append(outcome.message)
     status = 422 if form.errors else 200
     return render_template("auth/reset_password.html", form=form, user=user), status
 
@@ -141,22 +138,6 @@ def _load_invitation(token: str) -> tuple[Invitation | None, str | None, int]:
     return invitation, None, 200
 
 
-def _redeem(invitation: Invitation, user: User):
-    """Join through the invitation and commit; the problem page if it can no longer be used.
-
-    A unique-constraint race (IntegrityError) is rolled back and passed on to the caller."""
-    try:
-        cohort_ops.redeem_invitation(invitation, user)
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return render_template("auth/invitation_problem.html", message=str(error)), 410
-    except IntegrityError:
-        db.session.rollback()
-        raise
-    return None
-
-
 @bp.get("/confirm-email/<token>")
 def confirm_email(token: str):
     """The link mailed after signing up with a shareable link: it proves the address."""
@@ -166,10 +147,8 @@ def confirm_email(token: str):
         return _link_problem("This link has expired. Sign in to get a new one.", 410)
     except TokenInvalid:
         return _link_problem("This link is not valid. Check that you copied all of it.", 404)
-    user.confirm_email()
-    db.session.commit()
-    login_user(user)
-    flash("Thank you: your address is confirmed.", "success")
+    if commit_or_explain(lambda: ops.confirm_email(user), "Thank you: your address is confirmed.").ok:
+        login_user(user)
     return redirect(url_for("home.dashboard"))
 
 
@@ -196,24 +175,26 @@ def invitation(token: str):
             password=form.password.data,
         )
         try:
-            user = ops.join_as_new_person(invitation, person)
-            db.session.commit()
-        except ops.AccountExists as exists:
-            db.session.rollback()
-            form.email.errors.append(str(exists))
-        except Refused as problem:
-            db.session.rollback()
-            return render_template("auth/invitation_problem.html", message=str(problem)), 410
+            outcome = commit_or_explain(lambda: ops.join_as_new_person(invitation, person), flash_refusal=False)
         except IntegrityError:  # the same address signed up a moment ago
             db.session.rollback()
             form.email.errors.append(ops.ACCOUNT_EXISTS)
         else:
-            if not user.email_confirmed:
-                return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
-            login_user(user)
-            return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
+            if outcome.ok:
+                return _joined_as_new_person(invitation, outcome.value)
+            if not isinstance(outcome.refusal, ops.AccountExists):
+                return render_template("auth/invitation_problem.html", message=outcome.message), 410
+            form.email.errors.append(outcome.message)
     status = 422 if form.errors else 200
     return render_template("auth/join.html", form=form, invitation=invitation, token=token), status
+
+
+def _joined_as_new_person(invitation: Invitation, user: User):
+    """Sign in a new member whose address is proven; otherwise say that a link is on its way."""
+    if not user.email_confirmed:
+        return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
+    login_user(user)
+    return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
 
 
 def _join_as_current_user(invitation: Invitation):
@@ -226,11 +207,14 @@ def _join_as_current_user(invitation: Invitation):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            problem = _redeem(invitation, current_user)
-        except IntegrityError:
-            problem = None  # a double click: the first request already joined
-        if problem:
-            return problem
+            outcome = commit_or_explain(
+                lambda: cohort_ops.redeem_invitation(invitation, current_user), flash_refusal=False
+            )
+        except IntegrityError:  # a double click: the first request already joined
+            db.session.rollback()
+            outcome = Outcome(True)
+        if not outcome.ok:
+            return render_template("auth/invitation_problem.html", message=outcome.message), 410
         flash(f"You have joined {invitation.cohort.name}.", "success")
         return redirect(url_for("cohort.cohorts.home", slug=invitation.cohort.slug))
     return render_template("auth/join_signed_in.html", form=form, invitation=invitation)
@@ -245,10 +229,19 @@ def account():
     """Name, organisation, title, bio and time zone; the password has its own form."""
     profile_form = ProfileForm(obj=current_user)
     if profile_form.validate_on_submit():
-        profile_form.populate_obj(current_user)
-        db.session.commit()
-        flash("Your details have been saved.", "success")
-        return redirect(url_for("auth.account"))
+        profile = ops.Profile(
+            name=profile_form.name.data,
+            organisation=profile_form.organisation.data,
+            job_title=profile_form.job_title.data,
+            bio=profile_form.bio.data,
+            timezone=profile_form.timezone.data,
+        )
+        outcome = commit_or_explain(
+            lambda: ops.update_profile(current_user, profile), "Your details have been saved.", flash_refusal=False
+        )
+        if outcome.ok:
+            return redirect(url_for("auth.account"))
+        profile_form.name.errors.append(outcome.message)
     status = 422 if profile_form.errors else 200
     return render_template(
         "auth/account.html", profile_form=profile_form, password_form=ChangePasswordForm(formdata=None)
@@ -259,25 +252,30 @@ def account():
 @login_required
 def new_calendar_link():
     """Replace the private calendar link; the old one stops working at once."""
-    current_user.calendar_token = new_token()
-    db.session.commit()
-    flash("Your calendar link is new. Subscribe again with it; the old link no longer works.", "success")
+    commit_or_explain(
+        lambda: ops.replace_calendar_link(current_user),
+        "Your calendar link is new. Subscribe again with it; the old link no longer works.",
+    )
     return redirect(url_for("auth.account", _anchor="calendar"))
 
 
 @bp.post("/account/password")
 @login_required
 def change_password():
+    """A new password, given the current one; every other device is signed out."""
     password_form = ChangePasswordForm()
     if password_form.validate_on_submit():
-        if current_user.check_password(password_form.current_password.data):
-            current_user.set_password(password_form.password.data)
-            db.session.commit()
+        user = current_user._get_current_object()
+        outcome = commit_or_explain(
+            lambda: ops.change_password(user, password_form.current_password.data, password_form.password.data),
+            "Your password has been changed. Other devices have been signed out.",
+            flash_refusal=False,
+        )
+        if outcome.ok:
             # The new login token has signed out every other device; keep this one signed in.
-            login_user(current_user._get_current_object())
-            flash("Your password has been changed. Other devices have been signed out.", "success")
+            login_user(user)
             return redirect(url_for("auth.account"))
-        password_form.current_password.errors.append("That is not your current password.")
+        password_form.current_password.errors.append(outcome.message)
     return render_template(
         "auth/account.html", profile_form=ProfileForm(obj=current_user, formdata=None), password_form=password_form
     ), 422

@@ -70,8 +70,8 @@ def add_member(cohort: Cohort, user: User, role: Role = Role.MEMBER) -> Membersh
     if membership is None:
         membership = Membership(cohort=cohort, user=user, role=role)
         db.session.add(membership)
-    elif role == Role.FACILITATOR:
-        membership.role = Role.FACILITATOR
+    elif policy.raises(role, membership.role):
+        membership.role = role
     db.session.flush()
     return membership
 
@@ -180,12 +180,12 @@ def redeem_invitation(invitation: Invitation, user: User) -> Membership:
 
     The use is claimed with one conditional UPDATE, so two people racing for the
     last use of a link cannot both get in. A person who is already a member
-    spends no use, unless the invitation raises them to facilitator.
+    spends no use, unless the invitation's role grants more than theirs (a member invited to facilitate).
     """
     current = db.session.execute(
         select(Membership).where(Membership.cohort_id == invitation.cohort_id, Membership.user_id == user.id)
     ).scalar_one_or_none()
-    if current is not None and (invitation.role == Role.MEMBER or current.is_facilitator):
+    if current is not None and not policy.raises(invitation.role, current.role):
         return current
     claimed = db.session.execute(
         update(Invitation)
@@ -212,30 +212,35 @@ def _lock_cohort(cohort_id: int) -> None:
     db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
 
 
-def _another_facilitator(membership_id: int, cohort_id: int):
+def _cohort_kept_without(membership_id: int, cohort_id: int):
+    """SQL: the cohort still has someone who can keep it (``policy.keeps_the_cohort``) once this
+    membership cannot: either this one never could, or another can."""
     other = aliased(Membership)
-    return exists().where(and_(other.cohort_id == cohort_id, other.role == Role.FACILITATOR, other.id != membership_id))
+    another = exists().where(
+        and_(other.cohort_id == cohort_id, other.id != membership_id, policy.keepers_condition(other))
+    )
+    return or_(~policy.keepers_condition(), another)
 
 
 LAST_FACILITATOR = "A cohort always needs a facilitator: name another facilitator first."
 
 
 def change_role(actor: Membership, membership: Membership, role: Role) -> None:
-    """Set a member's role; the last facilitator cannot step down."""
+    """Set a member's role; the last who can keep the cohort cannot step down."""
     policy.require_permission(policy.can_change_membership(actor, membership), "Only a facilitator changes roles.")
     if role == membership.role:
         return
     _lock_cohort(membership.cohort_id)
     statement = update(Membership).where(Membership.id == membership.id).values(role=role)
-    if role != Role.FACILITATOR:
-        statement = statement.where(_another_facilitator(membership.id, membership.cohort_id))
+    if not policy.keeps_the_cohort(role):
+        statement = statement.where(_cohort_kept_without(membership.id, membership.cohort_id))
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise Refused(LAST_FACILITATOR)
     db.session.refresh(membership)
 
 
 def remove_membership(actor: Membership, membership: Membership) -> None:
-    """Take someone out of a cohort (a facilitator's removal, or leaving); never its last facilitator."""
+    """Take someone out of a cohort (a facilitator's removal, or leaving); never the last who can keep it."""
     leaving = actor.id == membership.id
     policy.require_permission(
         (leaving and policy.can_leave(actor)) or policy.can_change_membership(actor, membership),
@@ -244,8 +249,7 @@ def remove_membership(actor: Membership, membership: Membership) -> None:
     _lock_cohort(membership.cohort_id)
     # Checked in SQL, not on the loaded row: the role may have changed since it was read.
     statement = delete(Membership).where(
-        Membership.id == membership.id,
-        or_(Membership.role != Role.FACILITATOR, _another_facilitator(membership.id, membership.cohort_id)),
+        Membership.id == membership.id, _cohort_kept_without(membership.id, membership.cohort_id)
     )
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise Refused(LAST_FACILITATOR)

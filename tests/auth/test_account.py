@@ -2,7 +2,10 @@
 
 import pytest
 
+from cohort.auth import ops
+from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
+from cohort.policy import Refused
 
 from .. import factories
 
@@ -67,3 +70,23 @@ def test_user_text_is_escaped(client, user_email):
     page = client.get("/account")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_details_are_saved_without_stray_spaces(client, user_email):
+    client.login(user_email)
+    client.post_form(
+        "/account",
+        {"name": "  Li Wei ", "organisation": " Harbourside Health", "job_title": "", "bio": "", "timezone": "UTC"},
+    )
+    page = client.get("/account").text
+    assert 'value="Li Wei"' in page
+    assert 'value="Harbourside Health"' in page
+
+
+def test_the_account_operation_refuses_a_blank_name(app, user_email):
+    """The operation, not only the form, keeps a name on every account: the directory shows it."""
+    with app.app_context():
+        user = cohort_ops.find_user(user_email)
+        blank = ops.Profile(name="   ", organisation="", job_title="", bio="", timezone="UTC")
+        with pytest.raises(Refused, match="Enter your name."):
+            ops.update_profile(user, blank)

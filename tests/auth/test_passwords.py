@@ -92,14 +92,20 @@ def test_change_password_signs_out_other_devices(app, user_email):
     assert phone.get("/account").headers["Location"].startswith("/login")
 
 
-def test_change_password_needs_the_current_one(client, user_email):
+def test_change_password_needs_the_current_one(app, client, user_email):
+    phone = app.test_client()
+    phone.login(user_email)
     client.login(user_email)
     response = client.post_form(
         "/account/password",
         {"current_password": "wrong current one", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
     assert response.status_code == 422
-    assert "That is not your current password." in response.text
+    # Beside the field it is about, and nothing changed: the old password works, no device signed out.
+    assert '<p class="error" id="current_password-error">That is not your current password.</p>' in response.text
+    assert phone.get("/account").status_code == 200
+    assert app.test_client().login(user_email).status_code == 302
+    assert app.test_client().login(user_email, NEW_PASSWORD).status_code == 401
 
 
 def test_short_password_is_refused_with_a_reason(client, user_email):

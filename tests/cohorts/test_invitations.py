@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from cohort import policy
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Invitation, Membership, User, utcnow
@@ -313,3 +314,39 @@ def test_mail_links_come_from_the_base_url_and_leave_only_after_commit(make_app,
         ops.invite_by_email(factories.member_of(facilitator, people.cohort_id), ["lost@fjord.example.org"])
         db.session.rollback()  # the invitation was never saved: nobody is told of it
     assert [message["to"] for message in mailbox.messages] == ["kai@fjord.example.org"]
+
+
+def _open_invitation(app, people, mailbox, email: str, role: str):
+    """``email`` (already in the cohort) signs in and accepts an emailed invitation with ``role``."""
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(f"/c/{people.slug}/invitations/email", {"emails": email, "role": role})
+    invitee = app.test_client()
+    invitee.login(email)
+    response = invitee.post_form(_path(mailbox.links()[-1]), follow_redirects=True)
+    assert "You have joined" in response.text
+    return facilitator.get(f"/c/{people.slug}/invitations").text, invitee
+
+
+def test_a_member_invited_to_facilitate_becomes_a_facilitator(app, people, mailbox):
+    invitations, member = _open_invitation(app, people, mailbox, people.member, "facilitator")
+    assert people.member not in invitations  # the invitation is used
+    assert member.get(f"/c/{people.slug}/invitations").status_code == 200
+
+
+def test_an_invitation_that_grants_nothing_more_spends_no_use(app, people, mailbox):
+    invitations, _ = _open_invitation(app, people, mailbox, people.facilitator, "member")
+    assert people.facilitator in invitations and "not yet accepted" in invitations  # still open
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    assert facilitator.get(f"/c/{people.slug}/invitations").status_code == 200  # still a facilitator
+
+
+def test_whether_an_invitation_raises_a_member_follows_the_permissions(monkeypatch, app, people, mailbox):
+    """A role that grants no more than the one held changes nothing, whatever it is called."""
+    monkeypatch.setitem(policy.ROLE_PERMISSIONS, factories.Role.MEMBER, frozenset(policy.Permission))
+    invitations, _ = _open_invitation(app, people, mailbox, people.member, "facilitator")
+    assert people.member in invitations  # no use spent
+    with app.app_context():
+        membership = db.session.get(Membership, people.member_membership)
+        assert membership.role == factories.Role.MEMBER

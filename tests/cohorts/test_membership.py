@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cohort import policy
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.models import Cohort, Membership
@@ -236,3 +237,49 @@ def test_removal_decided_on_a_stale_role_still_keeps_a_facilitator(app, people, 
         db.session.rollback()
         roles = db.session.execute(db.select(Membership.role).where(Membership.cohort_id == people.cohort_id)).scalars()
         assert factories.Role.FACILITATOR in set(roles)
+
+
+def test_a_facilitator_yet_to_accept_the_charter_counts_as_the_one_who_remains(app, people, client):
+    """They hold the role and run the cohort once they accept the charter, so the other may step down;
+    and then, as the one who remains, they cannot leave it without a facilitator."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        newcomer = factories.make_member(cohort, role=factories.Role.FACILITATOR, accepted=False).user.email
+        db.session.commit()
+    client.login(people.facilitator)
+    url = f"/c/{people.slug}/members/{people.facilitator_membership}/role"
+    assert "is now a member." in client.post_form(url, {"role": "member"}, follow_redirects=True).text
+    assert client.get(f"/c/{people.slug}/invitations").status_code == 403
+
+    remaining = app.test_client()
+    remaining.login(newcomer)
+    response = remaining.post_form(f"/c/{people.slug}/leave", follow_redirects=True)
+    assert "A cohort always needs a facilitator" in response.text
+    remaining.post_form(f"/c/{people.slug}/charter")
+    assert remaining.get(f"/c/{people.slug}/invitations").status_code == 200
+
+
+def test_the_last_facilitator_guard_follows_the_permissions(monkeypatch, people, client):
+    """Whoever the policy lets manage a cohort keeps it: with a role that may manage (here, members
+    given every permission), its last facilitator may step down and leave."""
+    monkeypatch.setitem(policy.ROLE_PERMISSIONS, factories.Role.MEMBER, frozenset(policy.Permission))
+    client.login(people.facilitator)
+    url = f"/c/{people.slug}/members/{people.facilitator_membership}/role"
+    assert "is now a member." in client.post_form(url, {"role": "member"}, follow_redirects=True).text
+    assert client.post_form(f"/c/{people.slug}/leave").headers["Location"] == "/"
+    member = client.application.test_client()
+    member.login(people.member)
+    assert member.get(f"/c/{people.slug}/invitations").status_code == 200
+    response = member.post_form(f"/c/{people.slug}/leave", follow_redirects=True)
+    assert "A cohort always needs a facilitator" in response.text
+
+
+def test_the_dashboard_counts_members_only_for_those_who_may_see_them(app, people, client):
+    """Before accepting the charter the cohort is listed, to lead to the charter, but not its size:
+    the count is a count of the member directory."""
+    client.login(_join_unaccepted(app, people))
+    card = client.get("/").text.split('id="cohorts-heading"')[1]
+    assert "please read and accept the charter" in card
+    assert " members · " not in card
+    client.post_form(f"/c/{people.slug}/charter")
+    assert "3 members · you are a member" in client.get("/").text
