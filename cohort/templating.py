@@ -6,6 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from . import policy
+from .mail import external_url
 from .timezones import city, local_time
 
 
@@ -41,3 +42,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
     # Templates show an action only where the policy allows it: the same rule as the operation.
     app.jinja_env.globals["policy"] = policy
+    # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.
+    app.jinja_env.globals["external_url"] = external_url

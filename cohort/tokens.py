@@ -83,8 +83,14 @@ def email_confirmation_token(user: User) -> str:
 
 
 def read_email_confirmation_token(token: str, load_user) -> User:
-    """The user whose address a confirmation link proves; raises TokenExpired or TokenInvalid."""
+    """The user whose address a confirmation link proves, until it is proven; raises TokenExpired or
+    TokenInvalid."""
     max_age = current_app.config["COHORT_CONFIRMATION_MAX_AGE"]
     return _read_user_token(
-        _confirmation_serializer(), token, max_age, load_user, lambda user, email: user.email == email
+        _confirmation_serializer(),
+        token,
+        max_age,
+        load_user,
+        # Works once: after the address is proven the link no longer signs anyone in without a password.
+        lambda user, email: user.email == email and not user.email_confirmed,
     )

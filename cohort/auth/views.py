@@ -146,7 +146,9 @@ def confirm_email(token: str):
     except TokenExpired:
         return _link_problem("This link has expired. Sign in to get a new one.", 410)
     except TokenInvalid:
-        return _link_problem("This link is not valid. Check that you copied all of it.", 404)
+        return _link_problem(
+            "This link is not valid, or it has already been used. Sign in with your email and password.", 404
+        )
     if commit_or_explain(lambda: ops.confirm_email(user), "Thank you: your address is confirmed.").ok:
         login_user(user)
     return redirect(url_for("home.dashboard"))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from .. import policy
 from ..extensions import db
+from ..locks import lock_cohort
 from ..mail import external_url, send_mail
 from ..markdown import render_markdown
 from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
@@ -207,11 +208,6 @@ def redeem_invitation(invitation: Invitation, user: User) -> Membership:
 # --- roles and leaving -------------------------------------------------------------------------
 
 
-def _lock_cohort(cohort_id: int) -> None:
-    """Serialise changes to one cohort's facilitators on PostgreSQL (SQLite writes are serial already)."""
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
-
-
 def _cohort_kept_without(membership_id: int, cohort_id: int):
     """SQL: the cohort still has someone who can keep it (``policy.keeps_the_cohort``) once this
     membership cannot: either this one never could, or another can."""
@@ -230,7 +226,7 @@ def change_role(actor: Membership, membership: Membership, role: Role) -> None:
     policy.require_permission(policy.can_change_membership(actor, membership), "Only a facilitator changes roles.")
     if role == membership.role:
         return
-    _lock_cohort(membership.cohort_id)
+    lock_cohort(membership.cohort_id)
     statement = update(Membership).where(Membership.id == membership.id).values(role=role)
     if not policy.keeps_the_cohort(role):
         statement = statement.where(_cohort_kept_without(membership.id, membership.cohort_id))
@@ -246,7 +242,7 @@ def remove_membership(actor: Membership, membership: Membership) -> None:
         (leaving and policy.can_leave(actor)) or policy.can_change_membership(actor, membership),
         "Only a facilitator removes members.",
     )
-    _lock_cohort(membership.cohort_id)
+    lock_cohort(membership.cohort_id)
     # Checked in SQL, not on the loaded row: the role may have changed since it was read.
     statement = delete(Membership).where(
         Membership.id == membership.id, _cohort_kept_without(membership.id, membership.cohort_id)

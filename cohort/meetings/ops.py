@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, func, select
 
 from .. import policy
 from ..extensions import db
+from ..locks import lock_meeting
 from ..markdown import MAX_MARKDOWN_CHARS, render_markdown
 from ..models import (
     AgendaItem,
@@ -171,7 +172,7 @@ def record_attendance(actor: Membership, meeting: Meeting, member_ids: set[int])
     policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     if not meeting.has_started():
         raise Refused("Attendance can be recorded once the session has started.")
-    _lock(meeting)
+    lock_meeting(meeting.id)
     attended = member_ids & set(db.session.execute(select(Membership.user_id).where(members_then(meeting))).scalars())
     db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
     for user_id in sorted(attended):
@@ -188,7 +189,7 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
         policy.require_visible(policy.can_see_post(actor, post))
         policy.require(post in bringable_challenges(actor), "Only an open challenge the whole cohort can read.")
     accepted = policy.can_run_sessions(actor)
-    _lock(meeting)
+    lock_meeting(meeting.id)
     position = db.session.execute(
         select(func.coalesce(func.max(AgendaItem.position), 0)).where(AgendaItem.meeting_id == meeting.id)
     ).scalar_one()
@@ -261,12 +262,6 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
         )
         changed += 1
     return changed
-
-
-def _lock(meeting: Meeting) -> None:
-    """Serialise changes to one session's attendance and agenda order on PostgreSQL (SQLite writes
-    are serial already), so two facilitators saving at once cannot collide."""
-    db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
 
 
 def members_then(meeting: Meeting):

@@ -5,7 +5,8 @@ from sqlalchemy import delete, func, select
 
 from .. import policy
 from ..extensions import db
-from ..models import Cohort, CohortValue, Membership, Post, Reply, Thanks
+from ..locks import lock_cohort
+from ..models import CohortValue, Membership, Post, Reply, Thanks
 from ..upsert import insert_or_ignore, upsert
 
 MAX_VALUE_NAME = 60
@@ -44,8 +45,8 @@ def add_value(actor: Membership, name: str) -> CohortValue:
     policy.require_permission(policy.can_manage(actor), "Only a facilitator keeps the cohort's values.")
     name = " ".join(name.split())[:MAX_VALUE_NAME]
     policy.require(bool(name), "Name the value.")
-    # Locks the cohort on PostgreSQL, so two facilitators adding at once cannot both pass the check.
-    db.session.execute(select(Cohort.id).where(Cohort.id == actor.cohort_id).with_for_update())
+    # Two facilitators adding at once take turns, so they cannot both pass the check below.
+    lock_cohort(actor.cohort_id)
     taken = db.session.execute(
         select(CohortValue.id).where(
             CohortValue.cohort_id == actor.cohort_id, func.lower(CohortValue.name) == name.lower()

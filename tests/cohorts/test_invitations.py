@@ -350,3 +350,13 @@ def test_whether_an_invitation_raises_a_member_follows_the_permissions(monkeypat
     with app.app_context():
         membership = db.session.get(Membership, people.member_membership)
         assert membership.role == factories.Role.MEMBER
+
+
+def test_a_confirmation_link_works_once(app, people, client, mailbox):
+    client.post_form(_link_invitation(app, people), {**NEW_PERSON, "email": "olga@delta.example.org"})
+    (link,) = [link for link in mailbox.links() if "/confirm-email/" in link]
+    assert client.get(_path(link)).headers["Location"] == "/"
+    stranger = app.test_client()  # whoever finds the mail later is not signed in by it
+    again = stranger.get(_path(link))
+    assert again.status_code == 404 and "already been used" in again.text
+    assert stranger.get("/").headers["Location"].startswith("/login")
