@@ -8,11 +8,12 @@ import pytest
 from flask import Flask
 
 from cohort import policy
-from cohort.access import check_declarations
+from cohort.access import ANY_MEMBER, check_declarations, requires
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
 from cohort.models import Cohort, CohortValue, Flag, PostKind, Role, User, utcnow
+from cohort.policy import Permission
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -132,6 +133,19 @@ def test_member_gets_forbidden_for_every_facilitator_view(app, people, client):
     with app.app_context():
         after = {table.name: db.session.execute(table.select()).all() for table in db.metadata.sorted_tables}
     assert after == before, "a refused facilitator action changed something"
+
+
+def test_requires_records_what_a_view_declares():
+    """What the walk above reads from each view: the permission, and whether it opens before the charter."""
+
+    def view():
+        return "page"
+
+    gated = requires(Permission.MODERATE)(view)
+    assert gated is view and gated() == "page"
+    assert (gated.required_permission, gated.before_charter) == (Permission.MODERATE, False)
+    early = requires(ANY_MEMBER, before_charter=True)(lambda: "charter")
+    assert (early.required_permission, early.before_charter) == (None, True)
 
 
 def test_a_cohort_view_that_declares_nothing_stops_the_app(app):

@@ -1,0 +1,108 @@
+"""The policy's own rules, asked directly: each SQL condition selects exactly what its predicate
+allows, and each action is allowed for exactly the roles and states the rule names.
+
+The pages (``tests/test_listings.py``) add filters of their own (this session, this post), which can
+hide a condition that lets through too much; here each condition is asked alone, over the listings
+scene, for every membership of both cohorts and for someone with none.
+"""
+
+from sqlalchemy import select
+
+from cohort import policy
+from cohort.extensions import db
+from cohort.models import AgendaItem, Flag, Meeting, Membership, Post, Reply
+from cohort.policy import Permission
+
+from .test_listings import World, build_scene, open_flag
+
+
+def _ids(statement) -> set[int]:
+    return set(db.session.execute(statement).scalars())
+
+
+def _twin_problems(world: World, m: Membership | None) -> list[str]:
+    """Where an SQL condition and its predicate disagree for the viewer ``m``."""
+    posts = world.objects["post"].values()
+    replies = world.objects["reply"].values()
+    meetings = world.objects["session"].values()
+    items = world.objects["item"].values()
+    flags = world.objects["flag"].values()
+    memberships = world.memberships.values()
+    pairs = {
+        "openable posts": (
+            select(Post.id).where(policy.openable_posts_condition(m)),
+            {p.id for p in posts if policy.can_open_post(m, p)},
+        ),
+        "visible posts": (
+            select(Post.id).where(policy.visible_posts_condition(m)),
+            {p.id for p in posts if policy.can_see_post(m, p)},
+        ),
+        "visible replies": (
+            select(Reply.id)
+            .join(Post, Post.id == Reply.post_id)
+            .where(policy.visible_posts_condition(m), policy.visible_replies_condition(m)),
+            {r.id for r in replies if policy.can_see_reply(m, r, r.post)},
+        ),
+        "visible sessions": (
+            select(Meeting.id).where(policy.visible_meetings_condition(m)),
+            {s.id for s in meetings if policy.can_see_meeting(m, s)},
+        ),
+        "visible agenda items": (
+            select(AgendaItem.id).where(policy.visible_agenda_items_condition(m)),
+            {i.id for i in items if policy.can_see_agenda_item(m, i, world.meeting_of(i))},
+        ),
+        "the member directory": (
+            select(Membership.id).where(policy.visible_members_condition(m)),
+            {x.id for x in memberships if policy.can_see_members(m) and x.cohort_id == m.cohort_id},
+        ),
+        "open flags": (
+            select(Flag.id).where(policy.open_flags_condition(m)),
+            {
+                f.id
+                for f in flags
+                if policy.can_review_flags(m) and f.cohort_id == m.cohort_id and open_flag(world, f, m)
+            },
+        ),
+    }
+    for person in world.scene.users.values():
+        pairs[f"posts by user {person.id}"] = (
+            select(Post.id).where(policy.authored_by_condition(m, person.id)),
+            {p.id for p in posts if p.author_id == person.id and policy.may_know_author(m, p)},
+        )
+    problems = []
+    for name, (statement, allowed) in pairs.items():
+        selected = _ids(statement)
+        if selected != allowed:
+            too_many, too_few = sorted(selected - allowed), sorted(allowed - selected)
+            problems.append(f"{name}: selects {too_many} too many, {too_few} too few")
+    return problems
+
+
+def test_each_sql_condition_selects_exactly_what_its_predicate_allows(app):
+    scene = build_scene(app)
+    with app.app_context():
+        world = World(scene)
+        viewers = {f"{m.role} {m.user_id} of cohort {m.cohort_id}": m for m in world.memberships.values()}
+        assert any(m.charter_accepted_at is None for m in viewers.values()), "the scene has no newcomer"
+        problems = [
+            f"{label}: {problem}"
+            for label, m in {**viewers, "no membership": None}.items()
+            for problem in _twin_problems(world, m)
+        ]
+    assert not problems, "\n".join(problems)
+
+
+def test_memberships_granting_selects_the_memberships_that_may_use_each_permission(app):
+    scene = build_scene(app)
+    with app.app_context():
+        world = World(scene)
+        for permission in Permission:
+            selected = _ids(select(Membership.id).where(policy.memberships_granting(permission)))
+            allowed = {m.id for m in world.memberships.values() if policy.may(m, permission)}
+            assert selected == allowed, permission
+        for person in scene.users.values():
+            theirs = [m for m in world.memberships.values() if m.user_id == person.id]
+            selected = _ids(select(Meeting.id).where(policy.meetings_of_user_condition(person.id)))
+            sessions = world.objects["session"].values()
+            allowed = {s.id for s in sessions if any(policy.can_see_meeting(m, s) for m in theirs)}
+            assert selected == allowed, person.name
