@@ -6,6 +6,8 @@ hide a condition that lets through too much; here each condition is asked alone,
 scene, for every membership of both cohorts and for someone with none.
 """
 
+import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from cohort import policy
@@ -13,6 +15,7 @@ from cohort.extensions import db
 from cohort.models import AgendaItem, Flag, Meeting, Membership, Post, Reply
 from cohort.policy import Permission
 
+from . import factories
 from .test_listings import World, build_scene, open_flag
 
 
@@ -106,3 +109,30 @@ def test_memberships_granting_selects_the_memberships_that_may_use_each_permissi
             sessions = world.objects["session"].values()
             allowed = {s.id for s in sessions if any(policy.can_see_meeting(m, s) for m in theirs)}
             assert selected == allowed, person.name
+
+
+def test_only_a_site_admin_is_a_site_admin(app):
+    with app.app_context():
+        admin, person = factories.make_user(admin=True), factories.make_user()
+        assert policy.is_site_admin(admin)
+        assert not policy.is_site_admin(person)
+    assert not policy.is_site_admin(None)
+    assert not policy.is_site_admin(AnonymousUserMixin())  # signed out: no account, no is_admin
+
+
+def test_a_refusal_says_so_and_is_neither_a_404_nor_a_403_unless_marked():
+    refused = policy.Refused()
+    assert str(refused) == "This cannot be done."
+    assert (refused.not_found, refused.forbidden) == (False, False)
+    with pytest.raises(policy.Refused) as raised:
+        policy.require_visible(False)
+    assert (str(raised.value), raised.value.not_found, raised.value.forbidden) == ("Not found.", True, False)
+    with pytest.raises(policy.Refused) as raised:
+        policy.require_permission(False, "Facilitators only.")
+    assert (str(raised.value), raised.value.not_found, raised.value.forbidden) == ("Facilitators only.", False, True)
+    with pytest.raises(policy.Refused) as raised:
+        policy.require(False, "Closed.")
+    assert (str(raised.value), raised.value.not_found, raised.value.forbidden) == ("Closed.", False, False)
+    policy.require(True, "Closed.")
+    policy.require_permission(True, "Facilitators only.")
+    policy.require_visible(True)
