@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cohort import policy
 from cohort.extensions import db
-from cohort.models import AgendaItem, Flag, Meeting, Membership, Post, Reply
+from cohort.models import AgendaItem, Flag, Meeting, Membership, Post, PostKind, Reply, Role, Visibility, utcnow
 from cohort.policy import Permission
 
 from . import factories
@@ -136,3 +136,20 @@ def test_a_refusal_says_so_and_is_neither_a_404_nor_a_403_unless_marked():
     policy.require(True, "Closed.")
     policy.require_permission(True, "Facilitators only.")
     policy.require_visible(True)
+
+
+def _member(user_id: int, role: Role = Role.MEMBER) -> Membership:
+    return Membership(cohort_id=1, user_id=user_id, role=role, charter_accepted_at=utcnow())
+
+
+def test_only_the_posts_author_marks_advice_helpful_and_never_their_own():
+    author, other, facilitator = _member(10), _member(20), _member(30, Role.FACILITATOR)
+    post = Post(id=1, cohort_id=1, author_id=10, kind=PostKind.CHALLENGE, visibility=Visibility.ATTRIBUTED)
+    advice, own = Reply(id=1, post_id=1, author_id=20), Reply(id=2, post_id=1, author_id=10)
+    assert policy.can_mark_helpful(author, post, advice)
+    assert not policy.can_mark_helpful(author, post, own)  # marking, unless told it is taking back
+    assert policy.can_mark_helpful(author, post, own, helpful=False)  # an old mark on one's own reply
+    assert policy.can_mark_helpful(author, post, advice, helpful=False)
+    for someone in (other, facilitator):
+        assert not policy.can_mark_helpful(someone, post, advice)
+        assert not policy.can_mark_helpful(someone, post, own, helpful=False)
