@@ -151,8 +151,12 @@ def test_requires_records_what_a_view_declares():
 def test_a_cohort_view_that_declares_nothing_stops_the_app(app):
     unguarded = Flask("unguarded")
     unguarded.add_url_rule("/c/<slug>/secret", "cohort.secret.page", lambda slug: "secret")
-    with pytest.raises(RuntimeError, match="cohort.secret.page"):
+    unguarded.add_url_rule("/healthz", "home.healthz", lambda: "ok")  # outside the cohort subtree: no gate needed
+    with pytest.raises(RuntimeError) as stopped:
         check_declarations(unguarded)
+    assert str(stopped.value) == "cohort view cohort.secret.page must declare @requires(permission or ANY_MEMBER)"
+    del unguarded.view_functions["cohort.secret.page"]
+    check_declarations(unguarded)
     check_declarations(app)  # every real cohort view declares what it needs
 
 
