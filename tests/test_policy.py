@@ -153,3 +153,26 @@ def test_only_the_posts_author_marks_advice_helpful_and_never_their_own():
     for someone in (other, facilitator):
         assert not policy.can_mark_helpful(someone, post, advice)
         assert not policy.can_mark_helpful(someone, post, own, helpful=False)
+
+
+def test_a_facilitator_hides_others_words_and_restores_only_what_is_hidden_and_still_there():
+    facilitator, member = _member(30, Role.FACILITATOR), _member(20)
+    newcomer = Membership(cohort_id=1, user_id=40, role=Role.FACILITATOR)  # has not accepted the charter
+    post = Post(id=1, cohort_id=1, author_id=20, kind=PostKind.STORY, visibility=Visibility.ATTRIBUTED)
+    own = Post(id=2, cohort_id=1, author_id=30, kind=PostKind.STORY, visibility=Visibility.ATTRIBUTED)
+    reply, elsewhere = Reply(id=1, post_id=1, author_id=20), Reply(id=2, post_id=2, author_id=20)
+    assert policy.can_hide(facilitator, post, post) and policy.can_hide(facilitator, reply, post)
+    assert not policy.can_hide(facilitator, own, own)  # one's own words are edited or deleted, not hidden
+    assert not policy.can_hide(facilitator, elsewhere, post)  # a reply reached through another post
+    for someone in (member, newcomer, None):
+        assert not policy.can_hide(someone, post, post) and not policy.can_hide(someone, reply, post)
+    for target in (post, reply, elsewhere):
+        assert not policy.can_restore(facilitator, target, post), "nothing is hidden yet"
+    post.hidden_at = reply.hidden_at = elsewhere.hidden_at = utcnow()
+    assert not policy.can_hide(facilitator, post, post), "already hidden"
+    assert policy.can_restore(facilitator, post, post) and policy.can_restore(facilitator, reply, post)
+    assert not policy.can_restore(facilitator, elsewhere, post)
+    for someone in (member, newcomer, None):
+        assert not policy.can_restore(someone, post, post) and not policy.can_restore(someone, reply, post)
+    reply.deleted_at = utcnow()
+    assert not policy.can_restore(facilitator, reply, post), "a deleted reply stays deleted"
