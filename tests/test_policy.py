@@ -176,3 +176,42 @@ def test_a_facilitator_hides_others_words_and_restores_only_what_is_hidden_and_s
         assert not policy.can_restore(someone, post, post) and not policy.can_restore(someone, reply, post)
     reply.deleted_at = utcnow()
     assert not policy.can_restore(facilitator, reply, post), "a deleted reply stays deleted"
+
+
+def test_adopting_is_for_someone_elses_story_that_they_can_read_and_that_is_not_under_review():
+    member, facilitator, author = _member(20), _member(30, Role.FACILITATOR), _member(10)
+    newcomer = Membership(cohort_id=1, user_id=40, role=Role.MEMBER)
+
+    def post(kind=PostKind.STORY, visibility=Visibility.ATTRIBUTED) -> Post:
+        return Post(id=1, cohort_id=1, author_id=10, kind=kind, visibility=visibility)
+
+    story = post()
+    assert policy.can_adopt(member, story) and policy.can_adopt(facilitator, story)
+    assert not policy.can_adopt(author, story), "one's own story"
+    assert not policy.can_adopt(newcomer, story) and not policy.can_adopt(None, story)
+    assert not policy.can_adopt(member, post(PostKind.CHALLENGE)), "a challenge is answered, not adopted"
+    assert not policy.can_adopt(member, post(visibility=Visibility.FACILITATORS)), "a story they cannot read"
+    story.hidden_at = utcnow()
+    assert not policy.can_adopt(member, story) and not policy.can_adopt(facilitator, story)
+
+
+def test_thanks_and_flags_go_to_someone_elses_words_while_they_are_shown():
+    member, facilitator, author = _member(20), _member(30, Role.FACILITATOR), _member(10)
+    post = Post(id=1, cohort_id=1, author_id=10, kind=PostKind.CHALLENGE, visibility=Visibility.ATTRIBUTED)
+    reply = Reply(id=1, post_id=1, author_id=10)
+    for respond in (policy.can_thank, policy.can_flag):
+        for target in (post, reply):
+            assert respond(member, target, post) and respond(facilitator, target, post), respond.__name__
+            assert not respond(author, target, post), f"{respond.__name__}: one's own words"
+            assert not respond(None, target, post)
+    reply.hidden_at = utcnow()
+    for respond in (policy.can_thank, policy.can_flag):
+        assert not respond(facilitator, reply, post), f"{respond.__name__}: a hidden reply, even to a facilitator"
+        assert not respond(member, reply, post)
+        assert respond(member, post, post), "the post itself is still shown"
+    reply.hidden_at, reply.deleted_at = None, utcnow()
+    for respond in (policy.can_thank, policy.can_flag):
+        assert not respond(member, reply, post) and not respond(facilitator, reply, post), "a deleted reply"
+    post.hidden_at = utcnow()
+    for respond in (policy.can_thank, policy.can_flag):
+        assert not respond(member, post, post) and not respond(facilitator, post, post), "a hidden post"
