@@ -215,3 +215,22 @@ def test_thanks_and_flags_go_to_someone_elses_words_while_they_are_shown():
     post.hidden_at = utcnow()
     for respond in (policy.can_thank, policy.can_flag):
         assert not respond(member, post, post) and not respond(facilitator, post, post), "a hidden post"
+
+
+def test_replies_go_under_a_post_that_is_shown_and_under_a_reply_the_member_can_read():
+    member, facilitator, author = _member(20), _member(30, Role.FACILITATOR), _member(10)
+    post = Post(id=1, cohort_id=1, author_id=10, kind=PostKind.CHALLENGE, visibility=Visibility.ATTRIBUTED)
+    parent, elsewhere = Reply(id=1, post_id=1, author_id=20), Reply(id=2, post_id=2, author_id=20)
+    for someone in (member, facilitator, author):
+        assert policy.can_reply(someone, post) and policy.can_reply(someone, post, parent)
+        assert not policy.can_reply(someone, post, elsewhere), "a parent reached through another post"
+    assert not policy.can_reply(None, post)
+    private = Post(id=3, cohort_id=1, author_id=10, kind=PostKind.CHALLENGE, visibility=Visibility.FACILITATORS)
+    assert not policy.can_reply(member, private) and policy.can_reply(facilitator, private)
+    parent.hidden_at = utcnow()
+    assert not policy.can_reply(member, post, parent) and policy.can_reply(facilitator, post, parent)
+    parent.deleted_at = utcnow()
+    assert not policy.can_reply(facilitator, post, parent)
+    post.hidden_at = utcnow()
+    for someone in (member, facilitator, author):
+        assert not policy.can_reply(someone, post), "a hidden post takes no replies, not even a facilitator's"
