@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cohort
 
-.PHONY: run test install install-dev clean
+.PHONY: run test mutation install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +33,16 @@ test: install-dev
 	$(BIN)/python -m pytest
 	bash tests/postgres-pass.sh $(BIN)/python
 
+# Mutation testing of the policy and the request layer (slow; not part of `make test` or CI).
+# mutmut works in mutants/ and keeps its results there, so a second run retests only what changed;
+# `rm -rf mutants` starts afresh. The closing lines give the score for each module.
+mutation: install-dev
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
+	@$(BIN)/mutmut results --all true | awk -F': ' '\
+		{ match($$1, /cohort\.[a-z_]+/); module = substr($$1, RSTART, RLENGTH); total[module]++; \
+		  if ($$2 == "killed" || $$2 == "timeout") killed[module]++ } \
+		END { for (m in total) printf "%s: %d of %d mutants killed (%.1f%%)\n", m, killed[m], total[m], 100 * killed[m] / total[m] }'
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -8,11 +8,12 @@ import pytest
 from flask import Flask
 
 from cohort import policy
-from cohort.access import check_declarations
+from cohort.access import ANY_MEMBER, check_declarations, requires
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
 from cohort.models import Cohort, CohortValue, Flag, PostKind, Role, User, utcnow
+from cohort.policy import Permission
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -134,11 +135,28 @@ def test_member_gets_forbidden_for_every_facilitator_view(app, people, client):
     assert after == before, "a refused facilitator action changed something"
 
 
+def test_requires_records_what_a_view_declares():
+    """What the walk above reads from each view: the permission, and whether it opens before the charter."""
+
+    def view():
+        return "page"
+
+    gated = requires(Permission.MODERATE)(view)
+    assert gated is view and gated() == "page"
+    assert (gated.required_permission, gated.before_charter) == (Permission.MODERATE, False)
+    early = requires(ANY_MEMBER, before_charter=True)(lambda: "charter")
+    assert (early.required_permission, early.before_charter) == (None, True)
+
+
 def test_a_cohort_view_that_declares_nothing_stops_the_app(app):
     unguarded = Flask("unguarded")
     unguarded.add_url_rule("/c/<slug>/secret", "cohort.secret.page", lambda slug: "secret")
-    with pytest.raises(RuntimeError, match="cohort.secret.page"):
+    unguarded.add_url_rule("/healthz", "home.healthz", lambda: "ok")  # outside the cohort subtree: no gate needed
+    with pytest.raises(RuntimeError) as stopped:
         check_declarations(unguarded)
+    assert str(stopped.value) == "cohort view cohort.secret.page must declare @requires(permission or ANY_MEMBER)"
+    del unguarded.view_functions["cohort.secret.page"]
+    check_declarations(unguarded)
     check_declarations(app)  # every real cohort view declares what it needs
 
 

@@ -225,6 +225,22 @@ def test_agenda_proposals_accepted_and_ordered(app, people, client):
     assert "On a session agenda" in client.get(f"/c/{people.slug}/posts/{challenge}").text
 
 
+def test_an_agenda_item_is_only_reached_through_its_own_session(app, people, client):
+    first = upcoming_meeting(app, people.cohort_id)
+    second = upcoming_meeting(app, people.cohort_id)
+    client.login(people.member)
+    client.post_form(f"/c/{people.slug}/sessions/{second}/agenda", {"title": "Belongs to the second", "post_id": "0"})
+    with app.app_context():
+        item_id = db.session.execute(db.select(AgendaItem.id).filter_by(meeting_id=second)).scalar_one()
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    for action in ("accept", "decline"):
+        response = facilitator.post_form(f"/c/{people.slug}/sessions/{first}/agenda/{item_id}/{action}")
+        assert response.status_code == 404, action
+    assert "Proposed, waiting for the facilitator" in facilitator.get(f"/c/{people.slug}/sessions/{second}").text
+    assert "Belongs to the second" not in client.get(f"/c/{people.slug}/sessions/{second}.ics").text
+
+
 def test_agenda_numbers_only_what_is_on_it_each_list_under_its_own_heading(app, people, client):
     meeting_id = upcoming_meeting(app, people.cohort_id)  # its written agenda: 1. Check-in 2. Challenges
     url = f"/c/{people.slug}/sessions/{meeting_id}"

@@ -187,3 +187,17 @@ def test_a_chatham_house_story_on_the_cohort_home_names_no_one(app, people, clie
     client.login(add_member(app, people))
     home = client.get(f"/c/{people.slug}/").text
     assert "Unnamed story" in home and "A cohort member" in home and name not in home
+
+
+def test_a_reply_on_a_hidden_post_is_not_found_even_to_its_author(app, people, client):
+    post_id = make_post(app, people, add_member(app, people), title="Under review")
+    reply_id = make_reply(app, post_id, people.member, "My answer, kept as it was")
+    _hide_post(app, people, post_id)
+    client.login(people.member)
+    base = f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}"
+    assert client.get(f"{base}/edit").status_code == 404
+    assert client.post_form(f"{base}/edit", {"body": "Changed while hidden"}).status_code == 404
+    assert client.post_form(f"{base}/delete").status_code == 404
+    assert client.post_form(f"{base}/thanks", {"set": "1"}).status_code == 404
+    reply = _reply(app, reply_id)
+    assert reply.body == "My answer, kept as it was" and reply.deleted_at is None
