@@ -81,7 +81,6 @@ def new():
         form.kind.data = request.args.get("kind") if request.args.get("kind") in set(PostKind) else None
     if form.validate_on_submit():
         visibility = Visibility(form.visibility.data)
-        audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
         outcome = commit_or_explain(
             lambda: ops.create_post(
                 g.membership,
@@ -91,11 +90,18 @@ def new():
                 tags=form.tag_list(),
                 visibility=visibility,
                 results=form.result_rows(),
-            ),
-            f"Shared with {audience}.",
+                form_key=form.sent_key(),
+            )
         )
         if outcome.ok:
-            return redirect(url_for(".thread", post_id=outcome.value.id))
+            shared = outcome.value
+            if shared.already_shared:
+                flash("This was already shared.", "info")
+            else:
+                audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
+                flash(f"Shared with {audience}.", "success")
+            return redirect(url_for(".thread", post_id=shared.post.id))
+    form.keep_key()
     return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
 
 
