@@ -138,7 +138,10 @@ class PostForm(ResultsMixin, FlaskForm):
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(0, MAX_ID)])
     # The new-post form's own random key: the same form sent twice shares one post (posts.ops.create_post).
-    form_key = HiddenField()
+    # Back fetches the form again (no page is stored), with a new key; the browser then puts back the
+    # text fields that were changed after the page arrived. So the key is a text field out of sight,
+    # which cohort.js marks as changed: Back, then Share, sends the first key again.
+    form_key = StringField(render_kw={"hidden": True, "data-kept-on-back": True})
 
     def tag_list(self) -> list[str]:
         return parse_tags(self.tags.data or "")

@@ -193,3 +193,23 @@ def test_a_single_session_hides_and_does_not_send_the_monthly_options(live_serve
     page.get_by_label("Start time").fill("09:00")
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_text("Scheduled: One session,")).to_be_visible()
+
+
+def test_back_after_sharing_then_share_again_makes_no_second_post(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=story")
+    page.get_by_label("Title").fill("Criteria-led discharge")
+    page.get_by_label("Tell the cohort").fill("Nurses discharge against criteria the consultant set.")
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_text("Shared with the cohort.")).to_be_visible()
+    thread = page.url
+    page.go_back()
+    expect(page.get_by_label("Title")).to_have_value("Criteria-led discharge")  # the browser kept what was typed
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_text("This was already shared.")).to_be_visible()
+    assert page.url == thread
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/")
+    expect(page.get_by_role("link", name="Criteria-led discharge")).to_have_count(1)
+

@@ -7,7 +7,7 @@ from cohort.models import Post
 
 from .test_posting import STORY
 
-FORM_KEY = re.compile(r'name="form_key" type="hidden" value="([^"]*)"')
+FORM_KEY = re.compile(r'name="form_key" type="text" value="([^"]*)"')
 
 
 def _form_key(page: str) -> str:
