@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
-from . import policy
+from . import drafts, policy
 from .timezones import city, local_time
 
 
@@ -39,5 +39,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.filters["city"] = city
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
+    app.jinja_env.globals["draft_mark"] = drafts.owner_mark
     # Templates show an action only where the policy allows it: the same rule as the operation.
     app.jinja_env.globals["policy"] = policy
