@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, request, ur
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from . import policy
+from . import drafts, policy
 from .extensions import db, login_manager
 from .models import AgendaItem, Cohort, Flag, Meeting, Membership, Post, Reply
 from .policy import Permission
@@ -51,8 +51,9 @@ def _add_slug(endpoint, values):
 
 @cohort_bp.before_request
 def _load_cohort_and_membership():
+    view = current_app.view_functions.get(request.endpoint)
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return drafts.sign_in_again(view) or login_manager.unauthorized()
     row = db.session.execute(
         select(Cohort, Membership)
         .join(Membership, Membership.cohort_id == Cohort.id)
@@ -61,7 +62,6 @@ def _load_cohort_and_membership():
     if row is None:
         abort(404)
     g.cohort, g.membership = row
-    view = current_app.view_functions.get(request.endpoint)
     if g.membership.charter_accepted_at is None and not view.before_charter:
         # Only a page can be come back to: a form sent before accepting is not replayed.
         next_url = request.full_path.rstrip("?") if request.method == "GET" else None

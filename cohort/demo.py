@@ -177,7 +177,7 @@ def _seed_posts(
             ResultRow("ED fracture referrals managed as virtual care plans", "%", 0, 60, "Jan–Jun 2026"),
             ResultRow("Median wait for first fracture-clinic review", "days", 14, 4, "Jan–Jun 2026"),
         ],
-    )
+    ).post
     _at(fracture, 40)
     post_ops.set_adoption(priya, fracture, True)
     post_ops.set_adoption(tom, fracture, True)
@@ -206,7 +206,7 @@ def _seed_posts(
         ),
         tags=["psychological safety", "workforce", "nursing"],
         visibility=Visibility.ATTRIBUTED,
-    )
+    ).post
     _at(burnout, 21)
     huddle = post_ops.add_reply(
         priya,
@@ -241,7 +241,7 @@ def _seed_posts(
         ),
         tags=["leadership routines", "leader standard work"],
         visibility=Visibility.ATTRIBUTED,
-    )
+    ).post
     _at(gemba, 90)
     advice = post_ops.add_reply(
         sarah,
@@ -291,7 +291,7 @@ def _seed_posts(
         body="I would value a private word before the next session about how to frame this with my board.",
         tags=["board"],
         visibility=Visibility.FACILITATORS,
-    )
+    ).post
     _at(private, 3)
     return posts
 

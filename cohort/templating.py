@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
-from . import policy
+from . import drafts, policy
 from .mail import external_url
 from .timezones import city, local_time
 
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.filters["city"] = city
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
+    app.jinja_env.globals["draft_mark"] = drafts.owner_mark
     # Templates show an action only where the policy allows it: the same rule as the operation.
     app.jinja_env.globals["policy"] = policy
     # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.

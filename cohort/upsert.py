@@ -11,8 +11,11 @@ def _insert(model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def insert_or_ignore(model, values: dict, conflict: list[str]) -> bool:
-    """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
+def _insert_new_row(model, values: dict, conflict: list[str]):
+    """The primary key of the row inserted, or None if one with the same ``conflict`` columns existed.
+
+    On PostgreSQL, a transaction inserting the same row at the same moment is waited for: if it
+    commits, this inserts nothing; so two requests racing make one row."""
     statement = (
         _insert(model)
         .values(**values)
@@ -20,7 +23,18 @@ def insert_or_ignore(model, values: dict, conflict: list[str]) -> bool:
         .returning(*model.__table__.primary_key.columns)
     )
     # RETURNING gives a row only when one was inserted (rowcount is not reliable for ORM inserts).
-    return db.session.execute(statement).first() is not None
+    return db.session.execute(statement).first()
+
+
+def insert_or_ignore(model, values: dict, conflict: list[str]) -> bool:
+    """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
+    return _insert_new_row(model, values, conflict) is not None
+
+
+def insert_returning_id(model, values: dict, conflict: list[str]) -> int | None:
+    """Insert a row unless one with the same ``conflict`` columns exists: the new row's ``id``, or None."""
+    inserted = _insert_new_row(model, values, conflict)
+    return None if inserted is None else inserted.id
 
 
 def upsert(model, values: dict, conflict: list[str], update: dict) -> None:

@@ -105,7 +105,7 @@ def make_post(
         body=body,
         tags=list(tags),
         visibility=visibility,
-    )
+    ).post
 
 
 def make_meeting(

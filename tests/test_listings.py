@@ -448,7 +448,7 @@ def build_scene(app) -> SimpleNamespace:
                 body=f"What we tried with {WORD} in outpatients.",
                 tags=list(tags),
                 visibility=visibility,
-            )
+            ).post
             ids["post"][key] = created.id
             return created
 

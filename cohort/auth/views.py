@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import drafts
 from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
@@ -72,6 +73,7 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         logout_user()
+        drafts.forget()  # the next person on this browser must not find it
         flash("You have signed out.", "info")
         return redirect(url_for("auth.login"))
     if not current_user.is_authenticated:

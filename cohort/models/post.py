@@ -12,6 +12,8 @@ from .cohort import Cohort
 from .types import UTCDateTime, string_enum, utcnow
 from .user import User
 
+FORM_KEY_LENGTH = 32
+
 
 class PostKind(enum.StrEnum):
     STORY = "story"
@@ -69,7 +71,12 @@ class Tag(db.Model):
 
 
 class Post(db.Model):
-    __table_args__ = (Index("ix_post_cohort_activity", "cohort_id", "last_activity_at"),)
+    __table_args__ = (
+        Index("ix_post_cohort_activity", "cohort_id", "last_activity_at"),
+        # One form, one post: the same form sent twice (Back, then Share; a double click) finds the
+        # post it made. A unique index, not a constraint, so SQLite adds it without rebuilding the table.
+        Index("ix_post_author_form_key", "author_id", "form_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
@@ -94,6 +101,8 @@ class Post(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The content version: an edit made from a stale page is refused, not silently lost (see posts.ops).
     version: Mapped[int] = mapped_column(default=1)
+    # The random key of the new-post form this post was shared from (None for posts made otherwise).
+    form_key: Mapped[str | None] = mapped_column(String(FORM_KEY_LENGTH))
 
     cohort: Mapped[Cohort] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -1,6 +1,8 @@
 """Forms for posts, replies and the challenge loop."""
 
 import math
+import re
+import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,9 +24,11 @@ from wtforms.widgets import HiddenInput
 from ..forms import MAX_ID
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
+from ..models.post import FORM_KEY_LENGTH
 from .ops import MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 
 MAX_RESULTS = 6
+FORM_KEY = re.compile(rf"[A-Za-z0-9_-]{{16,{FORM_KEY_LENGTH}}}")
 
 
 class FigureField(FloatField):
@@ -134,9 +138,25 @@ class PostForm(ResultsMixin, FlaskForm):
         validators=[DataRequired("Choose who sees it.")],
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(0, MAX_ID)])
+    # The new-post form's own random key: the same form sent twice shares one post (posts.ops.create_post).
+    # Back fetches the form again (no page is stored), with a new key; the browser then puts back the
+    # text fields that were changed after the page arrived. So the key is a text field out of sight,
+    # which cohort.js marks as changed: Back, then Share, sends the first key again.
+    form_key = StringField(render_kw={"hidden": True, "data-kept-on-back": True})
 
     def tag_list(self) -> list[str]:
         return parse_tags(self.tags.data or "")
+
+    def sent_key(self) -> str | None:
+        """The key the form was sent with; None when missing or malformed (a tab opened before forms
+        had keys, or an altered form): such a form still shares, only without the guard."""
+        key = self.form_key.data or ""
+        return key if FORM_KEY.fullmatch(key) else None
+
+    def keep_key(self) -> None:
+        """A new key when the form is first shown; the same one when it is shown again after an error."""
+        if self.sent_key() is None:
+            self.form_key.data = secrets.token_urlsafe(16)
 
 
 class ReplyForm(FlaskForm):

@@ -1,9 +1,10 @@
 """The challenge loop: status, "what I'll try", helpful advice, the outcome; and adopting stories."""
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import policy
+from .. import drafts, policy
 from ..access import get_post_or_404, get_reply_or_404, requires
+from ..drafts import keeps_draft
 from ..meetings import ops as meeting_ops
 from ..meetings.queries import coming_sessions
 from ..models import ChallengeStatus
@@ -73,11 +74,33 @@ def propose(post_id: int):
     return render_template("posts/propose.html", form=form, post=post, sessions=sessions), status
 
 
-def _progress_page(post_id: int, form_class, template: str, record, success: str, anchor: str, fill=None):
-    """The author's form for "what I'll try" or "what happened next"; the text typed is kept on errors."""
+PROGRESS_KEPT = "Your session had expired, so this was not saved. It is below: save it again."
+
+
+def _progress_post(post_id: int):
     post = get_post_or_404(post_id)
     if not policy.can_record_progress(g.membership, post):
         abort(403)
+    return post
+
+
+def _progress_again(form_class, template: str):
+    """Show the author's form again with a draft in it (cohort/drafts.py)."""
+
+    def again(draft, post_id: int, status: int = 400):
+        post = _progress_post(post_id)
+        flash(PROGRESS_KEPT, "error")
+        return render_template(template, form=form_class(formdata=draft), post=post), status
+
+    return again
+
+
+def _progress_page(post_id: int, form_class, template: str, record, success: str, anchor: str, fill=None):
+    """The author's form for "what I'll try" or "what happened next"; the text typed is kept on errors."""
+    kept = drafts.take()
+    if kept is not None:
+        return _progress_again(form_class, template)(kept, post_id, status=200)
+    post = _progress_post(post_id)
     form = form_class(obj=post)
     if fill and not form.is_submitted():
         fill(form, post)
@@ -90,6 +113,11 @@ def _progress_page(post_id: int, form_class, template: str, record, success: str
 
 @bp.route("/try", methods=["GET", "POST"])
 @requires(Permission.TAKE_PART)
+@keeps_draft(
+    "cohort.loop.commitment",
+    _progress_again(CommitmentForm, "posts/commitment.html"),
+    text={"commitment": "What I’ll try"},
+)
 def commitment(post_id: int):
     """The author records what they will try, for the cohort to see."""
     if not get_post_or_404(post_id).is_challenge:
@@ -106,6 +134,11 @@ def commitment(post_id: int):
 
 @bp.route("/outcome", methods=["GET", "POST"])
 @requires(Permission.TAKE_PART)
+@keeps_draft(
+    "cohort.loop.outcome",
+    _progress_again(OutcomeForm, "posts/outcome.html"),
+    text={"outcome": "What happened next"},
+)
 def outcome(post_id: int):
     """The author records what happened next, with measured results."""
     return _progress_page(

@@ -22,7 +22,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
-from ..upsert import insert_or_ignore, upsert
+from ..upsert import insert_or_ignore, insert_returning_id, upsert
 from .search import index_post
 
 MAX_TAGS = 8
@@ -80,6 +80,14 @@ def _set_results(post: Post, rows: list[ResultRow]) -> None:
     ]
 
 
+@dataclass
+class Shared:
+    """What sharing made: the post, and whether the same form had shared it before."""
+
+    post: Post
+    already_shared: bool = False
+
+
 def create_post(
     actor: Membership,
     *,
@@ -89,25 +97,40 @@ def create_post(
     tags: list[str],
     visibility: Visibility,
     results: list[ResultRow] = (),
-) -> Post:
+    form_key: str | None = None,
+) -> Shared:
+    """Share a story or challenge.
+
+    ``form_key`` is the new-post form's own random key. The same form sent again (Back, then Share;
+    a double click) makes no second post, even when both arrive at the same moment: the database's
+    unique index on the author and key decides, and the post the form made is returned."""
     policy.require_permission(policy.can_write_posts(actor), "Only members of the cohort can share here.")
-    post = Post(
-        cohort_id=actor.cohort_id,
-        author_id=actor.user_id,
-        kind=kind,
-        title=title,
-        body=body,
-        body_html=render_markdown(body),
-        visibility=visibility,
-        status=ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
+    post_id = insert_returning_id(
+        Post,
+        {
+            "cohort_id": actor.cohort_id,
+            "author_id": actor.user_id,
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "body_html": render_markdown(body),
+            "visibility": visibility,
+            "status": ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
+            "form_key": form_key,
+        },
+        ["author_id", "form_key"],
     )
-    db.session.add(post)
-    db.session.flush()
+    if post_id is None:
+        shared = db.session.execute(
+            select(Post).where(Post.author_id == actor.user_id, Post.form_key == form_key)
+        ).scalar_one()
+        return Shared(shared, already_shared=True)
+    post = db.session.get(Post, post_id)
     _set_tags(post, tags)
     _set_results(post, list(results))
     db.session.flush()
     index_post(post)
-    return post
+    return Shared(post)
 
 
 def edit_post(
@@ -154,6 +177,7 @@ def delete_post(actor: Membership, post: Post) -> None:
     )
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.user_id
+    post.form_key = None  # the form it came from, sent again, shares it anew rather than finding it gone
     db.session.flush()
     index_post(post)
 

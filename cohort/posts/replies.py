@@ -1,14 +1,17 @@
 """Threaded replies: writing, editing, deleting. Replies are reached only through their post."""
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
-from .. import policy
+from .. import drafts, policy
 from ..access import get_post_or_404, get_reply_or_404, requires
+from ..drafts import keeps_draft
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops, queries
 from .forms import ReplyForm, TextOnlyForm
-from .views import render_thread
+from .views import render_thread, render_thread_with_draft
+
+REPLY_EDIT_KEPT = "Your session had expired, so your reply was not saved. It is below: save it again."
 
 bp = Blueprint("replies", __name__, url_prefix="/posts/<int:post_id>/replies")
 
@@ -25,8 +28,19 @@ def _to_reply(post, reply):
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
 
 
+def _reply_again(draft, post_id: int):
+    return render_thread_with_draft(_thread_post(post_id), draft, status=400)
+
+
+def _reply_box(draft) -> str:
+    """Where on the thread the box for this draft is: under the reply it answers, or the post."""
+    parent_id = draft.get("parent_id", "")
+    return f"reply-{parent_id}" if parent_id.isascii() and parent_id.isdecimal() else "reply-heading"
+
+
 @bp.post("")
 @requires(Permission.TAKE_PART)
+@keeps_draft("cohort.posts.thread", _reply_again, text={"body": "Your reply"}, anchor=_reply_box)
 def create(post_id: int):
     """Reply to the post, or to any reply in it. Whatever goes wrong, the text typed is kept."""
     post = _thread_post(post_id)
@@ -53,21 +67,37 @@ def create(post_id: int):
     return render_thread(post, reply_form=form, failed_parent_id=failed_parent_id, status=422)
 
 
-@bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
-@requires(Permission.TAKE_PART)
-def edit(post_id: int, reply_id: int):
+def _editable_reply(post_id: int, reply_id: int):
     post = _thread_post(post_id)
     reply = get_reply_or_404(post, reply_id)
     if not policy.can_edit_reply(g.membership, reply, post):
         abort(403)
+    return post, reply
+
+
+def _edit_page(post, reply, form: TextOnlyForm, status: int):
+    return render_template("posts/reply_edit.html", form=form, post=post, reply=reply, viewer=g.membership), status
+
+
+def _edit_again(draft, post_id: int, reply_id: int, status: int = 400):
+    post, reply = _editable_reply(post_id, reply_id)
+    flash(REPLY_EDIT_KEPT, "error")
+    return _edit_page(post, reply, TextOnlyForm(formdata=draft), status)
+
+
+@bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
+@keeps_draft("cohort.replies.edit", _edit_again, text={"body": "Your reply"})
+def edit(post_id: int, reply_id: int):
+    kept = drafts.take()
+    if kept is not None:
+        return _edit_again(kept, post_id, reply_id, status=200)
+    post, reply = _editable_reply(post_id, reply_id)
     form = TextOnlyForm(obj=reply)
     if form.validate_on_submit():
         commit_or_explain(lambda: ops.edit_reply(g.membership, reply, form.body.data))
         return _to_reply(post, reply)
-    return (
-        render_template("posts/reply_edit.html", form=form, post=post, reply=reply, viewer=g.membership),
-        422 if form.errors else 200,
-    )
+    return _edit_page(post, reply, form, 422 if form.errors else 200)
 
 
 @bp.post("/<int:reply_id>/delete")

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import policy
+from .. import drafts, policy
 from ..access import get_post_or_404, requires
+from ..drafts import keeps_draft
 from ..extensions import db
 from ..forms import int_arg
 from ..models import ChallengeStatus, PostKind, Visibility
@@ -73,15 +74,35 @@ def index():
     )
 
 
+# What a page says when it gives back a form that could not be sent (cohort/drafts.py).
+SHARE_KEPT = "Your session had expired, so your post was not shared. It is below: share it again."
+EDIT_KEPT = "Your session had expired, so your changes were not saved. They are below: save them again."
+REPLY_KEPT = "Your session had expired, so your reply was not sent. It is below: send it again."
+POST_TEXT = {"title": "Title", "body": "Your post"}
+
+
+def _share_page(form: PostForm, status: int):
+    form.keep_key()
+    return render_template("posts/edit.html", form=form, post=None), status
+
+
+def _share_again(draft, status: int = 400):
+    flash(SHARE_KEPT, "error")
+    return _share_page(PostForm(formdata=draft), status)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.TAKE_PART)
+@keeps_draft("cohort.posts.new", _share_again, text=POST_TEXT)
 def new():
+    kept = drafts.take()
+    if kept is not None:
+        return _share_again(kept, status=200)
     form = PostForm()
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in set(PostKind) else None
     if form.validate_on_submit():
         visibility = Visibility(form.visibility.data)
-        audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
         outcome = commit_or_explain(
             lambda: ops.create_post(
                 g.membership,
@@ -91,12 +112,18 @@ def new():
                 tags=form.tag_list(),
                 visibility=visibility,
                 results=form.result_rows(),
-            ),
-            f"Shared with {audience}.",
+                form_key=form.sent_key(),
+            )
         )
         if outcome.ok:
-            return redirect(url_for(".thread", post_id=outcome.value.id))
-    return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
+            shared = outcome.value
+            if shared.already_shared:
+                flash("This was already shared.", "info")
+            else:
+                audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
+                flash(f"Shared with {audience}.", "success")
+            return redirect(url_for(".thread", post_id=shared.post.id))
+    return _share_page(form, 422 if form.errors else 200)
 
 
 @bp.get("/<int:post_id>")
@@ -104,7 +131,13 @@ def new():
 def thread(post_id: int):
     """The post and its whole thread of replies, loaded in a fixed number of queries."""
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
-    page = render_thread(post, last_read=queries.last_read(g.membership, post))
+    last_read = queries.last_read(g.membership, post)
+    kept = drafts.take()
+    page = (
+        render_thread_with_draft(post, kept, last_read=last_read, status=200)
+        if kept is not None
+        else render_thread(post, last_read=last_read)
+    )
     # Marked read only once the page is ready: a failed render leaves the thread unread.
     ops.mark_read(g.membership, post)
     db.session.commit()
@@ -125,13 +158,46 @@ def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=Non
     )
 
 
-@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
-@requires(Permission.TAKE_PART)
-def edit(post_id: int):
-    """The author edits; an edit from a stale page is refused with the text kept."""
+def render_thread_with_draft(post, draft, *, last_read=None, status: int):
+    """The thread with a reply that could not be sent back in its box: under the reply it answered,
+    if that can still be answered, else under the post."""
+    form = ReplyForm(formdata=draft)
+    parent_id = form.parent_id.data if form.parent_id.validate(form) else None
+    parent = queries.reply_in_thread(post, parent_id) if parent_id else None
+    if parent is None or not policy.can_reply(g.membership, post, parent):
+        parent_id = None
+    form.body.errors = [REPLY_KEPT]
+    return render_thread(post, last_read=last_read, reply_form=form, failed_parent_id=parent_id, status=status)
+
+
+def _editable_post(post_id: int):
     post = get_post_or_404(post_id)
     if not policy.can_edit_post(g.membership, post):
         abort(403)
+    return post
+
+
+def _edit_page(post, form: PostForm, status: int):
+    return render_template("posts/edit.html", form=form, post=post), status
+
+
+def _edit_again(draft, post_id: int, status: int = 400):
+    post = _editable_post(post_id)
+    form = PostForm(formdata=draft)
+    form.kind.data = post.kind.value
+    flash(EDIT_KEPT, "error")
+    return _edit_page(post, form, status)
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@requires(Permission.TAKE_PART)
+@keeps_draft("cohort.posts.edit", _edit_again, text=POST_TEXT)
+def edit(post_id: int):
+    """The author edits; an edit from a stale page is refused with the text kept."""
+    kept = drafts.take()
+    if kept is not None:
+        return _edit_again(kept, post_id, status=200)
+    post = _editable_post(post_id)
     form = PostForm(obj=post if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = post.kind.value
@@ -168,7 +234,7 @@ def edit(post_id: int):
             return redirect(url_for(".thread", post_id=post.id))
     elif form.errors:
         status = 422
-    return render_template("posts/edit.html", form=form, post=post), status
+    return _edit_page(post, form, status)
 
 
 @bp.post("/<int:post_id>/delete")

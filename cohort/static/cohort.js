@@ -49,6 +49,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // A form's own key counts as changed, so the browser keeps it, like the text typed, when Back
+  // fetches the page again; then sending the form again is seen for what it is (one form, one post).
+  document.querySelectorAll("input[data-kept-on-back]").forEach((input) => {
+    const key = input.value;
+    input.defaultValue = "";
+    input.value = key;
+  });
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());

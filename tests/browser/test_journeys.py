@@ -193,3 +193,47 @@ def test_a_single_session_hides_and_does_not_send_the_monthly_options(live_serve
     page.get_by_label("Start time").fill("09:00")
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_text("Scheduled: One session,")).to_be_visible()
+
+
+def test_back_after_sharing_then_share_again_makes_no_second_post(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=story")
+    page.get_by_label("Title").fill("Criteria-led discharge")
+    page.get_by_label("Tell the cohort").fill("Nurses discharge against criteria the consultant set.")
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_text("Shared with the cohort.")).to_be_visible()
+    thread = page.url
+    page.go_back()
+    expect(page.get_by_label("Title")).to_have_value("Criteria-led discharge")  # the browser kept what was typed
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_text("This was already shared.")).to_be_visible()
+    assert page.url == thread
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/")
+    expect(page.get_by_role("link", name="Criteria-led discharge")).to_have_count(1)
+
+
+def test_a_reply_sent_after_the_session_lapsed_is_back_after_signing_in(live_server, new_context):
+    people = cast(live_server)
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, live_server, people.facilitator, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=challenge")
+    page.get_by_label("Title").fill("Winter bed pressures")
+    page.get_by_label("Tell the cohort").fill("How do you plan for January?")
+    page.get_by_role("button", name="Share", exact=True).click()
+    thread = page.url
+    advice = "Open a discharge lounge from 8am,\nwith pharmacy on the morning ward round."
+    page.locator("#reply-body-top").fill(advice)
+    context.clear_cookies(name="session")  # as when the browser was closed and opened again
+    page.get_by_role("button", name="Send reply").last.click()
+    expect(page.get_by_text("You were signed out, so what you wrote was not sent.")).to_be_visible()
+    page.get_by_label("Email").fill(people.facilitator)
+    page.get_by_label("Password").fill(people.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Your session had expired, so your reply was not sent.")).to_be_visible()
+    assert page.url == f"{thread}#reply-heading"
+    expect(page.locator("#reply-body-top")).to_have_value(advice)
+    page.get_by_role("button", name="Send reply").last.click()
+    expect(page.locator("li.reply")).to_contain_text("Open a discharge lounge from 8am")
