@@ -363,6 +363,28 @@ def can_bring_to_session(membership: Membership | None, post: Post) -> bool:
     )
 
 
+def bringable_challenges_condition(membership: Membership | None) -> ColumnElement[bool]:
+    """SQL twin of ``can_bring_to_session``: the challenges this member may link to an agenda item."""
+    if not may(membership, Permission.TAKE_PART):
+        return false()
+    condition = and_(
+        visible_posts_condition(membership),
+        Post.hidden_at.is_(None),
+        Post.kind == PostKind.CHALLENGE,
+        Post.visibility != Visibility.FACILITATORS,
+        Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.TRYING]),
+    )
+    if has(membership, Permission.RUN_SESSIONS):
+        return condition
+    return and_(condition, Post.author_id == membership.user_id)
+
+
+def shown_to_every_member(post: Post) -> bool:
+    """Whether every member of the cohort may read ``post``: what a calendar, read by no one in
+    particular, may name."""
+    return post.deleted_at is None and post.hidden_at is None and post.visibility != Visibility.FACILITATORS
+
+
 def can_mark_helpful(membership: Membership | None, post: Post, reply: Reply, helpful: bool = True) -> bool:
     """The post's author marks others' advice helpful; an old mark on their own reply can be taken back."""
     return (

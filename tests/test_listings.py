@@ -181,7 +181,14 @@ def sessions(suffix: str, about: Callable = everything) -> Callable:
 
 
 def of_session(w, item, m, meeting) -> bool:
-    return item.meeting_id == meeting.id
+    """Items of the session the page names: those without a challenge, or whose challenge the viewer
+    may read (the others stand as "A challenge no longer shown here", naming no one)."""
+    return item.meeting_id == meeting.id and (item.post is None or policy.can_see_post(m, item.post))
+
+
+def in_calendar(item) -> bool:
+    """Accepted items a calendar names: a challenge's title only while every member may read it."""
+    return item.status == AgendaStatus.ACCEPTED and (item.post is None or policy.shown_to_every_member(item.post))
 
 
 def accepted_of_session(w, item, m, meeting) -> bool:
@@ -190,13 +197,7 @@ def accepted_of_session(w, item, m, meeting) -> bool:
 
 def bringable(w, post, m, meeting) -> bool:
     """The challenges a member may link when proposing an item, while the session takes proposals."""
-    return (
-        policy.can_propose_item(m, meeting)
-        and post.kind == PostKind.CHALLENGE
-        and post.visibility != Visibility.FACILITATORS
-        and post.hidden_at is None
-        and post.status in (ChallengeStatus.OPEN, ChallengeStatus.TRYING)
-    )
+    return policy.can_propose_item(m, meeting) and policy.can_bring_to_session(m, post)
 
 
 def linked_on_agenda(w, post, m, meeting) -> bool:
@@ -336,7 +337,11 @@ LISTINGS: dict[str, Listing] = {
         sessions("", answered),
         lambda text: between('<dl class="answers">', "</dl>")(text).split("<dt>Not answered")[0],
     ),
-    "session: calendar file": Listing("cohort.meetings.ics", "item", sessions(".ics", accepted_of_session)),
+    "session: calendar file": Listing(
+        "cohort.meetings.ics",
+        "item",
+        sessions(".ics", lambda w, item, m, meeting: item.meeting_id == meeting.id and in_calendar(item)),
+    ),
     "session: notes": Listing(
         "cohort.participation.notes", "item", sessions("/notes", accepted_of_session), needs=Permission.RUN_SESSIONS
     ),
@@ -354,7 +359,7 @@ LISTINGS: dict[str, Listing] = {
             "": Variant(
                 lambda person: f"/calendar/{person.calendar_token}.ics",
                 None,
-                lambda w, item, m: item.status == AgendaStatus.ACCEPTED and in_feed(w, w.meeting_of(item), m),
+                lambda w, item, m: in_calendar(item) and in_feed(w, w.meeting_of(item), m),
             )
         },
     ),

@@ -46,6 +46,10 @@ def _twin_problems(world: World, m: Membership | None) -> list[str]:
             .where(policy.visible_posts_condition(m), policy.visible_replies_condition(m)),
             {r.id for r in replies if policy.can_see_reply(m, r, r.post)},
         ),
+        "challenges to bring to a session": (
+            select(Post.id).where(policy.bringable_challenges_condition(m)),
+            {p.id for p in posts if policy.can_bring_to_session(m, p)},
+        ),
         "visible sessions": (
             select(Meeting.id).where(policy.visible_meetings_condition(m)),
             {s.id for s in meetings if policy.can_see_meeting(m, s)},

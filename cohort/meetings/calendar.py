@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from ..markdown import plain_text
-from ..models import AgendaItem, Meeting, utcnow
+from ..models import Meeting, utcnow
 
 
-def _event(meeting: Meeting, cohort_name: str, url: str, items: list[AgendaItem]) -> Event:
+def _event(meeting: Meeting, cohort_name: str, url: str, items: list[str]) -> Event:
     event = Event()
     zone = ZoneInfo(meeting.timezone)
     event.add("uid", meeting.uid)
@@ -28,14 +28,14 @@ def _event(meeting: Meeting, cohort_name: str, url: str, items: list[AgendaItem]
     parts = [plain_text(meeting.agenda_html).strip()]
     if items:
         # Every accepted item, whoever proposed it: what the session page shows the cohort.
-        parts.append("Agenda items:\n" + "\n".join(f"{number}. {item.title}" for number, item in enumerate(items, 1)))
+        parts.append("Agenda items:\n" + "\n".join(f"{number}. {title}" for number, title in enumerate(items, 1)))
     parts.append(url)
     event.add("description", "\n\n".join(part for part in parts if part))
     return event
 
 
 def build_calendar(entries, name: str) -> bytes:
-    """A calendar of ``(meeting, cohort name, url, accepted agenda items)`` entries, with a VTIMEZONE
+    """A calendar of ``(meeting, cohort name, url, agenda item titles)`` entries, with a VTIMEZONE
     for each zone used."""
     calendar = Calendar()
     calendar.add("prodid", "-//Cohort//Sessions//EN")

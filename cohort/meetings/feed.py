@@ -22,8 +22,8 @@ def feed(token: str):
             meeting,
             cohort.name,
             external_url("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id),
-            items,
+            titles,
         )
-        for meeting, cohort, items in feed_sessions(user)
+        for meeting, cohort, titles in feed_sessions(user)
     ]
     return Response(build_calendar(entries, "Cohort sessions"), mimetype="text/calendar")

@@ -15,7 +15,6 @@ from ..models import (
     AgendaItem,
     AgendaStatus,
     Attendance,
-    ChallengeStatus,
     Feedback,
     FeedbackGiven,
     Meeting,
@@ -23,10 +22,8 @@ from ..models import (
     MeetingSeries,
     Membership,
     Post,
-    PostKind,
     Rsvp,
     RsvpResponse,
-    Visibility,
     utcnow,
 )
 from ..policy import Refused
@@ -187,7 +184,10 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
     policy.require(policy.can_propose_item(actor, meeting), "This session’s agenda is closed.")
     if post is not None:
         policy.require_visible(policy.can_see_post(actor, post))
-        policy.require(post in bringable_challenges(actor), "Only an open challenge the whole cohort can read.")
+        policy.require_permission(
+            policy.can_bring_to_session(actor, post),
+            "Only its author or a facilitator brings an open challenge the whole cohort can read.",
+        )
     accepted = policy.can_run_sessions(actor)
     lock_meeting(meeting.id)
     position = db.session.execute(
@@ -285,19 +285,10 @@ def attended(meeting: Meeting, user_id: int) -> bool:
 
 
 def bringable_challenges(actor: Membership) -> list[Post]:
-    """Challenges a member can bring to a session: open to discussion, and ones everyone in the
-    cohort can read (a facilitators-only challenge is never put before the whole cohort)."""
+    """The challenges this member may link to an agenda item (``policy.can_bring_to_session``)."""
     return list(
         db.session.execute(
-            select(Post)
-            .where(
-                policy.visible_posts_condition(actor),
-                Post.hidden_at.is_(None),
-                Post.kind == PostKind.CHALLENGE,
-                Post.visibility != Visibility.FACILITATORS,
-                Post.status.in_([ChallengeStatus.OPEN, ChallengeStatus.TRYING]),
-            )
-            .order_by(Post.created_at.desc())
+            select(Post).where(policy.bringable_challenges_condition(actor)).order_by(Post.created_at.desc())
         ).scalars()
     )
 

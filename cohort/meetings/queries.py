@@ -79,7 +79,7 @@ def next_sessions_for(user: User, limit: int = 5) -> list[tuple[Meeting, Cohort,
     return [tuple(row) for row in rows]
 
 
-def feed_sessions(user: User) -> list[tuple[Meeting, Cohort, list[AgendaItem]]]:
+def feed_sessions(user: User) -> list[tuple[Meeting, Cohort, list[str]]]:
     """A person's private calendar: recent and coming sessions of their cohorts, leaving out those
     they said they will not attend, each with its accepted agenda items."""
     declined = select(Rsvp.meeting_id).where(Rsvp.user_id == user.id, Rsvp.response == RsvpResponse.NO)
@@ -93,7 +93,7 @@ def feed_sessions(user: User) -> list[tuple[Meeting, Cohort, list[AgendaItem]]]:
         )
         .order_by(Meeting.starts_at)
     ).all()
-    agendas = accepted_items([meeting.id for meeting, _cohort in rows])
+    agendas = agenda_titles([meeting.id for meeting, _cohort in rows])
     return [(meeting, cohort, agendas.get(meeting.id, [])) for meeting, cohort in rows]
 
 
@@ -115,6 +115,26 @@ def accepted_items(meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
     ).scalars():
         items.setdefault(item.meeting_id, []).append(item)
     return items
+
+
+UNSHOWN_CHALLENGE = "A challenge no longer shown here"
+
+
+def agenda_titles(meeting_ids: list[int]) -> dict[int, list[str]]:
+    """What calendars list of these sessions' agendas: the accepted items in order, a challenge's
+    title only while every member may read it (a calendar is read by no one in particular)."""
+    titles: dict[int, list[str]] = {}
+    if not meeting_ids:
+        return titles
+    for item in db.session.execute(
+        select(AgendaItem)
+        .options(joinedload(AgendaItem.post))
+        .where(AgendaItem.meeting_id.in_(meeting_ids), policy.agenda_items_for_everyone_condition())
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).scalars():
+        shown = item.post is None or policy.shown_to_every_member(item.post)
+        titles.setdefault(item.meeting_id, []).append(item.title if shown else UNSHOWN_CHALLENGE)
+    return titles
 
 
 def notes_page(meeting: Meeting) -> tuple[list[AgendaItem], list[MeetingNote]]:
@@ -160,13 +180,16 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
     agenda = []
     for item in items:
         post = item.post if item.post is not None and policy.can_see_post(viewer, item.post) else None
-        # Named as on the challenge itself, even when the challenge is no longer readable.
-        proposer = (
-            policy.shown_name(viewer, item.post, item.proposed_by_id, item.proposed_by.name)
-            if item.post is not None
-            else item.proposed_by.name
-        )
-        agenda.append({"item": item, "post": post, "proposer": proposer})
+        # A challenge this viewer may no longer read is not named by the item's title either.
+        title = item.title if item.post_id is None or post is not None else UNSHOWN_CHALLENGE
+        # Named as on the challenge itself; not at all for a challenge this viewer may no longer read.
+        if item.post is None:
+            proposer = item.proposed_by.name
+        elif post is None:
+            proposer = None
+        else:
+            proposer = policy.shown_name(viewer, item.post, item.proposed_by_id, item.proposed_by.name)
+        agenda.append({"item": item, "post": post, "title": title, "proposer": proposer})
 
     feedback = None
     if policy.can_read_feedback(viewer, meeting):

@@ -91,8 +91,8 @@ def ics(meeting_id: int):
     """One session as a calendar file, with its accepted agenda items."""
     meeting = get_meeting_or_404(meeting_id)
     url = external_url("cohort.meetings.detail", slug=g.cohort.slug, meeting_id=meeting.id)
-    items = queries.accepted_items([meeting.id]).get(meeting.id, [])
-    body = build_calendar([(meeting, g.cohort.name, url, items)], g.cohort.name)
+    titles = queries.agenda_titles([meeting.id]).get(meeting.id, [])
+    body = build_calendar([(meeting, g.cohort.name, url, titles)], g.cohort.name)
     return Response(
         body,
         mimetype="text/calendar",

@@ -5,7 +5,7 @@ from icalendar import Calendar
 from cohort.extensions import db
 from cohort.models import AgendaItem, Attendance, User
 
-from ..posts.helpers import add_member
+from ..posts.helpers import PostKind, add_member, make_post
 from .helpers import past_meeting, upcoming_meeting
 
 
@@ -111,3 +111,21 @@ def test_calendar_links_come_from_the_base_url_not_the_request(make_app, people)
     assert str(event["url"]) == f"https://cohort.example.org/c/{people.slug}/sessions/{meeting_id}"
     (in_feed,) = _feed(app, app.test_client(), people.member)
     assert str(in_feed["url"]).startswith("https://cohort.example.org/")
+
+
+def test_a_hidden_challenge_is_not_named_on_the_agenda_or_in_calendars(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Quietly troubling matter")
+    client.login(people.facilitator)
+    client.post_form(
+        f"/c/{people.slug}/posts/{post_id}/propose",
+        {"meeting_id": str(meeting_id), "title": "Quietly troubling matter"},
+    )
+    client.post_form(f"/c/{people.slug}/posts/{post_id}/hide")
+    reader = app.test_client()
+    reader.login(add_member(app, people))
+    page = reader.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "Quietly troubling matter" not in page and "A challenge no longer shown here" in page
+    (event,) = _events(reader.get(f"/c/{people.slug}/sessions/{meeting_id}.ics"))
+    assert "Quietly troubling matter" not in str(event["description"])
+    assert "Quietly troubling matter" in client.get(f"/c/{people.slug}/sessions/{meeting_id}").text

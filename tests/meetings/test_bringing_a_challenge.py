@@ -114,3 +114,18 @@ def test_with_no_session_scheduled_the_page_says_so(app, people, client):
     refused = client.post_form(f"/c/{people.slug}/posts/{post_id}/propose", {"meeting_id": "1", "title": "x"})
     assert refused.status_code == 422 and "No session is scheduled yet" in refused.text
     assert _items(app, post_id) == []
+
+
+def test_the_session_page_offers_and_takes_only_ones_own_challenges(app, people, client):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    theirs = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Someone else's worry")
+    mine_email = add_member(app, people)
+    mine = make_post(app, people, mine_email, kind=PostKind.CHALLENGE, title="My own worry")
+    client.login(mine_email)
+    page = client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert "My own worry" in page and "Someone else's worry" not in page
+    url = f"/c/{people.slug}/sessions/{meeting_id}/agenda"
+    refused = client.post_form(url, {"title": "Not mine", "post_id": str(theirs)})
+    assert refused.status_code in (403, 422) and _items(app, theirs) == []
+    client.post_form(url, {"title": "Mine", "post_id": str(mine)})
+    assert [status for _, _, status in _items(app, mine)] == [AgendaStatus.PROPOSED]

@@ -102,4 +102,5 @@ def test_chatham_author_stays_anonymous_on_the_agenda_even_when_the_challenge_is
     with app.app_context():
         author_name = user(people.member).name
     page = reader.get(f"/c/{people.slug}/sessions/{meeting_id}").text
-    assert "My item" in page and author_name not in page and "A cohort member" in page
+    # The item stands, naming neither the hidden challenge nor, through its title, anyone.
+    assert "A challenge no longer shown here" in page and "My item" not in page and author_name not in page

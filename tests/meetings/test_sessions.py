@@ -260,7 +260,7 @@ def test_agenda_numbers_only_what_is_on_it_each_list_under_its_own_heading(app, 
     written, _, on_agenda, _, waiting, _, declined = (content for _, content in outline)
     assert written == ["Check-in", "Challenges"]
     # The members' items start again at 1 under a heading of their own, not as 1 and 2 after "2. Challenges".
-    assert outline[1] == ("heading", "Members’ items")
+    assert outline[1] == ("heading", "Brought to this session")
     assert [item.split(" ·")[0] for item in on_agenda] == ["Regulator visit", "Winter budget"]
     # Not numbered: a proposal has no place on the agenda until the facilitator gives it one.
     assert outline[3] == ("heading", "Proposed, waiting for the facilitator")
