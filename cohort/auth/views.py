@@ -2,7 +2,6 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import drafts
@@ -19,7 +18,7 @@ from ..tokens import (
     read_password_reset_token,
 )
 from ..web import Outcome, commit_or_explain
-from . import ops
+from . import ops, queries
 from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
 
 bp = Blueprint("auth", __name__)
@@ -32,7 +31,7 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(login_token: str) -> User | None:
-    return db.session.execute(select(User).where(User.login_token == login_token)).scalar_one_or_none()
+    return queries.user_by_login_token(login_token)
 
 
 def _login_limit() -> str:
@@ -98,7 +97,7 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password through a signed, expiring, single-use link."""
     try:
-        user = read_password_reset_token(token, lambda user_id: db.session.get(User, user_id))
+        user = read_password_reset_token(token, queries.user_by_id)
     except TokenExpired:
         return _link_problem("This link has expired. Ask for a new one below.", 410)
     except TokenInvalid:
@@ -131,7 +130,7 @@ def _load_invitation(token: str) -> tuple[Invitation | None, str | None, int]:
         invitation_id, key = read_invitation_token(token)
     except TokenInvalid:
         return None, "This invitation link is not valid. Check that you copied all of it.", 404
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = queries.invitation_by_id(invitation_id)
     if invitation is None or invitation.key != key:
         return None, "This invitation link is not valid. Check that you copied all of it.", 404
     problem = invitation.problem()
@@ -144,7 +143,7 @@ def _load_invitation(token: str) -> tuple[Invitation | None, str | None, int]:
 def confirm_email(token: str):
     """The link mailed after signing up with a shareable link: it proves the address."""
     try:
-        user = read_email_confirmation_token(token, lambda user_id: db.session.get(User, user_id))
+        user = read_email_confirmation_token(token, queries.user_by_id)
     except TokenExpired:
         return _link_problem("This link has expired. Sign in to get a new one.", 410)
     except TokenInvalid:

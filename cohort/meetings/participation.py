@@ -2,10 +2,9 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import policy
 from ..access import get_agenda_item_or_404, get_meeting_or_404, get_post_or_404, requires
 from ..forms import int_arg
-from ..models import Meeting, RsvpResponse
+from ..models import AgendaStatus, Meeting, RsvpResponse
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops, queries
@@ -54,11 +53,10 @@ def propose(meeting_id: int):
         page = queries.session_page(meeting, g.membership)
         return render_template("meetings/detail.html", agenda_form=form, **page), 422
     post = get_post_or_404(form.post_id.data) if form.post_id.data else None
-    facilitator = policy.can_run_sessions(g.membership)
-    commit_or_explain(
-        lambda: ops.propose_item(g.membership, meeting, form.title.data.strip(), post),
-        "Added to the agenda." if facilitator else "Proposed. The facilitator will confirm the agenda.",
-    )
+    outcome = commit_or_explain(lambda: ops.propose_item(g.membership, meeting, form.title.data.strip(), post))
+    if outcome.ok:
+        accepted = outcome.value.status == AgendaStatus.ACCEPTED
+        flash("Added to the agenda." if accepted else "Proposed. The facilitator will confirm the agenda.", "success")
     return _back(meeting, "agenda")
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from ..policy import Refused
 from ..timezones import city
 
 MAX_OCCURRENCES = 24
@@ -16,7 +17,7 @@ WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(Refused):
     """Choices that do not make a schedule, with a message for the facilitator."""
 
 

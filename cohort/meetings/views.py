@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from ..access import get_meeting_or_404, requires
-from ..extensions import db
 from ..mail import external_url
 from ..models import Meeting
 from ..policy import Permission
@@ -111,23 +110,23 @@ def edit(meeting_id: int):
         form.start_date.data = local.date()
         form.start_time.data = local.time()
     if form.validate_on_submit():
-        try:
-            changed = ops.edit(
+        outcome = commit_or_explain(
+            lambda: ops.edit(
                 g.membership,
                 meeting,
                 _details(form),
                 new_date=form.start_date.data,
                 new_time=form.start_time.data,
                 timezone=form.timezone.data,
-                this_and_following=form.scope.data == "following" and meeting.series_id is not None,
-            )
-        except ScheduleError as error:
-            db.session.rollback()
-            form.start_time.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved {len(changed)} session{'s' if len(changed) != 1 else ''}. Calendars will update.", "success")
+                this_and_following=form.scope.data == "following",
+            ),
+            flash_refusal=False,
+        )
+        if outcome.ok:
+            count = len(outcome.value)
+            flash(f"Saved {count} session{'s' if count != 1 else ''}. Calendars will update.", "success")
             return redirect(url_for(".detail", meeting_id=meeting.id))
+        form.start_time.errors.append(outcome.message)
     return render_template("meetings/edit.html", form=form, meeting=meeting), 422 if form.errors else 200
 
 

@@ -7,7 +7,7 @@ from ..access import get_post_or_404, get_reply_or_404, requires
 from ..drafts import keeps_draft
 from ..meetings import ops as meeting_ops
 from ..meetings.queries import coming_sessions
-from ..models import ChallengeStatus
+from ..models import AgendaStatus, ChallengeStatus
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops
@@ -60,14 +60,17 @@ def propose(post_id: int):
             form.meeting_id.data = sessions[0].id
     if sessions and form.validate_on_submit():
         meeting = next(meeting for meeting in sessions if meeting.id == form.meeting_id.data)
-        accepted = policy.can_run_sessions(g.membership)
         outcome = commit_or_explain(
-            lambda: meeting_ops.propose_item(g.membership, meeting, form.title.data.strip(), post),
-            f"On the agenda of {meeting.title}."
-            if accepted
-            else f"Proposed for {meeting.title}. The facilitator will confirm the agenda.",
+            lambda: meeting_ops.propose_item(g.membership, meeting, form.title.data.strip(), post)
         )
         if outcome.ok:
+            accepted = outcome.value.status == AgendaStatus.ACCEPTED
+            flash(
+                f"On the agenda of {meeting.title}."
+                if accepted
+                else f"Proposed for {meeting.title}. The facilitator will confirm the agenda.",
+                "success",
+            )
             return _back_to(post, "session-plans")
     # A form sent back unsaved (no session left, or an error beside a field) is a 422.
     status = 422 if request.method == "POST" else 200

@@ -222,7 +222,7 @@ def load_thread(post: Post, viewer: Membership, last_read: datetime | None = Non
         adoptions=adoptions,
         helpful_count=sum(1 for reply in shown if reply.helpful_at),
         reply_count=len(shown),
-        session_notes=_session_notes(post),
+        session_notes=_session_notes(post, viewer),
         agenda=_coming_agenda(post, viewer),
         can=post_actions(post, viewer),
     )
@@ -247,12 +247,13 @@ def _coming_agenda(post: Post, viewer: Membership) -> list[tuple[AgendaItem, Mee
     ]
 
 
-def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
-    """The current notes of session agenda items that discussed this challenge."""
+def _session_notes(post: Post, viewer: Membership) -> list[tuple[MeetingNote, Meeting]]:
+    """The current notes of the agenda items that discussed this challenge, as far as this viewer
+    may see the sessions and their items."""
     latest = (
         select(func.max(MeetingNote.id))
         .join(AgendaItem, AgendaItem.id == MeetingNote.agenda_item_id)
-        .where(AgendaItem.post_id == post.id)
+        .where(AgendaItem.post_id == post.id, policy.visible_agenda_items_condition(viewer))
         .group_by(MeetingNote.agenda_item_id)
     )
     return [
@@ -260,7 +261,7 @@ def _session_notes(post: Post) -> list[tuple[MeetingNote, Meeting]]:
         for row in db.session.execute(
             select(MeetingNote, Meeting)
             .join(Meeting, Meeting.id == MeetingNote.meeting_id)
-            .where(MeetingNote.id.in_(latest), Meeting.cohort_id == post.cohort_id)
+            .where(MeetingNote.id.in_(latest), policy.visible_meetings_condition(viewer))
             .order_by(Meeting.starts_at)
         ).all()
     ]

@@ -208,8 +208,8 @@ def edit(post_id: int):
     form.kind.data = post.kind.value  # the kind is fixed once posted
     status = 200
     if form.validate_on_submit():
-        try:
-            ops.edit_post(
+        outcome = commit_or_explain(
+            lambda: ops.edit_post(
                 g.membership,
                 post,
                 seen_version=form.version.data or 0,
@@ -218,20 +218,15 @@ def edit(post_id: int):
                 tags=form.tag_list(),
                 visibility=Visibility(form.visibility.data),
                 results=form.result_rows(),
-            )
-        except policy.Refused as conflict:
-            db.session.rollback()
-            if not isinstance(conflict, ops.EditConflict):
-                abort(404 if conflict.not_found else 403)
-            flash(str(conflict), "error")
-            db.session.refresh(post)
-            # Offer the current version, so saving again (after a check) goes through.
-            form.version.data, form.version.raw_data = post.version, None
-            status = 409
-        else:
-            db.session.commit()
-            flash("Your changes are saved.", "success")
+            ),
+            "Your changes are saved.",
+        )
+        if outcome.ok:
             return redirect(url_for(".thread", post_id=post.id))
+        db.session.refresh(post)
+        # Offer the current version, so saving again (after a check) goes through.
+        form.version.data, form.version.raw_data = post.version, None
+        status = 409 if isinstance(outcome.refusal, ops.EditConflict) else 422
     elif form.errors:
         status = 422
     return _edit_page(post, form, status)

@@ -129,3 +129,18 @@ def test_a_hidden_challenge_is_not_named_on_the_agenda_or_in_calendars(app, peop
     (event,) = _events(reader.get(f"/c/{people.slug}/sessions/{meeting_id}.ics"))
     assert "Quietly troubling matter" not in str(event["description"])
     assert "Quietly troubling matter" in client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+
+
+def test_feedback_given_twice_says_so(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/attendance", {"attended": str(_user_id(app, people.member))}
+    )
+    client.login(people.member)
+    url = f"/c/{people.slug}/sessions/{meeting_id}/feedback"
+    client.post_form(url, {"rating": "4"})
+    again = client.post_form(url, {"rating": "2"}, follow_redirects=True)
+    assert "You have already given feedback on this session" in again.text
+    assert "Feedback is for those who attended" not in again.text
