@@ -178,10 +178,13 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         ).scalars()
     )
     agenda = []
+    readable_items = set()
     for item in items:
         post = item.post if item.post is not None and policy.can_see_post(viewer, item.post) else None
         # A challenge this viewer may no longer read is not named by the item's title either.
         title = item.title if item.post_id is None or post is not None else UNSHOWN_CHALLENGE
+        if item.post_id is None or post is not None:
+            readable_items.add(item.id)
         # Named as on the challenge itself; not at all for a challenge this viewer may no longer read.
         if item.post is None:
             proposer = item.proposed_by.name
@@ -216,7 +219,8 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "attended": attended_ids,
         "attendees": [user for user in members if user.id in attended_ids],
         "agenda_items": agenda,
-        "notes": current_notes(meeting),
+        # An item's notes discuss its challenge: none for an item whose challenge this viewer may not read.
+        "notes": {key: note for key, note in current_notes(meeting).items() if key is None or key in readable_items},
         "challenges": bringable_challenges(viewer),
         "feedback": feedback,
         "can_give_feedback": not gave_feedback and policy.can_give_feedback(viewer, meeting, attended=came),

@@ -1,10 +1,15 @@
 """A past session as its members and facilitator read it, and what calendars carry."""
 
+import pytest
 from icalendar import Calendar
 
+from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
-from cohort.models import AgendaItem, Attendance, User
+from cohort.meetings import ops as meeting_ops
+from cohort.models import AgendaItem, Attendance, Meeting, Post, User
+from cohort.policy import Refused
 
+from .. import factories
 from ..posts.helpers import PostKind, add_member, make_post
 from .helpers import past_meeting, upcoming_meeting
 
@@ -121,11 +126,17 @@ def test_a_hidden_challenge_is_not_named_on_the_agenda_or_in_calendars(app, peop
         f"/c/{people.slug}/posts/{post_id}/propose",
         {"meeting_id": str(meeting_id), "title": "Quietly troubling matter"},
     )
+    with app.app_context():
+        item_id = db.session.execute(db.select(AgendaItem.id).filter_by(post_id=post_id)).scalar_one()
+    client.post_form(
+        f"/c/{people.slug}/sessions/{meeting_id}/notes", {"notes": "", f"item-{item_id}": "Discussed the rota gaps."}
+    )
     client.post_form(f"/c/{people.slug}/posts/{post_id}/hide")
     reader = app.test_client()
     reader.login(add_member(app, people))
     page = reader.get(f"/c/{people.slug}/sessions/{meeting_id}").text
     assert "Quietly troubling matter" not in page and "A challenge no longer shown here" in page
+    assert "Discussed the rota gaps." not in page  # its notes discuss the challenge itself
     (event,) = _events(reader.get(f"/c/{people.slug}/sessions/{meeting_id}.ics"))
     assert "Quietly troubling matter" not in str(event["description"])
     assert "Quietly troubling matter" in client.get(f"/c/{people.slug}/sessions/{meeting_id}").text
@@ -144,3 +155,15 @@ def test_feedback_given_twice_says_so(app, people, client):
     again = client.post_form(url, {"rating": "2"}, follow_redirects=True)
     assert "You have already given feedback on this session" in again.text
     assert "Feedback is for those who attended" not in again.text
+
+
+def test_the_operation_refuses_to_link_another_members_challenge(app, people):
+    meeting_id = upcoming_meeting(app, people.cohort_id)
+    theirs = make_post(app, people, people.member, kind=PostKind.CHALLENGE)
+    other = add_member(app, people)
+    with app.app_context():
+        actor = factories.member_of(cohort_ops.find_user(other), people.cohort_id)
+        meeting, post = db.session.get(Meeting, meeting_id), db.session.get(Post, theirs)
+        with pytest.raises(Refused) as refused:
+            meeting_ops.propose_item(actor, meeting, "Not mine", post)
+        assert refused.value.forbidden
