@@ -13,21 +13,19 @@ from .extensions import db
 from .models import Cohort, Meeting
 
 
+def _take_turns(model, row_id: int, column) -> None:
+    # Setting a non-key column to itself: PostgreSQL's weaker "no key update" lock, so rows that
+    # merely reference this one (a new reply, a new member) are not held up.
+    db.session.execute(
+        update(model).where(model.id == row_id).values({column: column}).execution_options(synchronize_session=False)
+    )
+
+
 def lock_cohort(cohort_id: int) -> None:
     """Serialise changes that depend on one cohort's state (its values, its facilitators)."""
-    db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort_id)
-        .values(name=Cohort.name)
-        .execution_options(synchronize_session=False)
-    )
+    _take_turns(Cohort, cohort_id, Cohort.name)
 
 
 def lock_meeting(meeting_id: int) -> None:
     """Serialise changes to one session's attendance and agenda order."""
-    db.session.execute(
-        update(Meeting)
-        .where(Meeting.id == meeting_id)
-        .values(title=Meeting.title)
-        .execution_options(synchronize_session=False)
-    )
+    _take_turns(Meeting, meeting_id, Meeting.title)
