@@ -18,15 +18,21 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[run]'
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-run: install
+# The web server and the mail worker run together (Procfile); Ctrl-C stops both.
+run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Cohort is at http://127.0.0.1:5000 (Ctrl-C stops it)."
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Cohort is at http://127.0.0.1:5000 (Ctrl-C stops it and the mail worker)."
+	@echo "Unless COHORT_MAIL_SERVER is set, mail waits in the outbox: list it with '$(FLASK) show-mail', read one with '$(FLASK) show-mail ID'."
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 test: install-dev
 	$(BIN)/ruff check cohort tests

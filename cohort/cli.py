@@ -8,7 +8,10 @@ from flask.cli import with_appcontext
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
 from .extensions import db
-from .models import Role, User, normalise_email, utcnow
+from .mail.compose import compose
+from .mail.delivery import deliver_due, mail_server_configured, newest_messages, waiting_count
+from .mail.worker import run_worker
+from .models import OutboxMessage, Role, User, normalise_email, utcnow
 from .policy import Refused
 from .timezones import is_timezone
 
@@ -101,6 +104,57 @@ def seed_demo_command() -> None:
         click.echo(f"  {role:<12} {email:<48} {password}")
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Deliver the mail that is due, then exit."""
+    if not mail_server_configured():
+        click.echo(f"No mail server is set (COHORT_MAIL_SERVER): {waiting_count()} messages wait in the outbox.")
+        return
+    click.echo(f"Mail: {deliver_due()}.")
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Every minute, queue the mail that is due (digests, reminders) and deliver it; stop with Ctrl-C."""
+    run_worker()
+
+
+@click.command("show-mail")
+@with_appcontext
+@click.argument("message_id", type=int, required=False)
+@click.option("--last", default=20, show_default=True, help="How many of the newest messages to list.")
+def show_mail_command(message_id: int | None, last: int) -> None:
+    """List the outbox, or show one message as it would be sent now (for a laptop without a mail server)."""
+    if message_id is None:
+        for message in newest_messages(last):
+            click.echo(
+                f"{message.id:>6}  {message.created_at:%Y-%m-%d %H:%M}  {message.status.value:<9}  {message.kind}"
+            )
+        click.echo("Show one with: flask --app cohort show-mail ID")
+        return
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise click.ClickException(f"No message {message_id} in the outbox.")
+    email = compose(message)
+    if email is None:
+        click.echo(f"Message {message_id} would be withdrawn: it is no longer for its recipient.")
+        return
+    for header in ("From", "To", "Subject"):
+        click.echo(f"{header}: {email[header]}")
+    click.echo()
+    click.echo(email.get_body(("plain",)).get_content())
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_user, create_cohort, add_member, seed_demo_command):
+    for command in (
+        create_user,
+        create_cohort,
+        add_member,
+        seed_demo_command,
+        send_mail_command,
+        worker_command,
+        show_mail_command,
+    ):
         app.cli.add_command(command)

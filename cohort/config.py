@@ -24,6 +24,9 @@ def _whole_number(name: str, default: int) -> int:
 def from_environment(instance_path: str) -> dict:
     """Return the default configuration, with environment overrides applied."""
     secure = _flag("COHORT_SECURE_COOKIES")
+    mail_tls, mail_ssl = _flag("COHORT_MAIL_USE_TLS"), _flag("COHORT_MAIL_USE_SSL")
+    if mail_tls and mail_ssl:
+        raise ValueError("Set COHORT_MAIL_USE_TLS (STARTTLS) or COHORT_MAIL_USE_SSL (implicit TLS), not both")
     database_url = os.environ.get(
         "COHORT_DATABASE_URL",
         "sqlite:///" + os.path.join(instance_path, "cohort.sqlite"),
@@ -54,6 +57,13 @@ def from_environment(instance_path: str) -> dict:
         # Links in mail are built from this address, never from a request's Host header.
         "COHORT_BASE_URL": os.environ.get("COHORT_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "COHORT_MAIL_FROM": os.environ.get("COHORT_MAIL_FROM", "Cohort <cohort@localhost>"),
+        # No server (the default): mail waits in the outbox, where `flask --app cohort show-mail` reads it.
+        "COHORT_MAIL_SERVER": os.environ.get("COHORT_MAIL_SERVER", "").strip(),
+        "COHORT_MAIL_PORT": _whole_number("COHORT_MAIL_PORT", 465 if mail_ssl else 587 if mail_tls else 25),
+        "COHORT_MAIL_USERNAME": os.environ.get("COHORT_MAIL_USERNAME", ""),
+        "COHORT_MAIL_PASSWORD": os.environ.get("COHORT_MAIL_PASSWORD", ""),
+        "COHORT_MAIL_USE_TLS": mail_tls,
+        "COHORT_MAIL_USE_SSL": mail_ssl,
         "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
         "COHORT_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,
         "COHORT_INVITATION_DAYS": 14,

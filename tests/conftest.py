@@ -4,7 +4,6 @@ The database is SQLite in a temporary folder unless ``COHORT_DATABASE_URL``
 names another (the PostgreSQL pass sets it).
 """
 
-import logging
 import os
 import re
 from contextlib import contextmanager
@@ -18,8 +17,10 @@ from sqlalchemy import event, text
 
 from cohort import create_app
 from cohort.extensions import db, limiter
+from cohort.mail.delivery import deliver_due
 
 from . import factories
+from .mailserver import MailServer
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 TEST_PASSWORD = factories.TEST_PASSWORD
@@ -94,7 +95,16 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _config(database_url: str, instance_path, **overrides) -> dict:
+@pytest.fixture(scope="session")
+def smtp_server():
+    """One real SMTP server on 127.0.0.1 for the whole run; ``mailbox`` empties it for each test."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _config(database_url: str, instance_path, smtp_port: int, **overrides) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test secret key",
@@ -102,6 +112,8 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "cohort.test",
         "COHORT_BASE_URL": "http://cohort.test",
+        "COHORT_MAIL_SERVER": "127.0.0.1",
+        "COHORT_MAIL_PORT": smtp_port,
         **overrides,
     }
 
@@ -109,7 +121,7 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
 @pytest.fixture(scope="session")
 def migrated_database(database_url, tmp_path_factory) -> str:
     """Bring the test database to the newest migration, from empty, once per run."""
-    app = create_app(_config(database_url, tmp_path_factory.mktemp("instance")))
+    app = create_app(_config(database_url, tmp_path_factory.mktemp("instance"), smtp_port=0))
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -120,16 +132,17 @@ def migrated_database(database_url, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def make_app(migrated_database, tmp_path):
+def make_app(migrated_database, tmp_path, smtp_server):
     """Build an app on the test database, with extra configuration."""
     apps = []
 
     def build(**overrides):
-        app = create_app(_config(migrated_database, tmp_path, **overrides))
+        app = create_app(_config(migrated_database, tmp_path, smtp_server.port, **overrides))
         app.test_client_class = CohortClient
         apps.append(app)
         return app
 
+    build.apps = apps
     yield build
     for app in apps:
         if app.config["SQLALCHEMY_DATABASE_URI"] != migrated_database:
@@ -160,14 +173,20 @@ def runner(app):
 
 
 @pytest.fixture
-def mailbox(caplog):
-    """Every message sent through ``send_mail`` during the test, as dicts."""
-    caplog.set_level(logging.INFO, logger="cohort")
+def mailbox(app, make_app, smtp_server):
+    """What the test SMTP server received in this test. Reading it first delivers the outbox, as
+    ``flask --app cohort send-mail`` would, with the configuration of the app built last."""
+    smtp_server.reset()
 
     class Mailbox:
+        def deliver(self, now=None):
+            with make_app.apps[-1].app_context():
+                return deliver_due(now)
+
         @property
         def messages(self) -> list[dict]:
-            return [record.mail for record in caplog.records if hasattr(record, "mail")]
+            self.deliver()
+            return [received.as_dict() for received in smtp_server.received]
 
         def links(self) -> list[str]:
             return [link for message in self.messages for link in re.findall(r"https?://\S+", message["body"])]

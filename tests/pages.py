@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from cohort.cohorts import letters as cohort_letters
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
@@ -77,7 +78,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         post.id,
         own_reply.id,
         meeting.id,
-        cohort_ops.invitation_url(invitation),
+        cohort_letters.invitation_url(invitation),
         reset_url,
         waiting.id,
     )
@@ -161,6 +162,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "home.dashboard": "/",
         "auth.account": "/account",
         "admin.cohorts": "/admin/cohorts",
+        "admin.outbox": "/admin/outbox",
         "cohort.cohorts.home": f"{cohort}/",
         "cohort.cohorts.charter": f"{cohort}/charter",
         "cohort.cohorts.members": f"{cohort}/members",

@@ -4,7 +4,7 @@ import pytest
 
 from cohort.cohorts import ops
 from cohort.extensions import db
-from cohort.models import Invitation
+from cohort.models import Cohort, Invitation
 
 from . import factories
 
@@ -94,3 +94,24 @@ def test_admin_invitations_last_as_configured_and_say_so(make_app, admin_email, 
         days = (invitation.expires_at - invitation.created_at).total_seconds() / 86400
     assert round(days) == 3
     assert f"{invitation.expires_at:%-d %B %Y}" in mailbox.messages[0]["body"]
+
+
+def test_the_outbox_shows_admins_each_messages_envelope_and_never_its_words(app, client, admin_email, people, mailbox):
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(f"/c/{people.slug}/invitations/email", {"emails": "kai@fjord.example.org", "role": "member"})
+    mailbox.deliver()
+    client.login(admin_email)
+    page = client.get("/admin/outbox")
+    assert page.status_code == 200
+    with app.app_context():
+        cohort_name = db.session.get(Cohort, people.cohort_id).name
+    row = page.text[page.text.index("<tbody>") :]
+    assert "invitation" in row and cohort_name in row and "Sent" in row
+    assert "kai@fjord.example.org" not in page.text and "/invite/" not in page.text
+
+
+def test_only_site_admins_open_the_outbox(app, client, people):
+    assert client.get("/admin/outbox").status_code == 302  # to the sign-in page
+    client.login(people.facilitator)
+    assert client.get("/admin/outbox").status_code == 403

@@ -400,6 +400,7 @@ NOT_LISTINGS = {
     "auth.account": "the person's own account",
     "auth.logout": "a form",
     "admin.cohorts": "cohorts for the site admin, none of their content",
+    "admin.outbox": "message envelopes (kind, cohort, time, status), none of their words or recipients",
     "cohort.cohorts.charter": "the charter",
     "cohort.cohorts.invitations": "invitations by address, no member or content",
     "cohort.cohorts.settings": "the cohort's settings",

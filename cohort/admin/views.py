@@ -1,6 +1,6 @@
 """Site admins create cohorts and name their facilitators."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import require_admin
@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Cohort
 from ..web import commit_or_explain
 from .forms import AddFacilitatorForm, NewCohortForm
-from .queries import all_cohorts
+from .queries import OUTBOX_PAGE_SIZE, all_cohorts, outbox_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -71,3 +71,13 @@ def add_facilitator(cohort_id: int):
     if outcome.ok:
         return _created(outcome.value)
     return redirect(url_for("admin.cohorts"))
+
+
+@bp.get("/outbox")
+@require_admin
+def outbox():
+    """Every message the site sent or will send, as envelopes: kind, cohort, time, status, tries, error."""
+    before = request.args.get("before", type=int)
+    rows = outbox_page(before)
+    older = rows[-1][0].id if len(rows) == OUTBOX_PAGE_SIZE else None
+    return render_template("admin/outbox.html", rows=rows, older=older, newest=before is None)

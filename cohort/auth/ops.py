@@ -5,15 +5,13 @@ show; mail queued here leaves only once that commit succeeds."""
 
 from dataclasses import dataclass
 
-from flask import current_app
-
+from .. import mail
 from ..cohorts import ops as cohort_ops
 from ..extensions import db
-from ..mail import external_url, send_mail
 from ..models import Invitation, User, normalise_email
 from ..models.user import new_token
 from ..policy import Refused
-from ..tokens import email_confirmation_token, password_reset_token
+from . import letters
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."
@@ -37,21 +35,9 @@ class NewPerson:
     password: str
 
 
-def _days(seconds: int) -> str:
-    days = max(1, round(seconds / 86400))
-    return f"{days} day{'s' if days != 1 else ''}"
-
-
 def send_confirmation(user: User) -> None:
     """Mail the link that proves the address (after signing up through a shareable link)."""
-    link = external_url("auth.confirm_email", token=email_confirmation_token(user))
-    lifetime = _days(current_app.config["COHORT_CONFIRMATION_MAX_AGE"])
-    send_mail(
-        user.email,
-        "Confirm your address for Cohort",
-        f"Hello {user.name},\n\nTo finish joining Cohort, confirm your address by opening this link "
-        f"within {lifetime}:\n{link}\n\nIf you did not sign up, ignore this message.\n",
-    )
+    mail.queue(letters.CONFIRM_ADDRESS, user=user)
 
 
 def send_password_reset(email: str) -> None:
@@ -59,14 +45,7 @@ def send_password_reset(email: str) -> None:
     user = cohort_ops.find_user(email)
     if user is None:
         return
-    link = external_url("auth.reset_password", token=password_reset_token(user))
-    minutes = current_app.config["COHORT_PASSWORD_RESET_MAX_AGE"] // 60
-    send_mail(
-        user.email,
-        "Reset your Cohort password",
-        f"Hello {user.name},\n\nTo choose a new password, open this link within {minutes} minutes:\n"
-        f"{link}\n\nIf you did not ask for this, ignore this message: your password is unchanged.\n",
-    )
+    mail.queue(letters.PASSWORD_RESET, user=user)
 
 
 def reset_password(user: User, password: str) -> None:

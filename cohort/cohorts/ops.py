@@ -13,14 +13,13 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from .. import policy
+from .. import mail, policy
 from ..extensions import db
 from ..locks import lock_cohort
-from ..mail import external_url, send_mail
 from ..markdown import render_markdown
 from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
 from ..policy import Refused
-from ..tokens import invitation_token
+from . import letters
 
 DEFAULT_VALUES = ("Candour", "Respect", "Psychological safety")
 MAX_SLUG = 64
@@ -97,10 +96,6 @@ def save_settings(actor: Membership, *, name: str, description: str, timezone: s
 # --- invitations -------------------------------------------------------------------------------
 
 
-def invitation_url(invitation: Invitation) -> str:
-    return external_url("auth.invitation", token=invitation_token(invitation.id, invitation.key))
-
-
 def invite_by_email(actor: Membership, emails: list[str], role: Role = Role.MEMBER) -> list[Invitation]:
     """A facilitator invites people by email: one single-use invitation per address, each mailed."""
     policy.require_permission(policy.can_manage(actor), "Only a facilitator invites people.")
@@ -125,13 +120,11 @@ def _invite(cohort: Cohort, emails: list[str], invited_by: User | None, role: Ro
     db.session.flush()
     sender = invited_by.name if invited_by else "The Cohort team"
     for invitation in invitations:
-        send_mail(
-            invitation.email,
-            f"Invitation to join {cohort.name}",
-            f"{sender} invites you to join {cohort.name} on Cohort"
-            f"{' as a facilitator' if role == Role.FACILITATOR else ''}.\n\n"
-            f"Open this link to join (it works once, until "
-            f"{invitation.expires_at:%-d %B %Y}):\n{invitation_url(invitation)}\n",
+        mail.queue(
+            letters.INVITATION,
+            to_address=invitation.email,
+            cohort=cohort,
+            context={"invitation_id": invitation.id, "sender": sender},
         )
     return invitations
 

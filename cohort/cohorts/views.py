@@ -11,7 +11,7 @@ from ..policy import Permission
 from ..posts import queries as post_queries
 from ..security import is_safe_next
 from ..web import commit_or_explain
-from . import ops, queries
+from . import letters, ops, queries
 from .forms import CohortSettingsForm, InvitationLinkForm, InviteByEmailForm, RoleForm
 
 bp = Blueprint("cohorts", __name__)
@@ -95,7 +95,7 @@ def _render_invitations(email_form=None, link_form=None, status=200):
         render_template(
             "cohorts/invitations.html",
             invitations=ops.pending_invitations(g.cohort),
-            invitation_url=ops.invitation_url,
+            invitation_url=letters.invitation_url,
             email_form=email_form or InviteByEmailForm(formdata=None),
             link_form=link_form or InvitationLinkForm(formdata=None),
         ),

@@ -14,6 +14,7 @@ from .meeting import (
     Rsvp,
     RsvpResponse,
 )
+from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
 from .types import UTCDateTime, utcnow
@@ -37,6 +38,8 @@ __all__ = [
     "Flag",
     "Invitation",
     "MeasuredResult",
+    "MessageStatus",
+    "OutboxMessage",
     "Membership",
     "Post",
     "PostKind",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from cohort import policy
-from cohort.cohorts import ops
+from cohort.cohorts import letters, ops
 from cohort.extensions import db
 from cohort.models import Cohort, Invitation, Membership, User, utcnow
 
@@ -36,7 +36,7 @@ def _link_invitation(app, people, **overrides) -> str:
             max_uses=overrides.get("max_uses", 3),
         )
         db.session.commit()
-        return _path(ops.invitation_url(invitation))
+        return _path(letters.invitation_url(invitation))
 
 
 def test_facilitator_invites_several_people_by_email(app, people, client, mailbox):
