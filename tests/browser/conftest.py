@@ -14,8 +14,10 @@ from playwright.sync_api import expect
 
 from cohort import create_app
 from cohort.extensions import db
+from cohort.mail.delivery import deliver_due
 
 from ..live import ROOT, SECRET, free_port, fresh_database, migrate, start_gunicorn, stop
+from ..mailserver import MailServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,19 +48,31 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, log_path: Path):
+    def __init__(self, url: str, database_url: str, log_path: Path, smtp_server: MailServer):
         self.url = url
         self.database_url = database_url
         self.log_path = log_path
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "COHORT_BASE_URL": url})
+        self.smtp_server = smtp_server
+        self.app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": SECRET,
+                "COHORT_BASE_URL": url,
+                "COHORT_MAIL_SERVER": "127.0.0.1",
+                "COHORT_MAIL_PORT": smtp_server.port,
+            }
+        )
 
     def mailed_links(self) -> list[str]:
-        """Links in the mail the server has written to its log, oldest first."""
-        return re.findall(r"(http://127\.0\.0\.1:\d+/\S+)", self.log_path.read_text())
+        """Links in the mail the server's outbox holds, delivered to the test SMTP server, oldest first."""
+        with self.app.app_context():
+            deliver_due()
+        bodies = [received.as_dict()["body"] for received in self.smtp_server.received]
+        return [link for body in bodies for link in re.findall(r"(http://127\.0\.0\.1:\d+/\S+)", body)]
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, smtp_server):
     """gunicorn serving the app on a random port of 127.0.0.1, on a fresh, migrated database."""
     database_url = fresh_database(tmp_path_factory, "browser")
     migrate(database_url)
@@ -66,7 +80,7 @@ def live_server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     url = f"http://127.0.0.1:{port}"
     process = start_gunicorn(database_url, port, log_path, {"COHORT_BASE_URL": url})
-    server = LiveServer(url, database_url, log_path)
+    server = LiveServer(url, database_url, log_path, smtp_server)
     yield server
     stop(process)
     with server.app.app_context():
