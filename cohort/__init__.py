@@ -18,6 +18,9 @@ from .home import bp as home_bp
 from .meetings import bp as meetings_bp
 from .meetings import feed_bp, participation_bp
 from .moderation import bp as moderation_bp
+from .notifications import bp as notifications_bp
+from .notifications import follow_bp
+from .notifications import init_app as init_notifications
 from .posts import bp as posts_bp
 from .posts import loop_bp, replies_bp
 from .recognition import bp as recognition_bp
@@ -33,6 +36,7 @@ for feature_bp in (
     moderation_bp,
     meetings_bp,
     participation_bp,
+    follow_bp,
 ):
     cohort_bp.register_blueprint(feature_bp)
 
@@ -72,12 +76,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(feed_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(cohort_bp)
     check_declarations(app)
 
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    init_notifications(app)
     cli.init_app(app)
     return app
 

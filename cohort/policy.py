@@ -523,6 +523,51 @@ def open_flags_condition(membership: Membership | None) -> ColumnElement[bool]:
     )
 
 
+# --- who is told: recipients of notifications and mail -------------------------------------------
+#
+# The twins above filter objects for one membership; these filter memberships for one object, so one
+# statement finds everyone to tell (and a list of notifications, joined to their memberships, keeps
+# only what each reader may still read). ``membership`` and ``post``/``reply`` may be the models or
+# aliases of them.
+
+
+def members_granting(permission: Permission, membership=Membership) -> ColumnElement[bool]:
+    """Memberships (of any cohort) that grant ``permission`` now: charter accepted, role holds it."""
+    return and_(membership.charter_accepted_at.is_not(None), memberships_holding(permission, membership))
+
+
+def readers_of_post_condition(membership=Membership, post=Post) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_post`` over memberships: the members who may read ``post``."""
+    moderators = memberships_holding(Permission.MODERATE, membership)
+    return and_(
+        membership.cohort_id == post.cohort_id,
+        members_granting(Permission.TAKE_PART, membership),
+        post.deleted_at.is_(None),
+        or_(post.visibility != Visibility.FACILITATORS, post.author_id == membership.user_id, moderators),
+        or_(post.hidden_at.is_(None), moderators),
+    )
+
+
+def readers_of_reply_condition(membership=Membership, reply=Reply, post=Post) -> ColumnElement[bool]:
+    """SQL twin of ``can_see_reply`` over memberships: the members who may read ``reply`` of ``post``."""
+    return and_(
+        reply.post_id == post.id,
+        readers_of_post_condition(membership, post),
+        reply.deleted_at.is_(None),
+        or_(reply.hidden_at.is_(None), memberships_holding(Permission.MODERATE, membership)),
+    )
+
+
+def name_in_mail(post: Post | None, user_id: int | None, name: str) -> str:
+    """How mail names someone acting on ``post``'s thread: never a Chatham House author, to anyone.
+
+    Mail is forwarded, so it names no Chatham House author even to facilitators, who see the name on
+    the page."""
+    if post is not None and post.visibility == Visibility.CHATHAM_HOUSE and user_id == post.author_id:
+        return ANONYMOUS
+    return name
+
+
 def can_leave(membership: Membership | None) -> bool:
     return membership is not None
 

@@ -19,7 +19,19 @@ from cohort.cohorts import letters as cohort_letters
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, CohortValue, Flag, Meeting, Post, PostKind, RsvpResponse, Thanks, User
+from cohort.models import (
+    Cohort,
+    CohortValue,
+    Flag,
+    Meeting,
+    NotificationKind,
+    Post,
+    PostKind,
+    RsvpResponse,
+    Thanks,
+    User,
+)
+from cohort.notifications.tokens import unsubscribe_token
 from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
 from cohort.tokens import password_reset_token
@@ -34,6 +46,7 @@ NOT_PAGES = {
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.confirm_email": "confirms and redirects",
+    "notifications.open_notification": "marks a notification read and redirects to its place",
 }
 _serial = itertools.count()
 
@@ -47,6 +60,7 @@ class Scene:
     invitation_url: str
     reset_url: str
     open_challenge_id: int = 1
+    unsubscribe_url: str = "/unsubscribe/none"
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -81,6 +95,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         cohort_letters.invitation_url(invitation),
         reset_url,
         waiting.id,
+        url_for("notifications.unsubscribe", token=unsubscribe_token(second.id, NotificationKind.THANKS)),
     )
 
 
@@ -150,6 +165,7 @@ def public_pages(scene: Scene) -> dict[str, str]:
         "auth.forgot_password": "/forgot-password",
         "auth.invitation": scene.invitation_url,
         "auth.reset_password": scene.reset_url,
+        "notifications.unsubscribe": scene.unsubscribe_url,
     }
 
 
@@ -161,6 +177,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
     return {
         "home.dashboard": "/",
         "auth.account": "/account",
+        "notifications.index": "/notifications",
         "admin.cohorts": "/admin/cohorts",
         "admin.outbox": "/admin/outbox",
         "cohort.cohorts.home": f"{cohort}/",

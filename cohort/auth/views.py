@@ -9,6 +9,8 @@ from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
 from ..models import Invitation, User
+from ..notifications import queries as notification_queries
+from ..notifications.forms import DeliveryForm
 from ..security import is_safe_next
 from ..tokens import (
     TokenExpired,
@@ -247,8 +249,18 @@ def account():
         profile_form.name.errors.append(outcome.message)
     status = 422 if profile_form.errors else 200
     return render_template(
-        "auth/account.html", profile_form=profile_form, password_form=ChangePasswordForm(formdata=None)
+        "auth/account.html",
+        profile_form=profile_form,
+        password_form=ChangePasswordForm(formdata=None),
+        **_delivery_choices(),
     ), status
+
+
+def _delivery_choices() -> dict:
+    """The account page's form of how each kind of notification arrives, filled with today's choices."""
+    chosen = notification_queries.deliveries(current_user)
+    form = DeliveryForm(formdata=None, data={kind.value: delivery.value for kind, delivery in chosen.items()})
+    return {"delivery_form": form, "runs_a_cohort": notification_queries.runs_a_cohort(current_user)}
 
 
 @bp.post("/account/calendar")
@@ -280,5 +292,8 @@ def change_password():
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(outcome.message)
     return render_template(
-        "auth/account.html", profile_form=ProfileForm(obj=current_user, formdata=None), password_form=password_form
+        "auth/account.html",
+        profile_form=ProfileForm(obj=current_user, formdata=None),
+        password_form=password_form,
+        **_delivery_choices(),
     ), 422

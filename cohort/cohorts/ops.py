@@ -18,6 +18,7 @@ from ..extensions import db
 from ..locks import lock_cohort
 from ..markdown import render_markdown
 from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
+from ..notifications import events
 from ..policy import Refused
 from . import letters
 
@@ -79,6 +80,8 @@ def add_member(cohort: Cohort, user: User, role: Role = Role.MEMBER) -> Membersh
 def accept_charter(actor: Membership) -> None:
     if actor.charter_accepted_at is None:
         actor.charter_accepted_at = utcnow()
+        db.session.flush()
+        events.member_joined(actor)
 
 
 def save_settings(actor: Membership, *, name: str, description: str, timezone: str, charter: str) -> None:

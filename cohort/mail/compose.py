@@ -34,6 +34,10 @@ class Letter:
     # Mail about one post or session shares this id in In-Reply-To/References, so clients thread it.
     thread: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    # RFC 8058: a signed link that stops this kind of mail with one POST, without signing in.
+    unsubscribe: str | None = None
+    # RFC 2919: the cohort the mail comes from, so clients can sort and filter it.
+    list_id: str | None = None
 
 
 Composer = Callable[[OutboxMessage], Letter | None]
@@ -80,6 +84,11 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
         email["References"] = thread_id(letter.thread)
     # RFC 3834: an automatic message, so out-of-office replies are not sent back to it.
     email["Auto-Submitted"] = "auto-generated"
+    if letter.list_id:
+        email["List-Id"] = f"<{letter.list_id}.{mail_domain()}>"
+    if letter.unsubscribe:
+        email["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(render_template(f"mail/{letter.template}.txt", **values))
     email.add_alternative(render_template(f"mail/{letter.template}.html", **values), subtype="html")
     for attachment in letter.attachments:

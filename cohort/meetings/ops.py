@@ -26,6 +26,7 @@ from ..models import (
     RsvpResponse,
     utcnow,
 )
+from ..notifications import events
 from ..policy import Refused
 from ..upsert import insert_or_ignore, upsert
 from .schedule import Plan, local_start
@@ -66,6 +67,7 @@ def schedule(actor: Membership, plan: Plan, timezone: str, details: SessionDetai
         db.session.add(meeting)
         meetings.append(meeting)
     db.session.flush()
+    events.session_changed(meetings, events.SCHEDULED, actor)
     return meetings
 
 
@@ -119,6 +121,7 @@ def edit(
         for name, value in vars(details).items()
         if name != "duration_minutes" and value != getattr(meeting, name)
     }
+    moved = False
     for target in targets:
         day = new_date if target.id == meeting.id else target.starts_at.astimezone(ZoneInfo(target.timezone)).date()
         start = local_start(day, new_time, timezone)
@@ -126,10 +129,14 @@ def edit(
             if name != "duration_minutes":
                 setattr(target, name, value)
         target.agenda_html = render_markdown(target.agenda)
+        moved = moved or target.starts_at != start
         target.timezone = timezone
         target.starts_at = start
         target.ends_at = start + timedelta(minutes=details.duration_minutes)
         _changed(target)
+    if moved:
+        db.session.flush()
+        events.session_changed(targets, events.MOVED, actor)
     return targets
 
 
@@ -144,6 +151,7 @@ def cancel(actor: Membership, meeting: Meeting, *, this_and_following: bool) -> 
     for target in targets:
         target.cancelled_at = utcnow()
         _changed(target)
+    events.session_changed(targets, events.CANCELLED, actor)
     return targets
 
 
@@ -203,6 +211,8 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
     )
     db.session.add(item)
     db.session.flush()
+    if not accepted:
+        events.item_proposed(item, meeting)
     return item
 
 

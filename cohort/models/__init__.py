@@ -14,6 +14,7 @@ from .meeting import (
     Rsvp,
     RsvpResponse,
 )
+from .notification import Delivery, Notification, NotificationKind, NotificationPreference, ThreadFollow
 from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
@@ -34,6 +35,11 @@ __all__ = [
     "Adoption",
     "ChallengeStatus",
     "Cohort",
+    "Delivery",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
+    "ThreadFollow",
     "CohortValue",
     "Flag",
     "Invitation",

@@ -6,6 +6,7 @@ from sqlalchemy import update
 from .. import policy
 from ..extensions import db
 from ..models import Flag, Membership, Post, Reply, utcnow
+from ..notifications import events
 from ..posts.ops import set_hidden
 
 MAX_REASON = 2000
@@ -31,6 +32,7 @@ def raise_flag(actor: Membership, target: Post | Reply, reason: str) -> Flag:
     )
     db.session.add(flag)
     db.session.flush()
+    events.flag_raised(flag, post)
     return flag
 
 

@@ -22,6 +22,8 @@ from ..models import (
     Visibility,
     utcnow,
 )
+from ..notifications import events
+from ..notifications import ops as notification_ops
 from ..upsert import insert_or_ignore, insert_returning_id, upsert
 from .search import index_post
 
@@ -130,6 +132,7 @@ def create_post(
     _set_results(post, list(results))
     db.session.flush()
     index_post(post)
+    events.post_shared(post)
     return Shared(post)
 
 
@@ -203,6 +206,7 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
     db.session.flush()
     _touch(post)
     index_post(post)
+    events.reply_added(reply, post, parent)
     return reply
 
 
@@ -237,6 +241,8 @@ def set_helpful(actor: Membership, reply: Reply, helpful: bool) -> None:
         policy.can_mark_helpful(actor, reply.post, reply, helpful),
         "Only the author of the post marks others’ advice as helpful.",
     )
+    if helpful and reply.helpful_at is None:
+        events.marked_helpful(reply, reply.post)
     reply.helpful_at = utcnow() if helpful else None
 
 
@@ -303,10 +309,13 @@ def set_adoption(actor: Membership, post: Post, adopting: bool) -> None:
         db.session.execute(delete(Adoption).where(Adoption.post_id == post.id, Adoption.user_id == actor.user_id))
 
 
-def mark_read(actor: Membership, post: Post) -> None:
-    """Remember when this member last read the thread, for its unread marks."""
+def mark_read(actor: Membership, post: Post, *, notified: bool = True) -> None:
+    """Remember when this member last read the thread, for its unread marks, and mark read what they
+    were notified of about it (``notified=False``: the caller knows nothing waits)."""
     if not policy.can_open_post(actor, post):
         return
+    if notified:
+        notification_ops.mark_place_read(actor.user_id, post=post)
     now = utcnow()
     upsert(
         PostRead,

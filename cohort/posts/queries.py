@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import policy
@@ -21,6 +21,7 @@ from ..models import (
     Meeting,
     MeetingNote,
     Membership,
+    Notification,
     Post,
     PostKind,
     PostRead,
@@ -28,6 +29,7 @@ from ..models import (
     Reply,
     Tag,
     Thanks,
+    ThreadFollow,
     User,
     utcnow,
 )
@@ -88,6 +90,17 @@ class PostActions:
 
 
 @dataclass
+class ReaderState:
+    """Where this member stands with a thread: when they last read it, and whether they follow it
+    (True), muted it (False) or neither (None)."""
+
+    last_read: datetime | None = None
+    following: bool | None = None
+    # Whether notifications about this thread wait unread, so the visit knows to mark them read.
+    notified: bool = False
+
+
+@dataclass
 class Thread:
     post: Post
     author_name: str
@@ -99,6 +112,8 @@ class Thread:
     session_notes: list[tuple[MeetingNote, Meeting]]
     agenda: list[tuple[AgendaItem, Meeting]]
     can: PostActions
+    # True: the viewer follows the thread; False: they muted it; None: neither.
+    following: bool | None = None
 
 
 def post_actions(post: Post, viewer: Membership) -> PostActions:
@@ -161,8 +176,10 @@ def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
     return author_label(post, reply.author, viewer)
 
 
-def load_thread(post: Post, viewer: Membership, last_read: datetime | None = None) -> Thread:
+def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = None) -> Thread:
     """The post's replies as a tree in reading order: a parent before its children, siblings oldest first."""
+    reader = reader or reader_state(viewer, post)
+    last_read = reader.last_read
     replies = (
         db.session.execute(
             select(Reply)
@@ -225,6 +242,7 @@ def load_thread(post: Post, viewer: Membership, last_read: datetime | None = Non
         session_notes=_session_notes(post, viewer),
         agenda=_coming_agenda(post, viewer),
         can=post_actions(post, viewer),
+        following=reader.following,
     )
 
 
@@ -440,11 +458,17 @@ def author_choices(viewer: Membership) -> list[tuple[int, str]]:
     ]
 
 
-def last_read(viewer: Membership, post: Post):
-    """When this member last opened the thread, or None."""
-    return db.session.execute(
-        select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == viewer.user_id)
-    ).scalar_one_or_none()
+def reader_state(viewer: Membership, post: Post) -> ReaderState:
+    """One query for both, taken before the visit marks the thread read."""
+    last_read = select(PostRead.read_at).where(PostRead.post_id == post.id, PostRead.user_id == viewer.user_id)
+    following = select(ThreadFollow.following).where(
+        ThreadFollow.post_id == post.id, ThreadFollow.user_id == viewer.user_id
+    )
+    notified = exists().where(
+        Notification.user_id == viewer.user_id, Notification.post_id == post.id, Notification.read_at.is_(None)
+    )
+    row = db.session.execute(select(last_read.scalar_subquery(), following.scalar_subquery(), notified)).one()
+    return ReaderState(last_read=row[0], following=row[1], notified=bool(row[2]))
 
 
 def cohort_values(cohort_id: int) -> list[CohortValue]:

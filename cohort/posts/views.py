@@ -131,24 +131,24 @@ def new():
 def thread(post_id: int):
     """The post and its whole thread of replies, loaded in a fixed number of queries."""
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
-    last_read = queries.last_read(g.membership, post)
+    reader = queries.reader_state(g.membership, post)
+    # Marked read before the page is drawn, so the bell already counts it; a failed render rolls it back.
+    ops.mark_read(g.membership, post, notified=reader.notified)
     kept = drafts.take()
     page = (
-        render_thread_with_draft(post, kept, last_read=last_read, status=200)
+        render_thread_with_draft(post, kept, reader=reader, status=200)
         if kept is not None
-        else render_thread(post, last_read=last_read)
+        else render_thread(post, reader=reader)
     )
-    # Marked read only once the page is ready: a failed render leaves the thread unread.
-    ops.mark_read(g.membership, post)
     db.session.commit()
     return page
 
 
-def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=None, status=200):
+def render_thread(post, *, reader=None, reply_form=None, failed_parent_id=None, status=200):
     return (
         render_template(
             "posts/thread.html",
-            thread=queries.load_thread(post, g.membership, last_read),
+            thread=queries.load_thread(post, g.membership, reader),
             reply_form=reply_form or ReplyForm(formdata=None),
             failed_parent_id=failed_parent_id,
             values=queries.cohort_values(g.cohort.id),
@@ -158,7 +158,7 @@ def render_thread(post, *, last_read=None, reply_form=None, failed_parent_id=Non
     )
 
 
-def render_thread_with_draft(post, draft, *, last_read=None, status: int):
+def render_thread_with_draft(post, draft, *, reader=None, status: int):
     """The thread with a reply that could not be sent back in its box: under the reply it answered,
     if that can still be answered, else under the post."""
     form = ReplyForm(formdata=draft)
@@ -167,7 +167,7 @@ def render_thread_with_draft(post, draft, *, last_read=None, status: int):
     if parent is None or not policy.can_reply(g.membership, post, parent):
         parent_id = None
     form.body.errors = [REPLY_KEPT]
-    return render_thread(post, last_read=last_read, reply_form=form, failed_parent_id=parent_id, status=status)
+    return render_thread(post, reader=reader, reply_form=form, failed_parent_id=parent_id, status=status)
 
 
 def _editable_post(post_id: int):

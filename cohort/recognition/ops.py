@@ -7,6 +7,7 @@ from .. import policy
 from ..extensions import db
 from ..locks import lock_cohort
 from ..models import CohortValue, Membership, Post, Reply, Thanks
+from ..notifications import events
 from ..upsert import insert_or_ignore, upsert
 
 MAX_VALUE_NAME = 60
@@ -26,6 +27,11 @@ def thank(actor: Membership, target: Post | Reply, value_id: int | None = None) 
         value = db.session.get(CohortValue, value_id)
         policy.require_visible(value is not None and value.cohort_id == actor.cohort_id)
     column = "reply_id" if isinstance(target, Reply) else "post_id"
+    thanked_before = db.session.scalar(
+        select(Thanks.id).where(Thanks.user_id == actor.user_id, getattr(Thanks, column) == target.id)
+    )
+    if thanked_before is None:
+        events.thanked(actor, target, post, value.name if value_id is not None else None)
     upsert(
         Thanks,
         {"user_id": actor.user_id, column: target.id, "value_id": value_id},

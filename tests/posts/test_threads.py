@@ -146,4 +146,4 @@ def test_thread_page_runs_the_same_queries_for_5_and_500_replies(app, people, cl
     assert small_page.status_code == large_page.status_code == 200
     assert len(_reply_order(large_page.text)) == 500
     assert len(small_queries) == len(large_queries)
-    assert len(large_queries) <= 14
+    assert len(large_queries) <= 15

@@ -1,0 +1,129 @@
+"""What each action tells whom: called by the operations, inside their transaction.
+
+Each function picks its recipients through the policy (see ``ops``) and never tells the person who
+acted. A person is told once per event: the author of the reply answered hears "a reply to your
+reply", not also "news in a thread you follow".
+"""
+
+from collections.abc import Iterable
+
+from ..models import AgendaItem, Flag, Meeting, Membership, NotificationKind, Post, Reply
+from ..policy import Permission
+from . import ops
+
+
+def post_shared(post: Post, mentioned: Iterable[int] = ()) -> None:
+    """A new story, challenge or announcement: its readers hear of it, the mentioned by name."""
+    ops.follow_by_default(post.author_id, post)
+    told = {post.author_id}
+    mentioned = set(mentioned) - told
+    if mentioned:
+        ops.notify(NotificationKind.MENTION, ops.readers_of_post(post, only=mentioned), **_about(post))
+        told |= mentioned
+    ops.notify(NotificationKind.NEW_POST, ops.readers_of_post(post, exclude=told), **_about(post))
+
+
+def reply_added(reply: Reply, post: Post, parent: Reply | None, mentioned: Iterable[int] = ()) -> None:
+    """A reply: to the author of what it answers, to the mentioned, then to the thread's followers."""
+    ops.follow_by_default(reply.author_id, post)
+    about = _about(post, reply=reply)
+    told = {reply.author_id}
+    for kind, author_id in (
+        (NotificationKind.REPLY_TO_REPLY, parent.author_id if parent else None),
+        (NotificationKind.REPLY_TO_POST, post.author_id),
+    ):
+        if author_id is not None and author_id not in told:
+            ops.notify(kind, ops.readers_of_reply(reply, only=[author_id]), **about)
+            told.add(author_id)
+    mentioned = set(mentioned) - told
+    if mentioned:
+        ops.notify(NotificationKind.MENTION, ops.readers_of_reply(reply, only=mentioned), **about)
+        told |= mentioned
+    ops.notify(NotificationKind.THREAD_NEWS, ops.followers_of(reply, exclude=told), **about)
+
+
+def marked_helpful(reply: Reply, post: Post) -> None:
+    """The post's author found this advice helpful: its author hears of it."""
+    ops.notify(
+        NotificationKind.HELPFUL,
+        ops.readers_of_reply(reply, only=[reply.author_id], exclude=[post.author_id]),
+        **_about(post, reply=reply, actor_id=post.author_id),
+    )
+
+
+def thanked(actor: Membership, target: Post | Reply, post: Post, value_name: str | None) -> None:
+    """Someone thanked a post or reply: its author hears of it, and of the value named."""
+    reply = target if isinstance(target, Reply) else None
+    recipients = (
+        ops.readers_of_reply(reply, only=[reply.author_id], exclude=[actor.user_id])
+        if reply
+        else ops.readers_of_post(post, only=[post.author_id], exclude=[actor.user_id])
+    )
+    ops.notify(
+        NotificationKind.THANKS,
+        recipients,
+        **_about(post, reply=reply, actor_id=actor.user_id),
+        detail=value_name or "",
+    )
+
+
+def flag_raised(flag: Flag, post: Post) -> None:
+    """Something was flagged: the facilitators who review flags hear of it (not who flagged it)."""
+    ops.notify(
+        NotificationKind.NEW_FLAG,
+        ops.members_holding(post.cohort_id, Permission.MODERATE, exclude=[flag.reporter_id]),
+        cohort_id=post.cohort_id,
+        post_id=post.id,
+        reply_id=flag.reply_id,
+    )
+
+
+def member_joined(membership: Membership) -> None:
+    """A member accepted the charter and so joined: those who run the cohort hear of it."""
+    ops.notify(
+        NotificationKind.MEMBER_JOINED,
+        ops.members_holding(membership.cohort_id, Permission.MANAGE, exclude=[membership.user_id]),
+        cohort_id=membership.cohort_id,
+        actor_id=membership.user_id,
+    )
+
+
+def item_proposed(item: AgendaItem, meeting: Meeting) -> None:
+    """A member proposed an agenda item: those who decide the agenda hear of it."""
+    ops.notify(
+        NotificationKind.AGENDA_PROPOSAL,
+        ops.members_holding(meeting.cohort_id, Permission.RUN_SESSIONS, exclude=[item.proposed_by_id]),
+        cohort_id=meeting.cohort_id,
+        actor_id=item.proposed_by_id,
+        meeting_id=meeting.id,
+        detail=item.title[:80],
+    )
+
+
+SCHEDULED, MOVED, CANCELLED = "scheduled", "moved", "cancelled"
+
+
+def session_changed(meetings: list[Meeting], change: str, actor: Membership) -> None:
+    """Sessions scheduled, moved or cancelled (one, or a series from the first): the cohort hears once."""
+    if not meetings:
+        return
+    first = min(meetings, key=lambda meeting: meeting.starts_at)
+    detail = change if len(meetings) == 1 else f"{change}:{len(meetings)}"
+    ops.notify(
+        NotificationKind.SESSION_CHANGE,
+        ops.members_holding(first.cohort_id, Permission.SEE_SESSIONS, exclude=[actor.user_id]),
+        cohort_id=first.cohort_id,
+        # An operator scheduling for a cohort without a facilitator acts through an unsaved stand-in.
+        actor_id=actor.user_id if actor.id is not None else None,
+        meeting_id=first.id,
+        detail=detail,
+    )
+
+
+def _about(post: Post, *, reply: Reply | None = None, actor_id: int | None = None) -> dict:
+    return {
+        "cohort_id": post.cohort_id,
+        "post_id": post.id,
+        "reply_id": reply.id if reply else None,
+        "actor_id": actor_id if actor_id is not None else (reply.author_id if reply else post.author_id),
+    }

@@ -1,0 +1,205 @@
+"""Reading notifications: the bell's count and the grouped list, filtered through the policy."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from .. import policy
+from ..extensions import db
+from ..models import (
+    Cohort,
+    Delivery,
+    Meeting,
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    Post,
+    Reply,
+    User,
+)
+from ..policy import Permission
+from .wording import headline
+
+PAGE_SIZE = 100
+
+# What a membership must still grant for a notification of each kind to be shown.
+NEEDS = {
+    NotificationKind.NEW_FLAG: Permission.MODERATE,
+    NotificationKind.MEMBER_JOINED: Permission.MANAGE,
+    NotificationKind.AGENDA_PROPOSAL: Permission.RUN_SESSIONS,
+    NotificationKind.SESSION_CHANGE: Permission.SEE_SESSIONS,
+    NotificationKind.SESSION_REMINDER: Permission.SEE_SESSIONS,
+}
+
+
+def _still_for_them() -> ColumnElement[bool]:
+    """Notifications whose reader is still a member who may read what they are about (Membership,
+    Post and Reply joined): a post hidden, a member gone or a role changed, and it is not shown."""
+    permission = case(
+        *((Notification.kind == kind, policy.memberships_holding(need, Membership)) for kind, need in NEEDS.items()),
+        else_=policy.memberships_holding(Permission.TAKE_PART, Membership),
+    )
+    return and_(
+        Membership.charter_accepted_at.is_not(None),
+        permission,
+        or_(Notification.post_id.is_(None), policy.readers_of_post_condition(Membership, Post)),
+        or_(Notification.reply_id.is_(None), policy.readers_of_reply_condition(Membership, Reply, Post)),
+    )
+
+
+def _visible(query):
+    return (
+        query.join(
+            Membership, and_(Membership.cohort_id == Notification.cohort_id, Membership.user_id == Notification.user_id)
+        )
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(Reply, Reply.id == Notification.reply_id)
+        .where(_still_for_them())
+    )
+
+
+def unread_count(user_id: int) -> int:
+    """The bell's number: one query, whatever the number of notifications."""
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return db.session.scalar(_visible(query))
+
+
+@dataclass
+class Group:
+    """Notifications of one kind about one place, shown as one line."""
+
+    text: str
+    link: str
+    cohort_name: str
+    latest_at: datetime
+    unread: bool
+    ids: list[int] = field(default_factory=list)
+
+
+def grouped(user: User) -> list[Group]:
+    """The newest notifications of this person, grouped by kind and place, newest group first."""
+    actor = aliased(User)
+    rows = db.session.execute(
+        _visible(
+            select(Notification, Membership, Cohort, Post, Meeting, actor.name)
+            .join(Cohort, Cohort.id == Notification.cohort_id)
+            .outerjoin(Meeting, Meeting.id == Notification.meeting_id)
+            .outerjoin(actor, actor.id == Notification.actor_id)
+            .where(Notification.user_id == user.id)
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        notification = row[0]
+        key = (notification.cohort_id, notification.kind, notification.post_id, notification.meeting_id)
+        groups.setdefault(key, []).append(row)
+    return [_group(user, members) for members in groups.values()]
+
+
+def _group(user: User, rows: list) -> Group:
+    newest, membership, cohort, post, meeting, actor_name = rows[0]
+    unread = [row[0] for row in rows if row[0].read_at is None]
+    # The link leads to the first thing not yet read, so reading starts where it should.
+    target = unread[-1] if unread else newest
+    name = policy.shown_name(membership, post, newest.actor_id, actor_name) if post is not None else actor_name
+    text = headline(
+        newest.kind,
+        name=name or "Someone",
+        post=post,
+        meeting=meeting,
+        detail=newest.detail,
+        count=len(rows),
+        cohort_name=cohort.name,
+        zone=user.timezone,
+    )
+    return Group(
+        text=text,
+        link=url_for("notifications.open_notification", notification_id=target.id),
+        cohort_name=cohort.name,
+        latest_at=newest.created_at,
+        unread=bool(unread),
+        ids=[row[0].id for row in rows],
+    )
+
+
+def place_of(notification: Notification | OutboxMessage, slug: str) -> tuple[str, dict, str]:
+    """Where a notification (or its mail) leads: the endpoint, its values and the anchor of the exact
+    reply, the session, or the flags to review."""
+    kind = NotificationKind(notification.kind)
+    if kind == NotificationKind.NEW_FLAG:
+        return "cohort.moderation.flags", {"slug": slug}, ""
+    if kind == NotificationKind.MEMBER_JOINED:
+        return "cohort.cohorts.members", {"slug": slug}, ""
+    if kind == NotificationKind.OUTCOME_NUDGE:
+        return "cohort.loop.outcome", {"slug": slug, "post_id": notification.post_id}, ""
+    if notification.meeting_id is not None:
+        return "cohort.meetings.detail", {"slug": slug, "meeting_id": notification.meeting_id}, ""
+    anchor = f"reply-{notification.reply_id}" if notification.reply_id else ""
+    return "cohort.posts.thread", {"slug": slug, "post_id": notification.post_id}, anchor
+
+
+def own_notification(user: User, notification_id: int) -> tuple[Notification, str] | None:
+    """One of this person's notifications that is still for them, with its cohort's slug."""
+    row = db.session.execute(
+        _visible(
+            select(Notification, Cohort.slug)
+            .join(Cohort, Cohort.id == Notification.cohort_id)
+            .where(Notification.id == notification_id, Notification.user_id == user.id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def same_group_ids(notification: Notification) -> list[int]:
+    """The unread notifications shown on one line with this one."""
+    return list(
+        db.session.scalars(
+            select(Notification.id).where(
+                Notification.user_id == notification.user_id,
+                Notification.cohort_id == notification.cohort_id,
+                Notification.kind == notification.kind,
+                Notification.post_id.is_(None)
+                if notification.post_id is None
+                else Notification.post_id == notification.post_id,
+                Notification.meeting_id.is_(None)
+                if notification.meeting_id is None
+                else Notification.meeting_id == notification.meeting_id,
+                Notification.read_at.is_(None),
+            )
+        )
+    )
+
+
+def deliveries(user: User) -> dict[NotificationKind, Delivery]:
+    """How each kind reaches this person by mail: their choice, or the kind's default."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, kind.default_delivery) for kind in NotificationKind}
+
+
+def runs_a_cohort(user: User) -> bool:
+    """Whether the facilitators' kinds concern this person (they may manage some cohort)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == user.id, policy.memberships_holding(Permission.MODERATE, Membership))
+        )
+        > 0
+    )
