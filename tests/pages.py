@@ -79,6 +79,8 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     leading = factories.member_of(facilitator, cohort)
     advice = post_ops.add_reply(factories.member_of(advisor, cohort), post, "Review referrals virtually.")
     own_reply = post_ops.add_reply(leading, post, "Which referrals first?", advice)
+    post_ops.set_helpful(leading, advice, True)
+    post_ops.record_commitment(leading, post, "Virtual review of **stable** injuries for six weeks.")
     meeting = factories.make_meeting(cohort)
     meeting_ops.propose_item(leading, meeting, "Fracture clinic backlog", post)
     post_ops.record_outcome(leading, post, "We did it.", [ResultRow("Virtual care plans", "%", 0, 60, "Jan–Jun 2026")])
@@ -119,6 +121,7 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         post_ops.record_outcome(membership, story, "It worked.", [ResultRow("Waits", "days", 14, 4, "")])
         challenge = factories.make_post(cohort, member, kind=PostKind.CHALLENGE, title=f"Fracture question {number}")
         advice = post_ops.add_reply(membership, post, f"Advice {number}")
+        post_ops.set_helpful(acting, advice, True)
         post_ops.add_reply(acting, post, f"Answer {number}", advice)
         post_ops.add_reply(acting, challenge, "A thought")
         db.session.flush()
@@ -127,6 +130,7 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         post_ops.set_adoption(acting, story, True)
         meeting_ops.answer(membership, meeting, RsvpResponse.YES if number % 2 else RsvpResponse.MAYBE)
         meeting_ops.propose_item(acting if number % 2 == 0 else membership, meeting, f"Item {number}", challenge)
+        post_ops.record_outcome(membership, challenge, "It moved.", [ResultRow("Waits", "days", 30, 12, "")])
         factories.make_meeting(cohort, start=start + timedelta(days=number), title=f"Extra session {number}")
         cohort_ops.invite_by_email(acting, [f"guest{number}@trust.example.org"])
         elsewhere = factories.make_cohort()
@@ -200,6 +204,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.meetings.index": f"{cohort}/sessions/",
         "cohort.meetings.new": f"{cohort}/sessions/new",
         "cohort.meetings.detail": session,
+        "cohort.meetings.pre_read": f"{session}/pre-read",
         "cohort.meetings.edit": f"{session}/edit",
         "cohort.meetings.cancel": f"{session}/cancel",
         "cohort.participation.notes": f"{session}/notes",

@@ -195,6 +195,40 @@ def accepted_of_session(w, item, m, meeting) -> bool:
     return item.meeting_id == meeting.id and item.status == AgendaStatus.ACCEPTED
 
 
+def on_pre_read(w, item, m, meeting) -> bool:
+    """The pre-read's items: the accepted ones, those bringing a challenge only if the viewer may
+    read it (the others stand as "A challenge no longer shown here", naming no one)."""
+    return accepted_of_session(w, item, m, meeting) and (item.post is None or policy.can_see_post(m, item.post))
+
+
+def brought_to(w, post, m, meeting) -> bool:
+    """Challenges an accepted item brings to the session."""
+    return any(
+        item.post_id == post.id and accepted_of_session(w, item, m, meeting) for item in w.objects["item"].values()
+    )
+
+
+def helpful_on_pre_read(w, reply, m, meeting) -> bool:
+    return reply.helpful_at is not None and brought_to(w, reply.post, m, meeting)
+
+
+def outcome_since_last_session(w, post, m, meeting) -> bool:
+    """Challenges of the session's cohort whose outcome came after the previous session (not
+    cancelled) began, or the cohort did, and before this one began."""
+    earlier = [
+        other.starts_at
+        for other in w.objects["session"].values()
+        if other.cohort_id == meeting.cohort_id and other.cancelled_at is None and other.starts_at < meeting.starts_at
+    ]
+    since = max(earlier, default=w.objects["cohort"][f"cohort-{w.letter[meeting.cohort_id]}"].created_at)
+    return (
+        post.cohort_id == meeting.cohort_id
+        and post.kind == PostKind.CHALLENGE
+        and post.outcome_at is not None
+        and since < post.outcome_at <= meeting.starts_at
+    )
+
+
 def bringable(w, post, m, meeting) -> bool:
     """The challenges a member may link when proposing an item, while the session takes proposals."""
     return policy.can_propose_item(m, meeting) and policy.can_bring_to_session(m, post)
@@ -264,6 +298,8 @@ def item_proposer(w, item):
 
 
 AGENDA = '<section id="agenda"'
+PRE_READ_ITEMS = between('<section id="pre-read-items"', "</section>")
+PRE_READ_OUTCOMES = between('<section id="pre-read-outcomes"', "</section>")
 CHALLENGE_CHOICES = ('<select id="item-post"', "</select>")
 
 LISTINGS: dict[str, Listing] = {
@@ -337,6 +373,26 @@ LISTINGS: dict[str, Listing] = {
         sessions("", answered),
         lambda text: between('<dl class="answers">', "</dl>")(text).split("<dt>Not answered")[0],
     ),
+    "pre-read: agenda": Listing(
+        "cohort.meetings.pre_read", "item", sessions("/pre-read", on_pre_read), PRE_READ_ITEMS, named=item_proposer
+    ),
+    "pre-read: challenges brought": Listing(
+        "cohort.meetings.pre_read", "post", sessions("/pre-read", brought_to), PRE_READ_ITEMS, named=post_author
+    ),
+    "pre-read: advice marked helpful": Listing(
+        "cohort.meetings.pre_read",
+        "reply",
+        sessions("/pre-read", helpful_on_pre_read),
+        PRE_READ_ITEMS,
+        named=reply_author,
+    ),
+    "pre-read: outcomes since the last session": Listing(
+        "cohort.meetings.pre_read",
+        "post",
+        sessions("/pre-read", outcome_since_last_session),
+        PRE_READ_OUTCOMES,
+        named=post_author,
+    ),
     "session: calendar file": Listing(
         "cohort.meetings.ics",
         "item",
@@ -385,6 +441,7 @@ LISTING_PAGES = {
     "cohort.moderation.flags",
     "cohort.meetings.index",
     "cohort.meetings.detail",
+    "cohort.meetings.pre_read",
     "cohort.meetings.ics",
     "cohort.participation.notes",
     "calendar.feed",
@@ -477,6 +534,7 @@ def build_scene(app) -> SimpleNamespace:
         chatham_story = post("post-chatham-story", author, visibility=Visibility.CHATHAM_HOUSE)
         chatham = post("post-chatham-challenge", author, PostKind.CHALLENGE, Visibility.CHATHAM_HOUSE, ["board"])
         private = post("post-facilitators-only", author, PostKind.CHALLENGE, Visibility.FACILITATORS, ["secret"])
+        went_private = post("post-went-private", author, PostKind.CHALLENGE)  # brought, then shown to facilitators only
         hidden = post("post-hidden", author, PostKind.CHALLENGE, tags=["board"])
         deleted = post("post-deleted", author, PostKind.CHALLENGE, tags=["budget"])
         resolved = post("post-resolved", author, PostKind.CHALLENGE, tags=["budget"])
@@ -500,6 +558,9 @@ def build_scene(app) -> SimpleNamespace:
         reply("reply-on-facilitators-only", facilitator, private)
         far_advice = reply("reply-b", host, elsewhere)
         reply("reply-b-chatham-own", outsider, elsewhere_chatham)
+        helpful = reply("reply-helpful-chatham", member, chatham)
+        helpful_then_private = reply("reply-helpful-went-private", member, went_private)
+        helpful_then_hidden = reply("reply-helpful-hidden", member, chatham)
 
         flag("flag-live-post", member, story)
         flag("flag-live-reply", author, advice)
@@ -534,6 +595,7 @@ def build_scene(app) -> SimpleNamespace:
         item("item-proposed", member, coming, member_challenge)
         item("item-declined", author, coming, accept=False)
         item("item-former", former, coming)
+        item("item-went-private", author, coming, went_private, accept=True)
         item("item-past-accepted", facilitator, past)
         item("item-past-proposed", member, past)
         item("item-cancelled", facilitator, cancelled)
@@ -557,6 +619,26 @@ def build_scene(app) -> SimpleNamespace:
         meeting_ops.cancel(facilitator, cancelled, this_and_following=False)
 
         post_ops.record_outcome(author, resolved, "It worked.", [])
+        # What the pre-read shows of the challenges brought: helpful advice, commitments, outcomes.
+        for advice_marked in (helpful, helpful_then_private, helpful_then_hidden, on_hidden):
+            post_ops.set_helpful(author, advice_marked, True)
+        moderation_ops.hide(facilitator, helpful_then_hidden)
+        # Each commitment carries its challenge's marker: shown to anyone who may not read it, it is caught.
+        for key, tried in (("post-chatham-challenge", chatham), ("post-went-private", went_private)):
+            post_ops.record_commitment(author, tried, f"We will try {mark(key)}")
+        for told in (private, hidden):
+            post_ops.record_outcome(author, told, "It worked.", [])
+        post_ops.record_outcome(outsider, elsewhere_chatham, "It worked here too.", [])
+        post_ops.edit_post(
+            author,
+            went_private,
+            seen_version=went_private.version,
+            title=went_private.title,
+            body=went_private.body,
+            tags=[],
+            visibility=Visibility.FACILITATORS,
+            results=[],
+        )
         moderation_ops.hide(facilitator, hidden)
         moderation_ops.hide(facilitator, to_hide)
         post_ops.delete_post(author, deleted)

@@ -35,7 +35,41 @@ def test_the_form_key_migration_keeps_every_reply_both_ways_on_sqlite(make_app, 
         post_ops.add_reply(author, post, "What we tried next.")
         db.session.commit()
         replies_and_tags = "SELECT (SELECT count(*) FROM reply), (SELECT count(*) FROM post_tag)"
-        for step in (downgrade, upgrade):
+        for step in (lambda: downgrade(revision="0004_status_follows_agenda"), upgrade):
             step()
-            assert tuple(db.session.execute(text(replies_and_tags)).one()) == (1, 1), step.__name__
+            assert tuple(db.session.execute(text(replies_and_tags)).one()) == (1, 1), step
+        db.engine.dispose()
+
+
+def test_the_loop_times_migration_backfills_from_the_last_activity_and_keeps_replies(make_app, tmp_path):
+    """Challenges committed to or resolved before migration 0008 take their last activity as the
+    time: the latest either could have happened."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated.sqlite'}")
+    with app.app_context():
+        upgrade()
+        cohort = factories.make_cohort()
+        author = factories.make_member(cohort)
+        trying, resolved, untouched = (
+            factories.make_post(cohort, author.user, kind=factories.PostKind.CHALLENGE) for _ in range(3)
+        )
+        post_ops.record_commitment(author, trying, "Weekly reviews.")
+        post_ops.record_outcome(author, resolved, "It worked.", [])
+        post_ops.add_reply(author, untouched, "Still thinking.")
+        db.session.commit()
+        db.session.execute(text("UPDATE post SET last_activity_at = '2026-03-01 09:30:00.000000'"))
+        db.session.commit()
+        downgrade(revision="0007_notifications")
+        upgrade()
+        rows = dict(
+            (post_id, (committed, outcome))
+            for post_id, committed, outcome in db.session.execute(
+                text("SELECT id, committed_at, outcome_at FROM post")
+            ).all()
+        )
+        assert rows == {
+            trying.id: ("2026-03-01 09:30:00.000000", None),
+            resolved.id: (None, "2026-03-01 09:30:00.000000"),
+            untouched.id: (None, None),
+        }
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar_one() == 1
         db.engine.dispose()

@@ -1,27 +1,35 @@
-"""Reading sessions: the cohort's list, one session's page, a person's next sessions, and the feed."""
+"""Reading sessions: the cohort's list, one session's page and its pre-read, a person's next
+sessions, and the feed."""
 
 from datetime import timedelta
 
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
+from ..mail import external_url
 from ..models import (
     AgendaItem,
     Attendance,
     Cohort,
     Feedback,
     FeedbackGiven,
+    MeasuredResult,
     Meeting,
     MeetingNote,
     Membership,
+    Post,
+    PostKind,
+    Reply,
     Rsvp,
     RsvpResponse,
     User,
     utcnow,
 )
 from .ops import bringable_challenges, current_notes, members_then
+from .preread import Advice, BroughtChallenge, Figure, Outcome, PreRead, PreReadItem
 
 PAST_SHOWN = 24
 
@@ -228,3 +236,126 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "can_run": policy.can_run_sessions(viewer),
         "can_propose": policy.can_propose_item(viewer, meeting),
     }
+
+
+# --- the pre-read ----------------------------------------------------------------------------------
+
+
+def _figures(results: list[MeasuredResult]) -> tuple[Figure, ...]:
+    return tuple(Figure(r.measure, r.unit, r.baseline, r.result, r.period) for r in results)
+
+
+def _author(viewer: Membership, post: Post) -> str:
+    return policy.shown_name(viewer, post, post.author_id, post.author.name)
+
+
+def pre_read(viewer: Membership, meeting: Meeting) -> PreRead:
+    """The session's pre-read as ``viewer`` may read it, for its page and for the reminder mail:
+    the session, its accepted agenda items in order, and for each that brings a challenge this
+    viewer may read what was asked, the advice marked helpful so far and what its author will try;
+    then the outcomes of the cohort's challenges (those this viewer may read) recorded since the
+    previous session that was not cancelled began, or since the cohort began, up to this one.
+
+    A fixed number of queries, however long the agenda. Links are absolute (``COHORT_BASE_URL``),
+    so an application context is enough: no request is needed."""
+    policy.require_visible(policy.can_see_meeting(viewer, meeting))
+    cohort = db.session.get(Cohort, meeting.cohort_id)
+
+    def thread_url(post: Post) -> str:
+        return external_url("cohort.posts.thread", slug=cohort.slug, post_id=post.id)
+
+    items = list(
+        db.session.execute(
+            select(AgendaItem)
+            .options(joinedload(AgendaItem.post).joinedload(Post.author), joinedload(AgendaItem.proposed_by))
+            .where(AgendaItem.meeting_id == meeting.id, policy.agenda_items_for_everyone_condition())
+            .order_by(AgendaItem.position, AgendaItem.id)
+        ).scalars()
+    )
+    readable = {item.post.id: item.post for item in items if item.post and policy.can_see_post(viewer, item.post)}
+    helpful: dict[int, list[Advice]] = {post_id: [] for post_id in readable}
+    if readable:
+        for reply in db.session.execute(
+            select(Reply)
+            .options(joinedload(Reply.author))
+            .where(
+                Reply.post_id.in_(readable),
+                Reply.helpful_at.is_not(None),
+                policy.visible_replies_condition(viewer),
+            )
+            .order_by(Reply.created_at, Reply.id)
+        ).scalars():
+            post = readable[reply.post_id]
+            name = policy.shown_name(viewer, post, reply.author_id, reply.author.name)
+            helpful[post.id].append(Advice(name, Markup(reply.body_html)))
+
+    agenda = []
+    for item in items:
+        post = readable.get(item.post_id)
+        if item.post_id is None:
+            agenda.append(PreReadItem(item.title, item.proposed_by.name, None))
+        elif post is None:
+            # A challenge this reader may not read: neither its title nor who brought it.
+            agenda.append(PreReadItem(UNSHOWN_CHALLENGE, None, None))
+        else:
+            challenge = BroughtChallenge(
+                title=post.title,
+                body_html=Markup(post.body_html),
+                author=_author(viewer, post),
+                status=post.shown_status.label,
+                url=thread_url(post),
+                helpful=tuple(helpful[post.id]),
+                commitment_html=Markup(post.commitment_html),
+            )
+            brought_by = policy.shown_name(viewer, post, item.proposed_by_id, item.proposed_by.name)
+            agenda.append(PreReadItem(item.title, brought_by, challenge))
+
+    previous = db.session.execute(
+        select(Meeting.title, Meeting.starts_at)
+        .where(
+            policy.visible_meetings_condition(viewer),
+            Meeting.cancelled_at.is_(None),
+            Meeting.starts_at < meeting.starts_at,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    ).first()
+    since = previous.starts_at if previous else cohort.created_at
+    outcomes = [
+        Outcome(
+            title=post.title,
+            author=_author(viewer, post),
+            url=thread_url(post),
+            outcome_html=Markup(post.outcome_html),
+            recorded_at=post.outcome_at,
+            figures=_figures(post.results),
+        )
+        for post in db.session.execute(
+            select(Post)
+            .options(joinedload(Post.author), selectinload(Post.results))
+            .where(
+                policy.visible_posts_condition(viewer),
+                Post.kind == PostKind.CHALLENGE,
+                Post.outcome_at > since,
+                Post.outcome_at <= meeting.starts_at,
+            )
+            .order_by(Post.outcome_at, Post.id)
+        ).scalars()
+    ]
+    return PreRead(
+        cohort_name=cohort.name,
+        meeting_id=meeting.id,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        timezone=meeting.timezone,
+        location=meeting.location,
+        video_url=meeting.video_url,
+        agenda_html=Markup(meeting.agenda_html),
+        cancelled=meeting.cancelled_at is not None,
+        url=external_url("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id),
+        items=tuple(agenda),
+        outcomes_since=since,
+        previous_session=previous.title if previous else None,
+        outcomes=tuple(outcomes),
+    )

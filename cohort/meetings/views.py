@@ -84,6 +84,14 @@ def detail(meeting_id: int):
     return render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
 
 
+@bp.get("/<int:meeting_id>/pre-read")
+@requires(Permission.SEE_SESSIONS)
+def pre_read(meeting_id: int):
+    """What to read before the session, on one printable page: the same pre-read the reminder mail carries."""
+    meeting = get_meeting_or_404(meeting_id)
+    return render_template("meetings/pre_read.html", pre_read=queries.pre_read(g.membership, meeting))
+
+
 @bp.get("/<int:meeting_id>.ics")
 @requires(Permission.SEE_SESSIONS)
 def ics(meeting_id: int):

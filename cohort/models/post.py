@@ -76,6 +76,9 @@ class Post(db.Model):
         # One form, one post: the same form sent twice (Back, then Share; a double click) finds the
         # post it made. A unique index, not a constraint, so SQLite adds it without rebuilding the table.
         Index("ix_post_author_form_key", "author_id", "form_key", unique=True),
+        # "Outcomes recorded since the last session", per cohort; and the nudge to challenges being tried.
+        Index("ix_post_cohort_outcome", "cohort_id", "outcome_at"),
+        Index("ix_post_status_committed", "status", "committed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +95,10 @@ class Post(db.Model):
     commitment_html: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(Text, default="")
     outcome_html: Mapped[str] = mapped_column(Text, default="")
+    # When the author said what they will try (and the challenge became "trying"), or changed it;
+    # and when the outcome that resolved it was recorded. Set by the loop operations (posts.ops).
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

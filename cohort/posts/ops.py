@@ -269,12 +269,18 @@ def set_status(actor: Membership, post: Post, status: ChallengeStatus) -> None:
 
 
 def record_commitment(actor: Membership, post: Post, text: str) -> None:
-    """The author's "what I'll try": visible to the cohort, and the challenge is now being tried."""
+    """The author's "what I'll try": visible to the cohort, and the challenge is now being tried.
+
+    ``committed_at`` marks when the challenge became "trying", or the author changed what they will
+    try: the clock that asks them, later, what happened next. The same text saved again moves nothing."""
     policy.require_visible(policy.can_see_post(actor, post) and post.is_challenge)
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what they will try.")
+    becomes_trying = post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED)
+    if becomes_trying or text != post.commitment or post.committed_at is None:
+        post.committed_at = utcnow()
     post.commitment = text
     post.commitment_html = render_markdown(text)
-    if post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED):
+    if becomes_trying:
         post.status = ChallengeStatus.TRYING
     _touch(post)
     db.session.flush()
@@ -282,9 +288,15 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
 
 
 def record_outcome(actor: Membership, post: Post, text: str, results: list[ResultRow]) -> None:
-    """ "What happened next", with measured results; a challenge with an outcome is resolved."""
+    """ "What happened next", with measured results; a challenge with an outcome is resolved.
+
+    ``outcome_at`` marks when the outcome that resolved the challenge (or a story's first) was
+    recorded: correcting it later keeps that time, so an old outcome does not come round again as
+    news ("outcomes recorded since the last session"); one recorded after reopening is news."""
     policy.require_visible(policy.can_see_post(actor, post))
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what happened next.")
+    if post.outcome_at is None or (post.is_challenge and post.status != ChallengeStatus.RESOLVED):
+        post.outcome_at = utcnow()
     post.outcome = text
     post.outcome_html = render_markdown(text)
     _set_results(post, results)

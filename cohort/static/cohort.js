@@ -57,6 +57,12 @@ document.addEventListener("DOMContentLoaded", () => {
     input.value = key;
   });
 
+  // A print button where the page is meant for paper (the browser's own Print works as well).
+  document.querySelectorAll("button[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());

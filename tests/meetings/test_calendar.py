@@ -1,14 +1,18 @@
 """Calendar files and the private feed, parsed back with icalendar."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 
 from cohort.extensions import db
-from cohort.models import User
+from cohort.meetings import ops as meeting_ops
+from cohort.meetings.calendar import invitation_calendar
+from cohort.models import Meeting, User
 
-from .helpers import FIRST, nth_tuesday, schedule_series
+from .. import factories
+from .helpers import FIRST, YEAR, nth_tuesday, schedule_series
 
 
 def _calendar(response) -> Calendar:
@@ -38,6 +42,10 @@ def test_one_session_as_an_ics_file(app, people, client):
         event["description"]
     )
     assert str(event["uid"]).endswith("@cohort")
+    (alarm,) = event.walk("VALARM")
+    assert str(alarm["action"]) == "DISPLAY" and alarm.decoded("trigger") == timedelta(hours=-1)
+    assert "Monthly session" in str(alarm["description"])
+    assert "METHOD" not in calendar  # a file to import, not an invitation
 
 
 def test_uid_is_stable_and_sequence_rises_with_each_change(app, people, client):
@@ -71,6 +79,12 @@ def test_private_feed_lists_all_my_cohorts_sessions_including_cancelled(app, peo
     events = _calendar(anonymous.get(_feed_path(app, people.member))).walk("VEVENT")
     assert len(events) == 3
     assert [str(event["status"]) for event in events] == ["CONFIRMED", "CONFIRMED", "CANCELLED"]
+    # A reminder an hour before each session still to happen; none for the cancelled one.
+    assert [[alarm.decoded("trigger") for alarm in event.walk("VALARM")] for event in events] == [
+        [timedelta(hours=-1)],
+        [timedelta(hours=-1)],
+        [],
+    ]
     outsider_events = _calendar(anonymous.get(_feed_path(app, people.outsider))).walk("VEVENT")
     assert outsider_events == []
 
@@ -102,3 +116,82 @@ def test_feed_stops_showing_a_cohort_after_leaving_it(app, people, client):
 
 def test_unknown_feed_token_is_not_found(client):
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
+
+
+SENDER = "Riverside Cohort <sessions@cohort.example.org>"
+
+
+def _invitation(meeting: Meeting, **kwargs):
+    body = invitation_calendar(meeting, "Riverside", "https://cohort.example.org/s/1", ["Winter beds"], **kwargs)
+    calendar = Calendar.from_ical(body)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_session_mail_carries_an_invitation_its_move_and_its_cancellation_as_one_event(make_app):
+    """REQUEST, then REQUEST again for the move, then CANCEL: one UID, its SEQUENCE rising each time,
+    the organizer the cohort's sender, times in the session's own zone (New York, across a clock change)."""
+    app = make_app(COHORT_MAIL_FROM=SENDER)
+    with app.app_context():
+        cohort = factories.make_cohort(timezone="America/New_York")
+        facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+        winter = datetime(YEAR, 1, 12, 15, 0, tzinfo=ZoneInfo("America/New_York"))
+        meeting = factories.make_meeting(cohort, start=winter, timezone="America/New_York")
+        sent = [_invitation(meeting, cancelled=False, attendee="Ada Member <ada@trust.example.org>")]
+        details = meeting_ops.SessionDetails(meeting.title, 90, meeting.location, meeting.video_url, meeting.agenda)
+        meeting_ops.edit(
+            facilitator,
+            meeting,
+            details,
+            new_date=date(YEAR, 7, 13),
+            new_time=time(15, 0),
+            timezone="America/New_York",
+            this_and_following=False,
+        )
+        sent.append(_invitation(meeting, cancelled=False))
+        meeting_ops.cancel(facilitator, meeting, this_and_following=False)
+        sent.append(_invitation(meeting, cancelled=True))
+        db.session.rollback()
+
+    assert [str(calendar["method"]) for calendar, _event in sent] == ["REQUEST", "REQUEST", "CANCEL"]
+    assert len({str(event["uid"]) for _calendar, event in sent}) == 1
+    assert [int(event["sequence"]) for _calendar, event in sent] == [0, 1, 2]
+    assert [str(event["status"]) for _calendar, event in sent] == ["CONFIRMED", "CONFIRMED", "CANCELLED"]
+    for calendar, event in sent:
+        organizer = event["organizer"]
+        assert str(organizer) == "mailto:sessions@cohort.example.org" and organizer.params["CN"] == "Riverside Cohort"
+        assert event["dtstart"].params["TZID"] == "America/New_York"
+        assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+        assert "Winter beds" in str(event["description"])
+    starts = [event.decoded("dtstart") for _calendar, event in sent]
+    assert [start.time() for start in starts] == [time(15, 0)] * 3
+    assert [start.utcoffset() for start in starts] == [timedelta(hours=-5), timedelta(hours=-4), timedelta(hours=-4)]
+    attendee = sent[0][1]["attendee"]
+    assert str(attendee) == "mailto:ada@trust.example.org" and attendee.params["RSVP"] == "FALSE"
+    # Reminded an hour before the session, wherever it moves; a cancellation carries no alarm.
+    assert [[alarm.decoded("trigger") for alarm in event.walk("VALARM")] for _calendar, event in sent] == [
+        [timedelta(hours=-1)],
+        [timedelta(hours=-1)],
+        [],
+    ]
+
+
+def test_a_cancellation_straight_after_scheduling_still_outranks_the_invitation(app):
+    with app.app_context():
+        cohort = factories.make_cohort()
+        facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+        meeting = factories.make_meeting(cohort)
+        _calendar, invited = _invitation(meeting, cancelled=False)
+        meeting_ops.cancel(facilitator, meeting, this_and_following=False)
+        _calendar, cancelled = _invitation(meeting, cancelled=True)
+        db.session.rollback()
+    assert str(cancelled["uid"]) == str(invited["uid"])
+    assert int(cancelled["sequence"]) > int(invited["sequence"])
+
+
+def test_an_invitation_and_the_sessions_state_must_agree(app):
+    with app.app_context():
+        meeting = factories.make_meeting(factories.make_cohort())
+        with pytest.raises(ValueError):
+            _invitation(meeting, cancelled=True)
+        db.session.rollback()
