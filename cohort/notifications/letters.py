@@ -69,6 +69,7 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
             "excerpt": excerpt,
             "link": link,
             "cohort_name": cohort.name,
+            "meeting": meeting,
             "kind_label": kind.label,
             "unsubscribe": unsubscribe,
             "choices": external_url("auth.account") + "#notifications",

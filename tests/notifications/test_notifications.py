@@ -2,6 +2,7 @@
 
 import re
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from cohort.cohorts import ops as cohort_ops
@@ -243,12 +244,22 @@ def test_sessions_scheduled_moved_and_cancelled_reach_the_cohort(app, people, ma
         meeting = factories.make_meeting(db.session.get(Cohort, people.cohort_id), title="December session")
         db.session.commit()
         meeting_id = meeting.id
+    mailbox.deliver()
     sarah = app.test_client()
     sarah.login(people.facilitator)
     sarah.post_form(f"/c/{people.slug}/sessions/{meeting_id}/cancel", {"scope": "this"})
     subjects = [message["subject"] for message in _mail_to(mailbox, people.member)]
     assert [subject.split(":")[0] for subject in subjects] == ["Scheduled", "Cancelled"]
     assert all("December session" in subject for subject in subjects)
+    calendars = [
+        Calendar.from_ical(part.get_content())
+        for message in _mail_to(mailbox, people.member)
+        for part in message["message"].iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    assert [str(calendar["method"]) for calendar in calendars] == ["REQUEST", "CANCEL"]
+    first, second = (calendar.walk("VEVENT")[0] for calendar in calendars)
+    assert first["uid"] == second["uid"] and int(second["sequence"]) > int(first["sequence"])
 
 
 def test_saving_a_reply_runs_the_same_statements_for_10_and_100_members(app, people, count_queries):
@@ -274,3 +285,14 @@ def test_saving_a_reply_runs_the_same_statements_for_10_and_100_members(app, peo
         assert told == size + 1  # every follower, and the post's author
     assert counts[0] == counts[1]
     print(f"statements to save a reply and tell its readers: {counts[1]}")
+
+
+def test_news_of_a_session_cancelled_before_it_was_mailed_is_withdrawn(app, people, mailbox):
+    with app.app_context():
+        meeting = factories.make_meeting(db.session.get(Cohort, people.cohort_id), title="December session")
+        db.session.commit()
+        meeting_id = meeting.id
+    sarah = app.test_client()
+    sarah.login(people.facilitator)
+    sarah.post_form(f"/c/{people.slug}/sessions/{meeting_id}/cancel", {"scope": "this"})
+    assert [message["subject"].split(":")[0] for message in _mail_to(mailbox, people.member)] == ["Cancelled"]
