@@ -21,6 +21,12 @@ def _crawl(client, start: str = "/") -> dict[str, int]:
         with client.get(url) as response:  # closed, so files sent from disk are released
             seen[url] = response.status_code
             page = response.text if response.status_code == 200 and response.mimetype == "text/html" else ""
+            if response.status_code == 302:
+                # A link that leads on (a notification to its place) is followed, never to the sign-in page.
+                target = urlsplit(response.headers["Location"])
+                seen[url] = 200 if target.path != "/login" else 302
+                page = f'href="{target.path}"'
+
         for href in LINK.findall(page):
             address = urldefrag(href.replace("&amp;", "&")).url
             if address.startswith("/") and not urlsplit(address).netloc and address not in seen:
