@@ -18,10 +18,19 @@ FORM_KEY_LENGTH = 32
 class PostKind(enum.StrEnum):
     STORY = "story"
     CHALLENGE = "challenge"
+    # A facilitator speaking to the whole cohort: pinned on the cohort home until unpinned.
+    ANNOUNCEMENT = "announcement"
 
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+    @property
+    def plural(self) -> str:
+        """The kind in a filter or heading: "Stories", "Challenges", "Announcements"."""
+        return {PostKind.STORY: "Stories", PostKind.CHALLENGE: "Challenges", PostKind.ANNOUNCEMENT: "Announcements"}[
+            self
+        ]
 
 
 class Visibility(enum.StrEnum):
@@ -76,6 +85,7 @@ class Post(db.Model):
         # One form, one post: the same form sent twice (Back, then Share; a double click) finds the
         # post it made. A unique index, not a constraint, so SQLite adds it without rebuilding the table.
         Index("ix_post_author_form_key", "author_id", "form_key", unique=True),
+        Index("ix_post_cohort_pinned", "cohort_id", "pinned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +113,8 @@ class Post(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # The random key of the new-post form this post was shared from (None for posts made otherwise).
     form_key: Mapped[str | None] = mapped_column(String(FORM_KEY_LENGTH))
+    # When an announcement was pinned on the cohort home; None once unpinned (and for other kinds).
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -114,6 +126,10 @@ class Post(db.Model):
     @property
     def is_challenge(self) -> bool:
         return self.kind == PostKind.CHALLENGE
+
+    @property
+    def is_announcement(self) -> bool:
+        return self.kind == PostKind.ANNOUNCEMENT
 
     @property
     def shown_status(self) -> "ChallengeStatus | None":
