@@ -85,6 +85,8 @@ class PostActions:
     change_status: bool
     bring_to_session: bool
     record_progress: bool
+    pin: bool
+    unpin: bool
 
 
 @dataclass
@@ -115,6 +117,8 @@ def post_actions(post: Post, viewer: Membership) -> PostActions:
         change_status=policy.can_change_status(viewer, post),
         bring_to_session=policy.can_bring_to_session(viewer, post),
         record_progress=policy.can_record_progress(viewer, post),
+        pin=policy.can_pin(viewer, post),
+        unpin=policy.can_unpin(viewer, post),
     )
 
 
@@ -425,6 +429,42 @@ def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:
         ListedPost(post, author_label(post, post.author, viewer), count, last_reply_at, 0, False, 0)
         for post, count, last_reply_at in rows
     ]
+
+
+# How many pinned announcements the cohort home shows; the rest are in the posts list.
+PINNED_ON_HOME = 5
+
+
+@dataclass
+class PinnedAnnouncement:
+    post: Post
+    author_name: str
+    reply_count: int
+
+
+def pinned_announcements(viewer: Membership, limit: int = PINNED_ON_HOME) -> list[PinnedAnnouncement]:
+    """The announcements pinned on the cohort home that this viewer may read, most recently pinned first."""
+    rows = db.session.execute(
+        select(Post, _counted_replies(viewer))
+        .join(Post.author)
+        .options(contains_eager(Post.author))
+        .where(policy.visible_posts_condition(viewer), policy.pinned_condition())
+        .order_by(Post.pinned_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [PinnedAnnouncement(post, author_label(post, post.author, viewer), count) for post, count in rows]
+
+
+def announcement_audience(post: Post) -> list[tuple[Membership, User]]:
+    """Everyone an announcement goes out to: each member of its cohort who may read it now, less
+    its author. What mails an announcement asks this, so it reaches exactly whom the policy allows."""
+    rows = db.session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.cohort_id == post.cohort_id, Membership.user_id != post.author_id)
+        .order_by(User.name, User.id)
+    ).all()
+    return [(membership, user) for membership, user in rows if policy.can_see_post(membership, post)]
 
 
 def author_choices(viewer: Membership) -> list[tuple[int, str]]:
