@@ -453,9 +453,11 @@ def shown_to_every_member(post: Post) -> bool:
 
 
 def can_mark_helpful(membership: Membership | None, post: Post, reply: Reply, helpful: bool = True) -> bool:
-    """The post's author marks others' advice helpful; an old mark on their own reply can be taken back."""
+    """The post's author marks others' advice helpful (not questions under an announcement); an old
+    mark on their own reply can be taken back."""
     return (
         can_see_reply(membership, reply, post)
+        and post.kind != PostKind.ANNOUNCEMENT
         and post.author_id == membership.user_id
         and _open_for_actions(post)
         and (not helpful or reply.author_id != membership.user_id)

@@ -292,7 +292,7 @@ def test_those_who_announce_pin_and_unpin_any_announcement_they_can_see_and_noth
     assert not policy.can_unpin(facilitator, pinned), "a deleted announcement is gone"
 
 
-def test_an_announcement_is_answered_but_not_adopted_and_has_no_progress_to_record():
+def test_an_announcement_is_answered_but_not_adopted_and_has_no_progress_or_helpful_advice():
     member, facilitator = _member(20), _member(30, Role.FACILITATOR)
     announcement = Post(id=1, cohort_id=1, author_id=30, kind=PostKind.ANNOUNCEMENT, visibility=Visibility.ATTRIBUTED)
     assert policy.can_reply(member, announcement) and policy.can_thank(member, announcement, announcement)
@@ -300,4 +300,6 @@ def test_an_announcement_is_answered_but_not_adopted_and_has_no_progress_to_reco
     assert not policy.can_change_status(facilitator, announcement)
     assert not policy.can_bring_to_session(facilitator, announcement)
     assert not policy.can_record_progress(facilitator, announcement), "not even its author"
+    question = Reply(id=1, post_id=1, author_id=20)
+    assert not policy.can_mark_helpful(facilitator, announcement, question), "a question, not advice"
     assert policy.can_edit_post(facilitator, announcement) and not policy.can_edit_post(member, announcement)
