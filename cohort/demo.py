@@ -136,6 +136,7 @@ def seed_demo() -> bool:
         membership.joined_at = utcnow() - timedelta(days=JOINED_DAYS_AGO)
         membership.charter_accepted_at = membership.joined_at
     posts = _seed_posts(cohort, facilitator, *ceos)
+    _seed_announcement(facilitator, ceos)
     _seed_sessions(facilitator, ceos, posts)
     db.session.commit()
     return True
@@ -294,6 +295,39 @@ def _seed_posts(
     ).post
     _at(private, 3)
     return posts
+
+
+def _seed_announcement(miriam: Membership, ceos: list[Membership]) -> None:
+    """The facilitator's note on the next session's theme, pinned on the cohort home, with a question."""
+    _sarah, daniel, _priya, _tom = ceos
+    announcement = post_ops.create_post(
+        miriam,
+        kind=PostKind.ANNOUNCEMENT,
+        title="Next session: making room to lead differently",
+        body=(
+            "At our next circle we will take one theme: **making room to lead differently**. Most of us "
+            "say we are too busy to take on anything new, and much of that busyness is in work where we "
+            "add little.\n\n"
+            "Before we meet, please:\n\n"
+            "1. Look over one week of your diary and mark one recurring meeting or task you could hand "
+            "over or stop.\n"
+            "2. Bring one small improvement your teams made this month, however modest: we will start "
+            "with those.\n"
+            "3. Think of one conversation where one of our values was upheld, or was missing.\n\n"
+            "Priya's diary audit shows where this can lead. Questions before then? Reply here."
+        ),
+        tags=["leadership routines"],
+        visibility=Visibility.ATTRIBUTED,
+    ).post
+    _at(announcement, 2)
+    question = post_ops.add_reply(
+        daniel, announcement, "Should the improvement come with figures, or is the story enough to start?"
+    )
+    _at(question, 1.5)
+    answer = post_ops.add_reply(
+        miriam, announcement, "The story is enough to start. Bring a before and after if you have one.", question
+    )
+    _at(answer, 1)
 
 
 def _second_tuesday(year: int, month: int) -> date:

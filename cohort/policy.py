@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     MODERATE = "moderate"  # facilitators-only and hidden content, Chatham House authors, flags
     RUN_SESSIONS = "run_sessions"  # schedule, edit, cancel; attendance, notes, the agenda, feedback
     MANAGE = "manage"  # invitations, settings, values, roles and removals
+    ANNOUNCE = "announce"  # post announcements to the whole cohort; pin and unpin them on its home
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -256,6 +257,24 @@ def can_write_posts(membership: Membership | None) -> bool:
     return may(membership, Permission.TAKE_PART)
 
 
+def can_announce(membership: Membership | None) -> bool:
+    """Post an announcement: the facilitator speaking to the whole cohort."""
+    return can_write_posts(membership) and may(membership, Permission.ANNOUNCE)
+
+
+def can_post_kind(membership: Membership | None, kind: PostKind) -> bool:
+    """Share a post of this kind: a story or challenge for every member, an announcement for those
+    who announce."""
+    if kind == PostKind.ANNOUNCEMENT:
+        return can_announce(membership)
+    return can_write_posts(membership)
+
+
+def post_kinds(membership: Membership | None) -> list[PostKind]:
+    """The kinds of post this member may share, in the order the new-post form offers them."""
+    return [kind for kind in PostKind if can_post_kind(membership, kind)]
+
+
 def can_edit_post(membership: Membership | None, post: Post) -> bool:
     """Only the author edits, and not while the post is hidden."""
     return can_see_post(membership, post) and post.author_id == membership.user_id and _open_for_actions(post)
@@ -346,8 +365,56 @@ def can_change_status(membership: Membership | None, post: Post) -> bool:
 
 
 def can_record_progress(membership: Membership | None, post: Post) -> bool:
-    """Record "what I'll try" and "what happened next": the author alone."""
-    return can_see_post(membership, post) and post.author_id == membership.user_id and _open_for_actions(post)
+    """Record "what I'll try" and "what happened next" on a story or challenge: the author alone."""
+    return (
+        can_see_post(membership, post)
+        and post.kind != PostKind.ANNOUNCEMENT
+        and post.author_id == membership.user_id
+        and _open_for_actions(post)
+    )
+
+
+# --- announcements pinned on the cohort home -----------------------------------------------------
+
+
+def is_pinned(post: Post) -> bool:
+    """Whether ``post`` stands pinned on the cohort home: a pinned announcement, neither hidden nor
+    deleted. Whoever lists it still filters by ``visible_posts_condition``."""
+    return (
+        post.kind == PostKind.ANNOUNCEMENT
+        and post.pinned_at is not None
+        and post.hidden_at is None
+        and post.deleted_at is None
+    )
+
+
+def pinned_condition() -> ColumnElement[bool]:
+    """SQL twin of ``is_pinned``."""
+    return and_(
+        Post.kind == PostKind.ANNOUNCEMENT,
+        Post.pinned_at.is_not(None),
+        Post.hidden_at.is_(None),
+        Post.deleted_at.is_(None),
+    )
+
+
+def can_change_pin(membership: Membership | None, post: Post) -> bool:
+    """Decide whether an announcement is pinned: those who announce, on any announcement they can see
+    (not only their own), whatever its state now."""
+    return (
+        can_see_post(membership, post) and post.kind == PostKind.ANNOUNCEMENT and may(membership, Permission.ANNOUNCE)
+    )
+
+
+def can_pin(membership: Membership | None, post: Post) -> bool:
+    """Pin an announcement on the cohort home again (those who announce; any announcement, not only
+    their own), unless it is pinned already or hidden while under review."""
+    return can_change_pin(membership, post) and post.pinned_at is None and _open_for_actions(post)
+
+
+def can_unpin(membership: Membership | None, post: Post) -> bool:
+    """Take a pinned announcement off the cohort home (those who announce); it stays among the posts."""
+    return can_change_pin(membership, post) and post.pinned_at is not None
 
 
 def can_bring_to_session(membership: Membership | None, post: Post) -> bool:
@@ -386,9 +453,11 @@ def shown_to_every_member(post: Post) -> bool:
 
 
 def can_mark_helpful(membership: Membership | None, post: Post, reply: Reply, helpful: bool = True) -> bool:
-    """The post's author marks others' advice helpful; an old mark on their own reply can be taken back."""
+    """The post's author marks others' advice helpful (not questions under an announcement); an old
+    mark on their own reply can be taken back."""
     return (
         can_see_reply(membership, reply, post)
+        and post.kind != PostKind.ANNOUNCEMENT
         and post.author_id == membership.user_id
         and _open_for_actions(post)
         and (not helpful or reply.author_id != membership.user_id)

@@ -61,12 +61,14 @@ class Scene:
     reset_url: str
     open_challenge_id: int = 1
     unsubscribe_url: str = "/unsubscribe/none"
+    announcement_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
     """Something on every page the facilitator (who also runs the site) can open: their own
-    challenge with advice, a flag and a result; a coming session with an agenda; an open
-    invitation; and a password-reset link for a member. Needs a request context, for links."""
+    challenge with advice, a flag and a result; a pinned announcement with a question; a coming
+    session with an agenda; an open invitation; and a password-reset link for a member. Needs a
+    request context, for links."""
     facilitator.is_admin = True
     post = factories.make_post(
         cohort,
@@ -88,6 +90,14 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     (invitation,) = cohort_ops.invite_by_email(leading, ["new.ceo@riverside.example.org"])
     reset_url = url_for("auth.reset_password", token=password_reset_token(second), _external=True)
     waiting = factories.make_post(cohort, advisor, kind=PostKind.CHALLENGE, title="Winter bed pressures")
+    announcement = factories.make_post(
+        cohort,
+        facilitator,
+        kind=PostKind.ANNOUNCEMENT,
+        title="Next session: making room to lead differently",
+        body="Bring **one task** you could hand over or stop.\n\n- a recurring meeting\n- a report no one reads",
+    )
+    post_ops.add_reply(factories.member_of(advisor, cohort), announcement, "Can I bring my deputy?")
     db.session.commit()
     return Scene(
         cohort.slug,
@@ -98,6 +108,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         reset_url,
         waiting.id,
         url_for("notifications.unsubscribe", token=unsubscribe_token(second.id, NotificationKind.THANKS)),
+        announcement.id,
     )
 
 
@@ -120,6 +131,8 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         story = factories.make_post(cohort, member, tags=[f"tag-{number}"], body="A fracture clinic story.")
         post_ops.record_outcome(membership, story, "It worked.", [ResultRow("Waits", "days", 14, 4, "")])
         challenge = factories.make_post(cohort, member, kind=PostKind.CHALLENGE, title=f"Fracture question {number}")
+        announcement = factories.make_post(cohort, facilitator, kind=PostKind.ANNOUNCEMENT, title=f"News {number}")
+        post_ops.add_reply(membership, announcement, f"Question {number}")
         advice = post_ops.add_reply(membership, post, f"Advice {number}")
         post_ops.set_helpful(acting, advice, True)
         post_ops.add_reply(acting, post, f"Answer {number}", advice)
@@ -194,6 +207,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "search": f"{cohort}/posts/?q=fracture",
         "cohort.posts.new": f"{cohort}/posts/new?kind=story",
         "cohort.posts.thread": post,
+        "announcement": f"{cohort}/posts/{scene.announcement_id}",
         "cohort.posts.edit": f"{post}/edit",
         "cohort.replies.edit": f"{post}/replies/{scene.own_reply_id}/edit",
         "cohort.loop.commitment": f"{post}/try",

@@ -75,6 +75,8 @@ def test_seed_demo_loads_once_and_prints_logins(app, runner, client):
     assert client.login(email, password).status_code == 302
     members = client.get("/c/international-ceo-cohort/members").text
     assert "Sarah Whitfield" in members and "Priya Raman" in members
+    home = client.get("/c/international-ceo-cohort/").text
+    assert "Next session: making room to lead differently" in home.split('id="announcements-heading"', 1)[1]
 
 
 def test_cli_checks_lengths_and_addresses(runner):

@@ -1,9 +1,10 @@
 """Listed equals may see: every listing shows each viewer exactly what the policy lets them open.
 
 One scene holds a bit of everything (two cohorts; every visibility; hidden, deleted and resolved
-posts; replies by a Chatham House author; past, coming and cancelled sessions with accepted,
-proposed and declined agenda items; flags on live, hidden and deleted content; a member who
-left and one who has not yet accepted the charter), built through the real operations. Every
+posts; announcements pinned, unpinned, pinned again, hidden and deleted; replies by a Chatham
+House author; past, coming and cancelled sessions with accepted, proposed and declined agenda
+items; flags on live, hidden and deleted content; a member who left and one who has not yet
+accepted the charter), built through the real operations. Every
 object carries a marker (``M[post-hidden]``) in its title, body, name or reason, so a page shows
 which objects it lists. For each viewer and each listing in ``LISTINGS``, the markers on the page
 must be exactly the objects the listing is about that the policy's per-object check
@@ -50,6 +51,7 @@ from cohort.models import (
 from cohort.moderation import ops as moderation_ops
 from cohort.policy import Permission
 from cohort.posts import ops as post_ops
+from cohort.posts.queries import PINNED_ON_HOME
 
 from . import factories, pages
 
@@ -279,6 +281,13 @@ def newest(limit: int) -> Callable:
     }
 
 
+def pinned_first(limit: int) -> Callable:
+    """The cohort home's pinned announcements: the most recently pinned."""
+    return lambda visible: {
+        key for key, _obj in sorted(visible, key=lambda kv: (kv[1].pinned_at, kv[1].id), reverse=True)[:limit]
+    }
+
+
 def in_feed(w, meeting: Meeting, m: Membership | None) -> bool:
     """What a calendar feed is about: recent and coming sessions, less those one said No to."""
     said_no = m is not None and w.answers.get((meeting.id, m.user_id)) == RsvpResponse.NO
@@ -311,6 +320,14 @@ LISTINGS: dict[str, Listing] = {
         "cohort.posts.index", "member", in_each_cohort("/posts/"), between('<select id="author"', "</select>")
     ),
     "search": Listing("search", "post", in_each_cohort(f"/posts/?q={WORD}"), named=post_author),
+    "cohort home: pinned announcements": Listing(
+        "cohort.cohorts.home",
+        "post",
+        in_each_cohort("/", about=lambda w, p, m: policy.is_pinned(p)),
+        between('aria-labelledby="announcements-heading"', "</section>"),
+        named=post_author,
+        selection=pinned_first(PINNED_ON_HOME),
+    ),
     "cohort home: waiting for advice": Listing(
         "cohort.cohorts.home",
         "post",
@@ -450,6 +467,7 @@ LISTING_PAGES = {
 # The other pages of tests/pages.py, and why they list none of those.
 NOT_LISTINGS = {
     "cohort.loop.propose": "a form choosing a session for one challenge",
+    "announcement": "a thread, as cohort.posts.thread (whose listings are checked), of an announcement",
     "auth.login": "a form, before signing in",
     "auth.forgot_password": "a form, before signing in",
     "auth.invitation": "one invitation, before joining",
@@ -500,6 +518,7 @@ def build_scene(app) -> SimpleNamespace:
             return membership
 
         facilitator = join("facilitator", a, Role.FACILITATOR)
+        cofacilitator = join("cofacilitator", a, Role.FACILITATOR)
         author, member, former = join("author", a), join("member", a), join("former", a)
         outsider, host = join("outsider", b), join("host", b, Role.FACILITATOR)
         users["newcomer"] = factories.make_user(name=f"Newcomer {mark('user-newcomer')}")
@@ -543,7 +562,13 @@ def build_scene(app) -> SimpleNamespace:
         post("post-former-story", former)
         facilitator_story = post("post-facilitator-story", facilitator)
         post("post-facilitator-private", facilitator, visibility=Visibility.FACILITATORS)
+        announcement = post("post-announcement-pinned", facilitator, PostKind.ANNOUNCEMENT, tags=["budget"])
+        unpinned = post("post-announcement-unpinned", cofacilitator, PostKind.ANNOUNCEMENT)
+        hidden_announcement = post("post-announcement-hidden", cofacilitator, PostKind.ANNOUNCEMENT)
+        deleted_announcement = post("post-announcement-deleted", facilitator, PostKind.ANNOUNCEMENT)
+        repinned = post("post-announcement-repinned", facilitator, PostKind.ANNOUNCEMENT)
         elsewhere = post("post-b-story", outsider, tags=["budget", "hillside"])
+        post("post-b-announcement", host, PostKind.ANNOUNCEMENT)
         elsewhere_chatham = post("post-b-chatham", outsider, PostKind.CHALLENGE, Visibility.CHATHAM_HOUSE)
 
         reply("reply-chatham-own", author, chatham)
@@ -561,6 +586,7 @@ def build_scene(app) -> SimpleNamespace:
         helpful = reply("reply-helpful-chatham", member, chatham)
         helpful_then_private = reply("reply-helpful-went-private", member, went_private)
         helpful_then_hidden = reply("reply-helpful-hidden", member, chatham)
+        reply("reply-on-announcement", member, announcement)
 
         flag("flag-live-post", member, story)
         flag("flag-live-reply", author, advice)
@@ -640,6 +666,11 @@ def build_scene(app) -> SimpleNamespace:
             results=[],
         )
         moderation_ops.hide(facilitator, hidden)
+        post_ops.unpin_post(facilitator, unpinned)
+        post_ops.unpin_post(cofacilitator, repinned)
+        post_ops.pin_post(facilitator, repinned)
+        moderation_ops.hide(facilitator, hidden_announcement)  # still pinned, but not on the home page
+        post_ops.delete_post(facilitator, deleted_announcement)
         moderation_ops.hide(facilitator, to_hide)
         post_ops.delete_post(author, deleted)
         post_ops.delete_reply(author, to_delete)

@@ -10,6 +10,9 @@ from cohort.posts import ops as post_ops
 
 from . import factories
 
+BEFORE_POST_MIGRATIONS = "0004_status_follows_agenda"  # before 0005, 0008 and 0009 alter the post table
+BEFORE_ANNOUNCEMENTS = "0008_challenge_loop_times"  # the revision 0009 follows
+
 
 def _not_search_index(name, type_, parent_names):
     # Built by hand per database in migration 0002; not described by the models.
@@ -23,9 +26,10 @@ def test_migrated_schema_matches_the_models(app):
     assert differences == []
 
 
-def test_the_form_key_migration_keeps_every_reply_both_ways_on_sqlite(make_app, tmp_path):
+def test_the_post_migrations_keep_every_reply_both_ways_on_sqlite(make_app, tmp_path):
     """SQLite alters a table by rebuilding it, and dropping the old post table with foreign keys on
-    deletes every reply, tag and result: migration 0005 alters the table in place instead."""
+    deletes every reply, tag and result: migrations 0005 (form keys), 0008 (loop times) and 0009 (pinned
+    announcements) alter the table in place instead."""
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated.sqlite'}")
     with app.app_context():
         upgrade()
@@ -35,7 +39,7 @@ def test_the_form_key_migration_keeps_every_reply_both_ways_on_sqlite(make_app, 
         post_ops.add_reply(author, post, "What we tried next.")
         db.session.commit()
         replies_and_tags = "SELECT (SELECT count(*) FROM reply), (SELECT count(*) FROM post_tag)"
-        for step in (lambda: downgrade(revision="0004_status_follows_agenda"), upgrade):
+        for step in (lambda: downgrade(revision=BEFORE_POST_MIGRATIONS), upgrade):
             step()
             assert tuple(db.session.execute(text(replies_and_tags)).one()) == (1, 1), step
         db.engine.dispose()
@@ -72,4 +76,26 @@ def test_the_loop_times_migration_backfills_from_the_last_activity_and_keeps_rep
             untouched.id: (None, None),
         }
         assert db.session.execute(text("SELECT count(*) FROM reply")).scalar_one() == 1
+        db.engine.dispose()
+
+
+def test_announcements_become_stories_for_the_code_before_them(make_app, tmp_path):
+    """Code that knows no announcements could not read one: going down, each becomes a story, and
+    nothing else changes."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated.sqlite'}")
+    with app.app_context():
+        upgrade()
+        cohort = factories.make_cohort()
+        facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+        announcement = factories.make_post(cohort, facilitator.user, kind=factories.PostKind.ANNOUNCEMENT)
+        challenge = factories.make_post(cohort, facilitator.user, kind=factories.PostKind.CHALLENGE)
+        post_ops.add_reply(facilitator, announcement, "A question.")
+        db.session.commit()
+        ids = announcement.id, challenge.id
+        db.session.close()  # the models now describe a column the downgrade takes away
+        downgrade(revision=BEFORE_ANNOUNCEMENTS)
+        kinds = dict(db.session.execute(text("SELECT id, kind FROM post")).all())
+        assert kinds == {ids[0]: "story", ids[1]: "challenge"}
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar_one() == 1
+        upgrade()
         db.engine.dispose()

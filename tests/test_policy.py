@@ -40,6 +40,10 @@ def _twin_problems(world: World, m: Membership | None) -> list[str]:
             select(Post.id).where(policy.visible_posts_condition(m)),
             {p.id for p in posts if policy.can_see_post(m, p)},
         ),
+        "pinned announcements": (
+            select(Post.id).where(policy.visible_posts_condition(m), policy.pinned_condition()),
+            {p.id for p in posts if policy.can_see_post(m, p) and policy.is_pinned(p)},
+        ),
         "visible replies": (
             select(Reply.id)
             .join(Post, Post.id == Reply.post_id)
@@ -238,3 +242,64 @@ def test_replies_go_under_a_post_that_is_shown_and_under_a_reply_the_member_can_
     post.hidden_at = utcnow()
     for someone in (member, facilitator, author):
         assert not policy.can_reply(someone, post), "a hidden post takes no replies, not even a facilitator's"
+
+
+def test_only_those_who_announce_post_announcements_and_every_member_shares_stories_and_challenges():
+    member, facilitator = _member(20), _member(30, Role.FACILITATOR)
+    newcomer = Membership(cohort_id=1, user_id=40, role=Role.FACILITATOR)  # has not accepted the charter
+    assert policy.roles_with(Permission.ANNOUNCE) == [Role.FACILITATOR]
+    assert policy.post_kinds(facilitator) == [PostKind.STORY, PostKind.CHALLENGE, PostKind.ANNOUNCEMENT]
+    assert policy.post_kinds(member) == [PostKind.STORY, PostKind.CHALLENGE]
+    assert policy.post_kinds(newcomer) == [] and policy.post_kinds(None) == []
+    assert policy.can_announce(facilitator)
+    for someone in (member, newcomer, None):
+        assert not policy.can_announce(someone)
+        assert not policy.can_post_kind(someone, PostKind.ANNOUNCEMENT)
+
+
+def test_those_who_announce_pin_and_unpin_any_announcement_they_can_see_and_nothing_else():
+    member, facilitator, other_facilitator = _member(20), _member(30, Role.FACILITATOR), _member(31, Role.FACILITATOR)
+    elsewhere = Membership(cohort_id=2, user_id=32, role=Role.FACILITATOR, charter_accepted_at=utcnow())
+
+    def post(kind=PostKind.ANNOUNCEMENT, pinned=True) -> Post:
+        return Post(
+            id=1,
+            cohort_id=1,
+            author_id=30,
+            kind=kind,
+            visibility=Visibility.ATTRIBUTED,
+            pinned_at=utcnow() if pinned else None,
+        )
+
+    pinned, unpinned = post(), post(pinned=False)
+    for someone in (facilitator, other_facilitator):  # not only its author
+        assert policy.can_unpin(someone, pinned) and not policy.can_pin(someone, pinned), "pinned already"
+        assert policy.can_pin(someone, unpinned) and not policy.can_unpin(someone, unpinned), "not pinned"
+    for someone in (member, elsewhere, None):
+        for announcement in (pinned, unpinned):
+            assert not policy.can_change_pin(someone, announcement)
+            assert not policy.can_pin(someone, announcement) and not policy.can_unpin(someone, announcement)
+    for kind in (PostKind.STORY, PostKind.CHALLENGE):
+        assert not policy.can_change_pin(facilitator, post(kind)), f"a {kind} is never pinned"
+        assert not policy.is_pinned(post(kind))
+    assert policy.is_pinned(pinned) and not policy.is_pinned(unpinned)
+    unpinned.hidden_at = pinned.hidden_at = utcnow()
+    assert not policy.can_pin(facilitator, unpinned), "a hidden announcement is under review"
+    assert policy.can_unpin(facilitator, pinned), "it can still be taken off the home page"
+    assert not policy.is_pinned(pinned), "hidden: not on the home page, though still marked pinned"
+    pinned.hidden_at, pinned.deleted_at = None, utcnow()
+    assert not policy.is_pinned(pinned)
+    assert not policy.can_unpin(facilitator, pinned), "a deleted announcement is gone"
+
+
+def test_an_announcement_is_answered_but_not_adopted_and_has_no_progress_or_helpful_advice():
+    member, facilitator = _member(20), _member(30, Role.FACILITATOR)
+    announcement = Post(id=1, cohort_id=1, author_id=30, kind=PostKind.ANNOUNCEMENT, visibility=Visibility.ATTRIBUTED)
+    assert policy.can_reply(member, announcement) and policy.can_thank(member, announcement, announcement)
+    assert not policy.can_adopt(member, announcement)
+    assert not policy.can_change_status(facilitator, announcement)
+    assert not policy.can_bring_to_session(facilitator, announcement)
+    assert not policy.can_record_progress(facilitator, announcement), "not even its author"
+    question = Reply(id=1, post_id=1, author_id=20)
+    assert not policy.can_mark_helpful(facilitator, announcement, question), "a question, not advice"
+    assert policy.can_edit_post(facilitator, announcement) and not policy.can_edit_post(member, announcement)

@@ -18,10 +18,19 @@ FORM_KEY_LENGTH = 32
 class PostKind(enum.StrEnum):
     STORY = "story"
     CHALLENGE = "challenge"
+    # A facilitator speaking to the whole cohort: pinned on the cohort home until unpinned.
+    ANNOUNCEMENT = "announcement"
 
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+    @property
+    def plural(self) -> str:
+        """The kind in a filter or heading: "Stories", "Challenges", "Announcements"."""
+        return {PostKind.STORY: "Stories", PostKind.CHALLENGE: "Challenges", PostKind.ANNOUNCEMENT: "Announcements"}[
+            self
+        ]
 
 
 class Visibility(enum.StrEnum):
@@ -79,6 +88,7 @@ class Post(db.Model):
         # "Outcomes recorded since the last session", per cohort; and the nudge to challenges being tried.
         Index("ix_post_cohort_outcome", "cohort_id", "outcome_at"),
         Index("ix_post_status_committed", "status", "committed_at"),
+        Index("ix_post_cohort_pinned", "cohort_id", "pinned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +120,8 @@ class Post(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # The random key of the new-post form this post was shared from (None for posts made otherwise).
     form_key: Mapped[str | None] = mapped_column(String(FORM_KEY_LENGTH))
+    # When an announcement was pinned on the cohort home; None once unpinned (and for other kinds).
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -121,6 +133,10 @@ class Post(db.Model):
     @property
     def is_challenge(self) -> bool:
         return self.kind == PostKind.CHALLENGE
+
+    @property
+    def is_announcement(self) -> bool:
+        return self.kind == PostKind.ANNOUNCEMENT
 
     @property
     def shown_status(self) -> "ChallengeStatus | None":

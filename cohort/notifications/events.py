@@ -7,7 +7,7 @@ reply", not also "news in a thread you follow".
 
 from collections.abc import Iterable
 
-from ..models import AgendaItem, Flag, Meeting, Membership, NotificationKind, Post, Reply
+from ..models import AgendaItem, Flag, Meeting, Membership, NotificationKind, Post, PostKind, Reply
 from ..policy import Permission
 from . import ops
 
@@ -20,7 +20,8 @@ def post_shared(post: Post, mentioned: Iterable[int] = ()) -> None:
     if mentioned:
         ops.notify(NotificationKind.MENTION, ops.readers_of_post(post, only=mentioned), **_about(post))
         told |= mentioned
-    ops.notify(NotificationKind.NEW_POST, ops.readers_of_post(post, exclude=told), **_about(post))
+    kind = NotificationKind.ANNOUNCEMENT if post.kind == PostKind.ANNOUNCEMENT else NotificationKind.NEW_POST
+    ops.notify(kind, ops.readers_of_post(post, exclude=told), **_about(post))
 
 
 def reply_added(reply: Reply, post: Post, parent: Reply | None, mentioned: Iterable[int] = ()) -> None:

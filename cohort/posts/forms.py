@@ -25,7 +25,7 @@ from ..forms import MAX_ID
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH
-from .ops import MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
+from .ops import ANNOUNCEMENT_NAMED, ANNOUNCEMENT_RESULTS, MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 
 MAX_RESULTS = 6
 FORM_KEY = re.compile(rf"[A-Za-z0-9_-]{{16,{FORM_KEY_LENGTH}}}")
@@ -117,6 +117,9 @@ class PostForm(ResultsMixin, FlaskForm):
         choices=[
             SelectChoice(PostKind.STORY.value, "A story: a small improvement that worked"),
             SelectChoice(PostKind.CHALLENGE.value, "A challenge: something you want help with"),
+            # Offered only to those who announce (the page shows ``policy.post_kinds``); the operation
+            # refuses anyone else who sends it.
+            SelectChoice(PostKind.ANNOUNCEMENT.value, "An announcement: to every member, pinned on the cohort home"),
         ],
         validators=[DataRequired("Choose a story or a challenge.")],
     )
@@ -143,6 +146,22 @@ class PostForm(ResultsMixin, FlaskForm):
     # text fields that were changed after the page arrived. So the key is a text field out of sight,
     # which cohort.js marks as changed: Back, then Share, sends the first key again.
     form_key = StringField(render_kw={"hidden": True, "data-kept-on-back": True})
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.kind.data != PostKind.ANNOUNCEMENT:
+            return valid
+        # An announcement is the facilitator's own, to everyone: the page hides these parts for it,
+        # so this speaks only to a browser without scripts.
+        if self.visibility.data != Visibility.ATTRIBUTED:
+            self.visibility.errors.append(ANNOUNCEMENT_NAMED)
+            valid = False
+        filled = [entry.form for entry in self.results if not entry.form.is_blank()]
+        if filled:
+            filled[0].measure.errors.append(ANNOUNCEMENT_RESULTS)
+            self.results.errors.append(filled[0].errors)
+            valid = False
+        return valid
 
     def tag_list(self) -> list[str]:
         return parse_tags(self.tags.data or "")

@@ -82,6 +82,17 @@ def _set_results(post: Post, rows: list[ResultRow]) -> None:
     ]
 
 
+ANNOUNCEMENT_NAMED = "An announcement is shown to everyone in the cohort, with your name."
+ANNOUNCEMENT_RESULTS = "An announcement has no measured results: share them in a story."
+
+
+def _check_announcement(kind: PostKind, visibility: Visibility, results) -> None:
+    # The facilitator speaks to the whole cohort in their own name; figures belong to a story.
+    if kind == PostKind.ANNOUNCEMENT:
+        policy.require(visibility == Visibility.ATTRIBUTED, ANNOUNCEMENT_NAMED)
+        policy.require(not results, ANNOUNCEMENT_RESULTS)
+
+
 @dataclass
 class Shared:
     """What sharing made: the post, and whether the same form had shared it before."""
@@ -101,12 +112,21 @@ def create_post(
     results: list[ResultRow] = (),
     form_key: str | None = None,
 ) -> Shared:
-    """Share a story or challenge.
+    """Share a story, a challenge or (for those who announce) an announcement, which is pinned on the
+    cohort home at once.
 
     ``form_key`` is the new-post form's own random key. The same form sent again (Back, then Share;
     a double click) makes no second post, even when both arrive at the same moment: the database's
-    unique index on the author and key decides, and the post the form made is returned."""
+    unique index on the author and key decides, and the post the form made is returned.
+
+    Its readers are told in this same transaction (``notifications.events.post_shared``): a new
+    announcement is mailed at once to every member who may read it."""
     policy.require_permission(policy.can_write_posts(actor), "Only members of the cohort can share here.")
+    policy.require_permission(
+        policy.can_post_kind(actor, kind), "Only a facilitator can post an announcement to the cohort."
+    )
+    results = list(results)
+    _check_announcement(kind, visibility, results)
     post_id = insert_returning_id(
         Post,
         {
@@ -119,6 +139,7 @@ def create_post(
             "visibility": visibility,
             "status": ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
             "form_key": form_key,
+            "pinned_at": utcnow() if kind == PostKind.ANNOUNCEMENT else None,
         },
         ["author_id", "form_key"],
     )
@@ -129,7 +150,7 @@ def create_post(
         return Shared(shared, already_shared=True)
     post = db.session.get(Post, post_id)
     _set_tags(post, tags)
-    _set_results(post, list(results))
+    _set_results(post, results)
     db.session.flush()
     index_post(post)
     events.post_shared(post)
@@ -152,6 +173,7 @@ def edit_post(
     policy.require_permission(
         policy.can_edit_post(actor, post), "Only the author can edit this post, while it is shown."
     )
+    _check_announcement(post.kind, visibility, results)
     claimed = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.version == seen_version)
@@ -183,6 +205,25 @@ def delete_post(actor: Membership, post: Post) -> None:
     post.form_key = None  # the form it came from, sent again, shares it anew rather than finding it gone
     db.session.flush()
     index_post(post)
+
+
+def pin_post(actor: Membership, post: Post) -> None:
+    """Pin an announcement on the cohort home again; it stands with the newest pinned."""
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require(post.kind == PostKind.ANNOUNCEMENT, "Only announcements are pinned on the cohort home.")
+    policy.require_permission(policy.can_change_pin(actor, post), "Only a facilitator pins announcements.")
+    policy.require(post.pinned_at is None, "This announcement is already pinned on the cohort home.")
+    policy.require(policy.can_pin(actor, post), "A hidden announcement cannot be pinned: restore it first.")
+    post.pinned_at = utcnow()
+
+
+def unpin_post(actor: Membership, post: Post) -> None:
+    """Take an announcement off the cohort home; it stays among the posts, with its replies."""
+    policy.require_visible(policy.can_see_post(actor, post))
+    policy.require(post.kind == PostKind.ANNOUNCEMENT, "Only announcements are pinned on the cohort home.")
+    policy.require_permission(policy.can_change_pin(actor, post), "Only a facilitator unpins announcements.")
+    policy.require(policy.can_unpin(actor, post), "This announcement is not pinned.")
+    post.pinned_at = None
 
 
 def _touch(post: Post) -> None:

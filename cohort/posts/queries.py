@@ -87,6 +87,8 @@ class PostActions:
     change_status: bool
     bring_to_session: bool
     record_progress: bool
+    pin: bool
+    unpin: bool
 
 
 @dataclass
@@ -130,6 +132,8 @@ def post_actions(post: Post, viewer: Membership) -> PostActions:
         change_status=policy.can_change_status(viewer, post),
         bring_to_session=policy.can_bring_to_session(viewer, post),
         record_progress=policy.can_record_progress(viewer, post),
+        pin=policy.can_pin(viewer, post),
+        unpin=policy.can_unpin(viewer, post),
     )
 
 
@@ -443,6 +447,30 @@ def latest_stories(viewer: Membership, limit: int = 5) -> list[ListedPost]:
         ListedPost(post, author_label(post, post.author, viewer), count, last_reply_at, 0, False, 0)
         for post, count, last_reply_at in rows
     ]
+
+
+# How many pinned announcements the cohort home shows; the rest are in the posts list.
+PINNED_ON_HOME = 5
+
+
+@dataclass
+class PinnedAnnouncement:
+    post: Post
+    author_name: str
+    reply_count: int
+
+
+def pinned_announcements(viewer: Membership, limit: int = PINNED_ON_HOME) -> list[PinnedAnnouncement]:
+    """The announcements pinned on the cohort home that this viewer may read, most recently pinned first."""
+    rows = db.session.execute(
+        select(Post, _counted_replies(viewer))
+        .join(Post.author)
+        .options(contains_eager(Post.author))
+        .where(policy.visible_posts_condition(viewer), policy.pinned_condition())
+        .order_by(Post.pinned_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [PinnedAnnouncement(post, author_label(post, post.author, viewer), count) for post, count in rows]
 
 
 def author_choices(viewer: Membership) -> list[tuple[int, str]]:

@@ -71,6 +71,7 @@ def index():
         tags=queries.cohort_tags(g.membership),
         members=queries.author_choices(g.membership),
         statuses=list(ChallengeStatus),
+        kinds=list(PostKind),
     )
 
 
@@ -83,7 +84,8 @@ POST_TEXT = {"title": "Title", "body": "Your post"}
 
 def _share_page(form: PostForm, status: int):
     form.keep_key()
-    return render_template("posts/edit.html", form=form, post=None), status
+    kinds = policy.post_kinds(g.membership)
+    return render_template("posts/edit.html", form=form, post=None, kinds=[kind.value for kind in kinds]), status
 
 
 def _share_again(draft, status: int = 400):
@@ -100,13 +102,16 @@ def new():
         return _share_again(kept, status=200)
     form = PostForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("kind") if request.args.get("kind") in set(PostKind) else None
+        asked = request.args.get("kind")
+        offered = {kind.value for kind in policy.post_kinds(g.membership)}
+        form.kind.data = asked if asked in offered else None
     if form.validate_on_submit():
+        kind = PostKind(form.kind.data)
         visibility = Visibility(form.visibility.data)
         outcome = commit_or_explain(
             lambda: ops.create_post(
                 g.membership,
-                kind=PostKind(form.kind.data),
+                kind=kind,
                 title=form.title.data.strip(),
                 body=form.body.data,
                 tags=form.tag_list(),
@@ -119,10 +124,13 @@ def new():
             shared = outcome.value
             if shared.already_shared:
                 flash("This was already shared.", "info")
+            elif kind == PostKind.ANNOUNCEMENT:
+                flash("Announced to the cohort, and pinned on the cohort home.", "success")
             else:
                 audience = "the facilitators" if visibility == Visibility.FACILITATORS else "the cohort"
                 flash(f"Shared with {audience}.", "success")
             return redirect(url_for(".thread", post_id=shared.post.id))
+        return _share_page(form, 422)
     return _share_page(form, 422 if form.errors else 200)
 
 
@@ -230,6 +238,24 @@ def edit(post_id: int):
     elif form.errors:
         status = 422
     return _edit_page(post, form, status)
+
+
+@bp.post("/<int:post_id>/pin")
+@requires(Permission.ANNOUNCE)
+def pin(post_id: int):
+    """Pin an announcement on the cohort home again."""
+    post = get_post_or_404(post_id)
+    commit_or_explain(lambda: ops.pin_post(g.membership, post), "Pinned on the cohort home.")
+    return redirect(url_for(".thread", post_id=post.id))
+
+
+@bp.post("/<int:post_id>/unpin")
+@requires(Permission.ANNOUNCE)
+def unpin(post_id: int):
+    """Take an announcement off the cohort home; it stays among the posts."""
+    post = get_post_or_404(post_id)
+    commit_or_explain(lambda: ops.unpin_post(g.membership, post), "Unpinned: it is no longer on the cohort home.")
+    return redirect(url_for(".thread", post_id=post.id))
 
 
 @bp.post("/<int:post_id>/delete")

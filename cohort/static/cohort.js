@@ -17,13 +17,16 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 
-  // Parts of a form that only matter for one choice, e.g. monthly options when a session repeats.
+  // Parts of a form that only matter for one choice, e.g. monthly options when a session repeats,
+  // or that do not apply to one, e.g. who sees an announcement (everyone).
   // Hidden parts are disabled too, so what they hold is not sent.
-  document.querySelectorAll("form [data-shown-when]").forEach((part) => {
-    const [name, value] = part.dataset.shownWhen.split("=");
+  document.querySelectorAll("form [data-shown-when], form [data-hidden-when]").forEach((part) => {
+    const shownWhen = part.dataset.shownWhen !== undefined;
+    const [name, value] = (shownWhen ? part.dataset.shownWhen : part.dataset.hiddenWhen).split("=");
     const choices = part.closest("form").querySelectorAll(`input[name="${name}"]`);
     const update = () => {
-      part.hidden = ![...choices].some((choice) => choice.checked && choice.value === value);
+      const chosen = [...choices].some((choice) => choice.checked && choice.value === value);
+      part.hidden = shownWhen ? !chosen : chosen;
       part.querySelectorAll("input, select, textarea").forEach((input) => {
         input.disabled = part.hidden;
       });

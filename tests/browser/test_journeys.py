@@ -237,3 +237,49 @@ def test_a_reply_sent_after_the_session_lapsed_is_back_after_signing_in(live_ser
     expect(page.locator("#reply-body-top")).to_have_value(advice)
     page.get_by_role("button", name="Send reply").last.click()
     expect(page.locator("li.reply")).to_contain_text("Open a discharge lounge from 8am")
+
+
+def test_a_facilitator_announces_and_a_member_finds_it_pinned_on_the_cohort_home(live_server, new_context):
+    people = cast(live_server)
+    title = "Next session: making room to lead differently"
+
+    # The facilitator posts an announcement: who sees it and measured results do not apply to one.
+    facilitator = new_context().new_page()
+    sign_in(facilitator, live_server, people.facilitator, people.password)
+    facilitator.get_by_role("link", name=people.cohort_name).click()
+    facilitator.get_by_role("link", name="Post an announcement").click()
+    expect(facilitator.get_by_role("radio", name=re.compile("^An announcement"))).to_be_checked()
+    expect(facilitator.get_by_text("Who sees it")).to_be_hidden()
+    expect(facilitator.get_by_text("Measured results")).to_be_hidden()
+    facilitator.get_by_role("radio", name=re.compile("^A story")).check()
+    expect(facilitator.get_by_text("Who sees it")).to_be_visible()
+    facilitator.get_by_role("radio", name=re.compile("^An announcement")).check()
+    expect(facilitator.get_by_text("Who sees it")).to_be_hidden()
+    facilitator.get_by_label("Title").fill(title)
+    facilitator.get_by_label("Tell the cohort").fill("Bring **one task** you could hand over or stop.")
+    facilitator.get_by_role("button", name="Share", exact=True).click()
+    expect(facilitator.get_by_text("Announced to the cohort, and pinned on the cohort home.")).to_be_visible()
+    thread = facilitator.url
+
+    # A member finds it at the top of the cohort home, and asks a question under it.
+    member = new_context().new_page()
+    sign_in(member, live_server, people.advisor, people.password)
+    member.get_by_role("link", name=people.cohort_name).click()
+    pinned = member.get_by_role("region", name="Announcements")
+    expect(pinned.get_by_role("heading", name=title)).to_be_visible()
+    expect(pinned).to_contain_text("Miriam Okafor")
+    expect(pinned.locator("strong", has_text="one task")).to_be_visible()
+    pinned.get_by_role("link", name=re.compile("read and reply")).click()
+    member.locator("#reply-body-top").fill("Can I bring my deputy?")
+    member.get_by_role("button", name="Send reply").last.click()
+    expect(member.locator("li.reply")).to_contain_text("Can I bring my deputy?")
+    expect(member.get_by_role("button", name="Unpin from the cohort home")).to_have_count(0)
+
+    # The facilitator unpins it: it leaves the home page and stays among the posts.
+    facilitator.goto(thread)
+    facilitator.get_by_role("button", name="Unpin from the cohort home").click()
+    expect(facilitator.get_by_text("Unpinned: it is no longer on the cohort home.")).to_be_visible()
+    member.goto(f"{live_server.url}/c/{people.slug}/")
+    expect(member.get_by_role("region", name="Announcements")).to_have_count(0)
+    member.goto(f"{live_server.url}/c/{people.slug}/posts/?kind=announcement")
+    expect(member.get_by_role("link", name=title)).to_be_visible()
