@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from . import handles
 from .cohorts import ops
 from .extensions import db
 from .meetings import ops as meeting_ops
@@ -113,7 +114,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
 def _user(details: dict, *, admin: bool = False) -> User:
     user = User(**details, is_admin=admin, email_confirmed_at=utcnow())
     user.set_password(DEMO_PASSWORD)
-    db.session.add(user)
+    handles.save_with_handle(user)
     return user
 
 

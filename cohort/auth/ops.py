@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .. import handles
 from ..cohorts import ops as cohort_ops
-from ..extensions import db
 from ..mail import external_url, send_mail
 from ..models import Invitation, User, normalise_email
 from ..models.user import new_token
@@ -139,8 +139,7 @@ def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
     user.set_password(person.password)
     if invitation.email:
         user.confirm_email()
-    db.session.add(user)
-    db.session.flush()
+    handles.save_with_handle(user)  # a taken-over account gets the handle of its real owner's name
     cohort_ops.redeem_invitation(invitation, user)
     if not user.email_confirmed:
         send_confirmation(user)
