@@ -17,6 +17,7 @@ from ..tokens import email_confirmation_token, password_reset_token
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."
+HANDLE_TAKEN = "Someone else is already mentioned as @{}. Choose another handle."
 
 
 class AccountExists(Refused):
@@ -103,6 +104,20 @@ def update_profile(user: User, profile: Profile) -> None:
     user.job_title = profile.job_title.strip()
     user.bio = profile.bio.strip()
     user.timezone = profile.timezone
+
+
+def change_handle(user: User, wanted: str) -> str:
+    """Change the handle peers mention the person by; case is folded and a leading ``@`` dropped.
+
+    Returns the handle saved. Raises ``Refused`` for a handle of the wrong form, or one someone else
+    has (even if they took it a moment ago). Mentions written earlier keep pointing to the person:
+    they link to their membership, not to the handle."""
+    handle = handles.normalise_handle(wanted)
+    if not handles.is_valid_handle(handle):
+        raise Refused(handles.HANDLE_RULE)
+    if handle != user.handle and (handles.is_taken(handle, user.id) or not handles.claim(user, handle)):
+        raise Refused(HANDLE_TAKEN.format(handle))
+    return handle
 
 
 def replace_calendar_link(user: User) -> None:

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import drafts
+from .. import drafts, handles
 from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
@@ -19,7 +19,15 @@ from ..tokens import (
 )
 from ..web import Outcome, commit_or_explain
 from . import ops, queries
-from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    HandleForm,
+    JoinForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -245,10 +253,34 @@ def account():
         if outcome.ok:
             return redirect(url_for("auth.account"))
         profile_form.name.errors.append(outcome.message)
-    status = 422 if profile_form.errors else 200
+    return _account_page(profile_form=profile_form, status=422 if profile_form.errors else 200)
+
+
+def _account_page(*, profile_form=None, password_form=None, handle_form=None, status: int = 200):
+    """The account page, with the form that was sent (and its errors) and the others fresh."""
     return render_template(
-        "auth/account.html", profile_form=profile_form, password_form=ChangePasswordForm(formdata=None)
+        "auth/account.html",
+        profile_form=profile_form or ProfileForm(obj=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        handle_form=handle_form or HandleForm(obj=current_user, formdata=None),
+        handle_rule=handles.HANDLE_RULE,
     ), status
+
+
+@bp.post("/account/handle")
+@login_required
+def change_handle():
+    """A new handle for mentions; the typed handle stays in the form when it cannot be used."""
+    handle_form = HandleForm()
+    if handle_form.validate_on_submit():
+        outcome = commit_or_explain(
+            lambda: ops.change_handle(current_user, handle_form.handle.data), flash_refusal=False
+        )
+        if outcome.ok:
+            flash(f"Peers now mention you as @{outcome.value}.", "success")
+            return redirect(url_for("auth.account", _anchor="mentions"))
+        handle_form.handle.errors.append(outcome.message)
+    return _account_page(handle_form=handle_form, status=422)
 
 
 @bp.post("/account/calendar")
@@ -279,6 +311,4 @@ def change_password():
             login_user(user)
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(outcome.message)
-    return render_template(
-        "auth/account.html", profile_form=ProfileForm(obj=current_user, formdata=None), password_form=password_form
-    ), 422
+    return _account_page(password_form=password_form, status=422)
