@@ -228,7 +228,10 @@ def _seed_posts(
     )
     _at(follow_up, 19)
     thanks = post_ops.add_reply(
-        daniel, burnout, "Thank you both. Who closes the board when the day team is short?", follow_up
+        daniel,
+        burnout,
+        "Thank you both, @priya-raman and @tom-lindqvist. Who closes the board when the day team is short?",
+        follow_up,
     )
     _at(thanks, 18)
 

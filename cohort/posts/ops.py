@@ -113,7 +113,7 @@ def create_post(
             "kind": kind,
             "title": title,
             "body": body,
-            "body_html": render_markdown(body),
+            "body_html": render_markdown(body, actor.cohort_id),
             "visibility": visibility,
             "status": ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
             "form_key": form_key,
@@ -160,7 +160,7 @@ def edit_post(
     db.session.refresh(post)
     post.title = title
     post.body = body
-    post.body_html = render_markdown(body)
+    post.body_html = render_markdown(body, post.cohort_id)
     post.visibility = visibility
     post.edited_at = utcnow()
     _set_tags(post, tags)
@@ -198,7 +198,7 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
     policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
     policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
     reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
-    reply.body_html = render_markdown(body)
+    reply.body_html = render_markdown(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
     _touch(post)
@@ -210,7 +210,7 @@ def edit_reply(actor: Membership, reply: Reply, body: str) -> None:
     policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
     policy.require_permission(policy.can_edit_reply(actor, reply, reply.post), "Only its author can edit this reply.")
     reply.body = body
-    reply.body_html = render_markdown(body)
+    reply.body_html = render_markdown(body, reply.post.cohort_id)
     reply.edited_at = utcnow()
     db.session.flush()
     index_post(reply.post)
@@ -267,7 +267,7 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
     policy.require_visible(policy.can_see_post(actor, post) and post.is_challenge)
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what they will try.")
     post.commitment = text
-    post.commitment_html = render_markdown(text)
+    post.commitment_html = render_markdown(text, post.cohort_id)
     if post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED):
         post.status = ChallengeStatus.TRYING
     _touch(post)
@@ -280,7 +280,7 @@ def record_outcome(actor: Membership, post: Post, text: str, results: list[Resul
     policy.require_visible(policy.can_see_post(actor, post))
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what happened next.")
     post.outcome = text
-    post.outcome_html = render_markdown(text)
+    post.outcome_html = render_markdown(text, post.cohort_id)
     _set_results(post, results)
     if post.is_challenge:
         post.status = ChallengeStatus.RESOLVED
