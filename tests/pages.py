@@ -33,6 +33,8 @@ NOT_PAGES = {
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.confirm_email": "confirms and redirects",
+    # JSON for the suggestions under a text box; tests/cohorts/test_mentions.py measures it.
+    "cohort.cohorts.mention_suggestions": "members to mention, as JSON",
 }
 _serial = itertools.count()
 
