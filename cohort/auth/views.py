@@ -273,9 +273,8 @@ def change_handle():
     """A new handle for mentions; the typed handle stays in the form when it cannot be used."""
     handle_form = HandleForm()
     if handle_form.validate_on_submit():
-        outcome = commit_or_explain(
-            lambda: ops.change_handle(current_user, handle_form.handle.data), flash_refusal=False
-        )
+        user = current_user._get_current_object()  # the savepoint needs the account itself, not its proxy
+        outcome = commit_or_explain(lambda: ops.change_handle(user, handle_form.handle.data), flash_refusal=False)
         if outcome.ok:
             flash(f"Peers now mention you as @{outcome.value}.", "success")
             return redirect(url_for("auth.account", _anchor="mentions"))
