@@ -5,6 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import with_appcontext
 
+from . import handles
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
 from .extensions import db
@@ -52,9 +53,9 @@ def create_user(email: str, name: str, password: str, admin: bool, timezone: str
         raise click.ClickException(f"An account already uses {email}.")
     user = User(email=normalise_email(email), name=name, timezone=timezone, is_admin=admin, email_confirmed_at=utcnow())
     user.set_password(password)
-    db.session.add(user)
+    handles.save_with_handle(user)
     db.session.commit()
-    click.echo(f"Created {'site admin' if admin else 'user'} {user.name} <{user.email}>.")
+    click.echo(f"Created {'site admin' if admin else 'user'} {user.name} <{user.email}>, mentioned as @{user.handle}.")
 
 
 @click.command("create-cohort")

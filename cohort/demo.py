@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from . import handles
 from .cohorts import ops
 from .extensions import db
 from .meetings import ops as meeting_ops
@@ -113,7 +114,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
 def _user(details: dict, *, admin: bool = False) -> User:
     user = User(**details, is_admin=admin, email_confirmed_at=utcnow())
     user.set_password(DEMO_PASSWORD)
-    db.session.add(user)
+    handles.save_with_handle(user)
     return user
 
 
@@ -228,7 +229,10 @@ def _seed_posts(
     )
     _at(follow_up, 19)
     thanks = post_ops.add_reply(
-        daniel, burnout, "Thank you both. Who closes the board when the day team is short?", follow_up
+        daniel,
+        burnout,
+        "Thank you both, @priya-raman and @tom-lindqvist. Who closes the board when the day team is short?",
+        follow_up,
     )
     _at(thanks, 18)
 

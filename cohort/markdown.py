@@ -1,9 +1,13 @@
-"""User text: Markdown rendered to HTML, then cleaned by an allow-list."""
+"""User text: Markdown rendered to HTML, then cleaned by an allow-list; mentions of a cohort's members."""
 
 import html
+import secrets
 
 import markdown as md
 import nh3
+
+from .mentions import MentionExtension, candidates, mentionable
+from .models import Membership
 
 ALLOWED_TAGS = {
     "a",
@@ -38,31 +42,59 @@ ALLOWED_TAGS = {
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "class"},
     "abbr": {"title"},
     "td": {"align"},
     "th": {"align"},
     "code": {"class"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+MENTION_CLASS = "mention"
 # Rendering cost grows with the input; forms cap user text at this length.
 MAX_MARKDOWN_CHARS = 50_000
+EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
 
-def render_markdown(text: str) -> str:
-    """Render user-written Markdown to HTML that is safe to show as it is."""
-    html = md.markdown(
-        text[:MAX_MARKDOWN_CHARS],
-        extensions=["fenced_code", "tables", "sane_lists"],
-        output_format="html",
+def _render(text: str, cohort_id: int | None) -> tuple[str, list[Membership]]:
+    text = text[:MAX_MARKDOWN_CHARS]
+    members = mentionable(cohort_id, candidates(text)) if "@" in text else {}
+    # Only the links this render makes carry the mention class: the writer's own HTML cannot guess it.
+    link_class = f"{MENTION_CLASS}-{secrets.token_hex(8)}"
+    linked = {}
+    converter = md.Markdown(
+        extensions=[*EXTENSIONS, MentionExtension(members, link_class, linked)], output_format="html"
     )
-    return nh3.clean(
-        html,
+    rendered = converter.convert(text)
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "a" and attribute == "class":
+            return MENTION_CLASS if value == link_class else None
+        return value
+
+    clean = nh3.clean(
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute_filter,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
+    return clean, [member.membership for member in linked.values()]
+
+
+def render_markdown(text: str, cohort_id: int | None = None) -> str:
+    """Render user-written Markdown to HTML that is safe to show as it is.
+
+    With ``cohort_id`` (text written in a cohort), ``@handle`` of a current member of that cohort
+    links to their entry on its members page; other ``@words`` stay as typed."""
+    return _render(text, cohort_id)[0]
+
+
+def mentioned_memberships(cohort_id: int, text: str) -> list[Membership]:
+    """The current members of the cohort that ``text`` mentions, as its rendering links them (not in
+    code, not in addresses), at most ``mentions.MAX_MENTIONS``: for telling them, once the text is
+    saved, if they may read it."""
+    return _render(text, cohort_id)[1]
 
 
 def plain_text(rendered_html: str) -> str:

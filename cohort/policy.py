@@ -561,6 +561,13 @@ def visible_members_condition(membership: Membership | None) -> ColumnElement[bo
     return Membership.cohort_id == membership.cohort_id
 
 
+def mentionable_members_condition(cohort_id: int) -> ColumnElement[bool]:
+    """Memberships a text written in this cohort links when it mentions their handle: the cohort's
+    current members, and no one from anywhere else. (Who is told of a mention is a question of who
+    may read the text: the reading rules above.)"""
+    return Membership.cohort_id == cohort_id
+
+
 def can_manage(membership: Membership | None) -> bool:
     """Invitations, the cohort's settings and values, roles and removals."""
     return may(membership, Permission.MANAGE)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.security import generate_password_hash
 
+from cohort import handles
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
@@ -47,8 +48,11 @@ def make_user(
         email_confirmed_at=fields.pop("email_confirmed_at", utcnow()),
         **fields,
     )
-    db.session.add(user)
-    db.session.flush()
+    if user.handle is None:
+        handles.save_with_handle(user)
+    else:  # a handle chosen by the test
+        db.session.add(user)
+        db.session.flush()
     return user
 
 

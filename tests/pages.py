@@ -47,6 +47,8 @@ NOT_PAGES = {
     "cohort.meetings.ics": "a calendar file",
     "auth.confirm_email": "confirms and redirects",
     "notifications.open_notification": "marks a notification read and redirects to its place",
+    # JSON for the suggestions under a text box; tests/cohorts/test_mentions.py measures it.
+    "cohort.cohorts.mention_suggestions": "members to mention, as JSON",
 }
 _serial = itertools.count()
 

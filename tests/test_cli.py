@@ -10,7 +10,7 @@ def test_create_user_then_sign_in(app, runner, client):
         args=["create-user", "Ada@Example.org", "--name", "Ada Lovelace", "--password", "twelve chars long", "--admin"]
     )
     assert result.exit_code == 0, result.output
-    assert "Created site admin Ada Lovelace <ada@example.org>." in result.output
+    assert "Created site admin Ada Lovelace <ada@example.org>, mentioned as @ada-lovelace." in result.output
     assert client.login("ada@example.org", "twelve chars long").status_code == 302
     assert client.get("/admin/cohorts").status_code == 200
 

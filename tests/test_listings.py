@@ -437,6 +437,13 @@ LISTINGS: dict[str, Listing] = {
         },
     ),
     "members": Listing("cohort.cohorts.members", "member", in_each_cohort("/members")),
+    # Every name carries "M[": asked for it, the suggestions offer everyone they may (at most 8), but
+    # never the viewer themself.
+    "members to mention": Listing(
+        "cohort.cohorts.mention_suggestions",
+        "member",
+        in_each_cohort("/members/mentions?q=m%5B", about=lambda w, user, m: user.id != m.user_id),
+    ),
     "flags": Listing(
         "cohort.moderation.flags",
         "flag",
@@ -452,6 +459,7 @@ LISTING_PAGES = {
     "home.dashboard",
     "cohort.cohorts.home",
     "cohort.cohorts.members",
+    "cohort.cohorts.mention_suggestions",
     "cohort.posts.index",
     "search",
     "cohort.posts.thread",

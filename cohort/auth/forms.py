@@ -57,6 +57,11 @@ class ProfileForm(ProfileFields):
     bio = TextAreaField("Short bio", validators=[Length(max=1000)])
 
 
+class HandleForm(FlaskForm):
+    # The form of a handle is the operation's rule (it says what is wrong); this only bounds the input.
+    handle = StringField("Your handle", validators=[DataRequired("Enter a handle."), Length(max=40)])
+
+
 class JoinForm(ProfileFields, NewPasswordForm):
     """A new person's account, created from an invitation."""
 

@@ -5,9 +5,8 @@ show; mail queued here leaves only once that commit succeeds."""
 
 from dataclasses import dataclass
 
-from .. import mail
+from .. import handles, mail
 from ..cohorts import ops as cohort_ops
-from ..extensions import db
 from ..models import Invitation, User, normalise_email
 from ..models.user import new_token
 from ..policy import Refused
@@ -15,6 +14,7 @@ from . import letters
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."
+HANDLE_TAKEN = "Someone else is already mentioned as @{}. Choose another handle."
 
 
 class AccountExists(Refused):
@@ -84,6 +84,20 @@ def update_profile(user: User, profile: Profile) -> None:
     user.timezone = profile.timezone
 
 
+def change_handle(user: User, wanted: str) -> str:
+    """Change the handle peers mention the person by; case is folded and a leading ``@`` dropped.
+
+    Returns the handle saved. Raises ``Refused`` for a handle of the wrong form, or one someone else
+    has (even if they took it a moment ago). Mentions written earlier keep pointing to the person:
+    they link to their membership, not to the handle."""
+    handle = handles.normalise_handle(wanted)
+    if not handles.is_valid_handle(handle):
+        raise Refused(handles.HANDLE_RULE)
+    if handle != user.handle and (handles.is_taken(handle, user.id) or not handles.claim(user, handle)):
+        raise Refused(HANDLE_TAKEN.format(handle))
+    return handle
+
+
 def replace_calendar_link(user: User) -> None:
     """A new secret for the private calendar feed: the old link stops working once this commits."""
     user.calendar_token = new_token()
@@ -118,8 +132,7 @@ def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
     user.set_password(person.password)
     if invitation.email:
         user.confirm_email()
-    db.session.add(user)
-    db.session.flush()
+    handles.save_with_handle(user)  # a taken-over account gets the handle of its real owner's name
     cohort_ops.redeem_invitation(invitation, user)
     if not user.email_confirmed:
         send_confirmation(user)

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import drafts
+from .. import drafts, handles
 from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
@@ -21,7 +21,15 @@ from ..tokens import (
 )
 from ..web import Outcome, commit_or_explain
 from . import ops, queries
-from .forms import ChangePasswordForm, ForgotPasswordForm, JoinForm, LoginForm, NewPasswordForm, ProfileForm
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    HandleForm,
+    JoinForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -247,11 +255,17 @@ def account():
         if outcome.ok:
             return redirect(url_for("auth.account"))
         profile_form.name.errors.append(outcome.message)
-    status = 422 if profile_form.errors else 200
+    return _account_page(profile_form=profile_form, status=422 if profile_form.errors else 200)
+
+
+def _account_page(*, profile_form=None, password_form=None, handle_form=None, status: int = 200):
+    """The account page, with the form that was sent (and its errors) and the others fresh."""
     return render_template(
         "auth/account.html",
-        profile_form=profile_form,
-        password_form=ChangePasswordForm(formdata=None),
+        profile_form=profile_form or ProfileForm(obj=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        handle_form=handle_form or HandleForm(obj=current_user, formdata=None),
+        handle_rule=handles.HANDLE_RULE,
         **_delivery_choices(),
     ), status
 
@@ -261,6 +275,21 @@ def _delivery_choices() -> dict:
     chosen = notification_queries.deliveries(current_user)
     form = DeliveryForm(formdata=None, data={kind.value: delivery.value for kind, delivery in chosen.items()})
     return {"delivery_form": form, "runs_a_cohort": notification_queries.runs_a_cohort(current_user)}
+
+
+@bp.post("/account/handle")
+@login_required
+def change_handle():
+    """A new handle for mentions; the typed handle stays in the form when it cannot be used."""
+    handle_form = HandleForm()
+    if handle_form.validate_on_submit():
+        user = current_user._get_current_object()  # the savepoint needs the account itself, not its proxy
+        outcome = commit_or_explain(lambda: ops.change_handle(user, handle_form.handle.data), flash_refusal=False)
+        if outcome.ok:
+            flash(f"Peers now mention you as @{outcome.value}.", "success")
+            return redirect(url_for("auth.account", _anchor="mentions"))
+        handle_form.handle.errors.append(outcome.message)
+    return _account_page(handle_form=handle_form, status=422)
 
 
 @bp.post("/account/calendar")
@@ -291,9 +320,4 @@ def change_password():
             login_user(user)
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(outcome.message)
-    return render_template(
-        "auth/account.html",
-        profile_form=ProfileForm(obj=current_user, formdata=None),
-        password_form=password_form,
-        **_delivery_choices(),
-    ), 422
+    return _account_page(password_form=password_form, status=422)

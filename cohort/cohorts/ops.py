@@ -50,8 +50,9 @@ def create_cohort(slug: str, name: str, *, description: str = "", charter: str =
 
 
 def set_charter(cohort: Cohort, charter: str) -> None:
+    """Keep the charter and its rendering (a new cohort, not yet saved, has no members to mention)."""
     cohort.charter = charter
-    cohort.charter_html = render_markdown(charter)
+    cohort.charter_html = render_markdown(charter, cohort.id)
 
 
 def forget_memberships(user: User) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 
 from ..access import ANY_MEMBER, get_in_cohort_or_404, requires
 from ..forms import ConfirmForm
@@ -46,6 +46,13 @@ def charter():
 def members():
     """The member directory, with each member's local time now."""
     return render_template("cohorts/members.html", people=queries.directory(g.membership, utcnow()))
+
+
+@bp.get("/members/mentions")
+@requires(Permission.SEE_MEMBERS)
+def mention_suggestions():
+    """Members to mention, for the suggestions under a text box: ``?q=sa`` → ``[{"handle", "name"}]``."""
+    return jsonify(queries.mention_suggestions(g.membership, request.args.get("q", "")))
 
 
 @bp.post("/members/<int:membership_id>/role")

@@ -76,7 +76,7 @@ def _apply(meeting: Meeting, details: SessionDetails) -> None:
     meeting.location = details.location
     meeting.video_url = details.video_url
     meeting.agenda = details.agenda
-    meeting.agenda_html = render_markdown(details.agenda)
+    meeting.agenda_html = render_markdown(details.agenda, meeting.cohort_id)
 
 
 def _changed(meeting: Meeting) -> None:
@@ -128,7 +128,7 @@ def edit(
         for name, value in (vars(details) if target.id == meeting.id else changed).items():
             if name != "duration_minutes":
                 setattr(target, name, value)
-        target.agenda_html = render_markdown(target.agenda)
+        target.agenda_html = render_markdown(target.agenda, target.cohort_id)
         moved = moved or target.starts_at != start
         target.timezone = timezone
         target.starts_at = start
@@ -266,7 +266,7 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
                 meeting_id=meeting.id,
                 agenda_item_id=item_id,
                 body=text,
-                body_html=render_markdown(text),
+                body_html=render_markdown(text, meeting.cohort_id),
                 author_id=actor.user_id,
             )
         )

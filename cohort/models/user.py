@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # How peers mention the person (@sarah-oneill): lower case, unique on the site (cohort/handles.py).
+    handle: Mapped[str] = mapped_column(String(30), unique=True, index=True)
     organisation: Mapped[str] = mapped_column(String(160), default="")
     job_title: Mapped[str] = mapped_column(String(160), default="")
     bio: Mapped[str] = mapped_column(Text, default="")

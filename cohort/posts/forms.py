@@ -127,7 +127,7 @@ class PostForm(ResultsMixin, FlaskForm):
     body = _markdown_field(
         "Tell the cohort",
         required="Write a few lines for the cohort.",
-        description="Markdown works: **bold**, lists, tables, links.",
+        description="Markdown works: **bold**, lists, tables, links; @handle mentions a member.",
     )
     tags = StringField(
         "Tags",

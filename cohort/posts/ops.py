@@ -135,7 +135,7 @@ def create_post(
             "kind": kind,
             "title": title,
             "body": body,
-            "body_html": render_markdown(body),
+            "body_html": render_markdown(body, actor.cohort_id),
             "visibility": visibility,
             "status": ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
             "form_key": form_key,
@@ -185,7 +185,7 @@ def edit_post(
     db.session.refresh(post)
     post.title = title
     post.body = body
-    post.body_html = render_markdown(body)
+    post.body_html = render_markdown(body, post.cohort_id)
     post.visibility = visibility
     post.edited_at = utcnow()
     _set_tags(post, tags)
@@ -242,7 +242,7 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
     policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
     policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
     reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
-    reply.body_html = render_markdown(body)
+    reply.body_html = render_markdown(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
     _touch(post)
@@ -255,7 +255,7 @@ def edit_reply(actor: Membership, reply: Reply, body: str) -> None:
     policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
     policy.require_permission(policy.can_edit_reply(actor, reply, reply.post), "Only its author can edit this reply.")
     reply.body = body
-    reply.body_html = render_markdown(body)
+    reply.body_html = render_markdown(body, reply.post.cohort_id)
     reply.edited_at = utcnow()
     db.session.flush()
     index_post(reply.post)
@@ -320,7 +320,7 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
     if becomes_trying or text != post.commitment or post.committed_at is None:
         post.committed_at = utcnow()
     post.commitment = text
-    post.commitment_html = render_markdown(text)
+    post.commitment_html = render_markdown(text, post.cohort_id)
     if becomes_trying:
         post.status = ChallengeStatus.TRYING
     _touch(post)
@@ -339,7 +339,7 @@ def record_outcome(actor: Membership, post: Post, text: str, results: list[Resul
     if post.outcome_at is None or (post.is_challenge and post.status != ChallengeStatus.RESOLVED):
         post.outcome_at = utcnow()
     post.outcome = text
-    post.outcome_html = render_markdown(text)
+    post.outcome_html = render_markdown(text, post.cohort_id)
     _set_results(post, results)
     if post.is_challenge:
         post.status = ChallengeStatus.RESOLVED

@@ -66,8 +66,144 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 
+  document.querySelectorAll("textarea[data-mentions-url]").forEach(offerMentions);
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());
   });
 });
+
+// Typing @ and a few letters in a cohort's text box offers its members; picking one writes @handle.
+// The box stays an ordinary textbox (arrow keys move through the list, Enter or Tab picks, Escape
+// closes); without this script, typing the handle works the same.
+const MENTION_BEFORE_CARET = /(?:^|[^\p{L}\p{N}_@./+\\-])@([A-Za-z][A-Za-z0-9_-]{0,29})$/u;
+const MENTION_DELAY_MS = 150;
+
+function offerMentions(box) {
+  const list = document.createElement("ul");
+  list.id = `${box.id}-mentions`;
+  list.className = "mention-list";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Members to mention");
+  list.hidden = true;
+  const status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  box.after(list, status);
+  box.setAttribute("aria-autocomplete", "list");
+
+  let members = [], active = -1, typed = null, timer = null, request = null;
+
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    members = [];
+    active = -1;
+    box.removeAttribute("aria-activedescendant");
+    box.removeAttribute("aria-controls");
+  };
+
+  const highlight = (index) => {
+    active = index;
+    [...list.children].forEach((option, at) => option.setAttribute("aria-selected", String(at === index)));
+    const option = list.children[index];
+    if (option) {
+      box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    }
+  };
+
+  const pick = (member) => {
+    const caret = box.selectionStart;
+    const before = box.value.slice(0, caret).replace(/@[A-Za-z0-9_-]*$/, `@${member.handle} `);
+    box.value = before + box.value.slice(caret);
+    box.setSelectionRange(before.length, before.length);
+    close();
+    status.textContent = `Mentioned ${member.name}.`;
+    box.focus();
+  };
+
+  const show = (found) => {
+    members = found;
+    list.replaceChildren(
+      ...found.map((member, at) => {
+        const option = document.createElement("li");
+        option.id = `${list.id}-${at}`;
+        option.setAttribute("role", "option");
+        const handle = document.createElement("span");
+        handle.className = "muted";
+        handle.textContent = `@${member.handle}`;
+        option.append(`${member.name} `, handle);
+        // Keep the focus in the box: pick on press, before the box would lose it.
+        option.addEventListener("mousedown", (event) => {
+          event.preventDefault();
+          pick(member);
+        });
+        return option;
+      }),
+    );
+    if (!found.length) {
+      close();
+      status.textContent = "No member matches.";
+      return;
+    }
+    list.hidden = false;
+    box.setAttribute("aria-controls", list.id);
+    highlight(0);
+    const count = found.length === 1 ? "1 member" : `${found.length} members`;
+    status.textContent = `${count} to mention: arrow keys to choose, Enter to pick, Escape to close.`;
+  };
+
+  const lookUp = async (query) => {
+    request?.abort();
+    request = new AbortController();
+    const url = new URL(box.dataset.mentionsUrl, window.location.href);
+    url.searchParams.set("q", query);
+    try {
+      const response = await fetch(url, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        signal: request.signal,
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const found = await response.json();
+      if (query === typed) show(found);
+    } catch (error) {
+      if (error.name !== "AbortError") close();
+    }
+  };
+
+  box.addEventListener("input", () => {
+    const match = MENTION_BEFORE_CARET.exec(box.value.slice(0, box.selectionStart));
+    clearTimeout(timer);
+    typed = match ? match[1] : null;
+    if (!typed) {
+      close();
+      return;
+    }
+    timer = setTimeout(() => lookUp(typed), MENTION_DELAY_MS);
+  });
+
+  box.addEventListener("keydown", (event) => {
+    if (list.hidden || !members.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      highlight((active + step + members.length) % members.length);
+    } else if ((event.key === "Enter" || event.key === "Tab") && active >= 0) {
+      event.preventDefault();
+      pick(members[active]);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      typed = null;
+      close();
+    }
+  });
+
+  box.addEventListener("blur", () => {
+    clearTimeout(timer);
+    typed = null;
+    close();
+  });
+}

@@ -7,8 +7,14 @@ from dateutil.relativedelta import TU, relativedelta
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from cohort.cohorts import ops as cohort_ops
+from cohort.extensions import db
+from cohort.models import PostKind
+
+from .. import factories
 from .conftest import sign_in
 from .data import cast
+from .test_pages import _violations
 
 NEW_PASSWORD = "a long and careful passphrase"
 
@@ -283,3 +289,46 @@ def test_a_facilitator_announces_and_a_member_finds_it_pinned_on_the_cohort_home
     expect(member.get_by_role("region", name="Announcements")).to_have_count(0)
     member.goto(f"{live_server.url}/c/{people.slug}/posts/?kind=announcement")
     expect(member.get_by_role("link", name=title)).to_be_visible()
+
+
+def test_typing_at_offers_members_and_the_reply_links_to_the_one_picked(live_server, new_context):
+    people = cast(live_server)
+    with live_server.app.app_context():
+        cohort = cohort_ops.find_cohort(people.slug)
+        samir = factories.make_member(cohort, factories.make_user(name="Samir Haddad"))
+        sarah = factories.make_member(cohort, factories.make_user(name="Sarah O'Neill"))
+        factories.make_member(factories.make_cohort(), factories.make_user(name="Sarah Elsewhere"))
+        post = factories.make_post(cohort, cohort_ops.find_user(people.facilitator), kind=PostKind.CHALLENGE)
+        db.session.commit()
+        handles = (samir.user.handle, sarah.user.handle)
+        sarah_id, post_id = sarah.id, post.id
+
+    page = new_context().new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/{post_id}")
+    box = page.locator("#reply-body-top")
+    box.press_sequentially("Ask @sa")
+    offered = page.get_by_role("listbox", name="Members to mention").get_by_role("option")
+    expect(offered).to_have_text([f"Samir Haddad @{handles[0]}", f"Sarah O'Neill @{handles[1]}"])  # not Elsewhere
+    expect(box).to_have_attribute("aria-activedescendant", offered.first.get_attribute("id"))
+    assert _violations(page) == []  # axe, with the list open
+    page.keyboard.press("ArrowDown")
+    expect(offered.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", offered.nth(1).get_attribute("id"))
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(f"Ask @{handles[1]} ")
+    expect(offered).to_have_count(0)
+
+    box.press_sequentially("about the huddles, or @sam")
+    expect(offered).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(offered).to_have_count(0)
+    expect(box).to_have_value(f"Ask @{handles[1]} about the huddles, or @sam")  # Escape keeps what was typed
+    box.fill(f"Ask @{handles[1]} about the huddles.")
+    page.get_by_role("button", name="Send reply").last.click()
+
+    mention = page.locator("li.reply a.mention")
+    expect(mention).to_have_text(f"@{handles[1]}")
+    mention.click()
+    expect(page).to_have_url(re.compile(rf"/c/{people.slug}/members#member-{sarah_id}$"))
+    expect(page.locator(f"#member-{sarah_id}")).to_contain_text("Sarah O'Neill")
