@@ -90,11 +90,12 @@ def render_markdown(text: str, cohort_id: int | None = None) -> str:
     return _render(text, cohort_id)[0]
 
 
-def mentioned_memberships(cohort_id: int, text: str) -> list[Membership]:
-    """The current members of the cohort that ``text`` mentions, as its rendering links them (not in
-    code, not in addresses), at most ``mentions.MAX_MENTIONS``: for telling them, once the text is
-    saved, if they may read it."""
-    return _render(text, cohort_id)[1]
+def render_with_mentions(text: str, cohort_id: int) -> tuple[str, set[int]]:
+    """``render_markdown`` for text written in a cohort, with the user ids of the current members it
+    mentions, as its rendering links them (not in code, not in addresses), at most
+    ``mentions.MAX_MENTIONS``: for telling them, once the text is saved, if they may read it."""
+    html, members = _render(text, cohort_id)
+    return html, {membership.user_id for membership in members}
 
 
 def plain_text(rendered_html: str) -> str:

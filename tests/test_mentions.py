@@ -8,9 +8,9 @@ import pytest
 from cohort import mentions
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
-from cohort.markdown import mentioned_memberships, render_markdown
+from cohort.markdown import render_markdown, render_with_mentions
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, Meeting, Post, PostKind, Reply
+from cohort.models import Cohort, Meeting, Membership, Post, PostKind, Reply
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -129,12 +129,13 @@ def test_a_text_mentions_at_most_so_many_people(app, cast, monkeypatch):
 
 def test_mentioned_memberships_are_those_the_text_links(app, cast):
     with app.app_context():
-        found = mentioned_memberships(
-            cast.people.cohort_id,
+        _html, found = render_with_mentions(
             "@sarah-oneill and @Sarah-ONeill again, `@tom-lindqvist` in code, @olu-outside, @wendy-left",
+            cast.people.cohort_id,
         )
-        assert [membership.id for membership in found] == [cast.sarah]
-        assert mentioned_memberships(cast.people.other_cohort_id, "@sarah-oneill @olu-outside")[0].id == cast.olu
+        assert found == {db.session.get(Membership, cast.sarah).user_id}
+        _html, found = render_with_mentions("@sarah-oneill @olu-outside", cast.people.other_cohort_id)
+        assert found == {db.session.get(Membership, cast.olu).user_id}
 
 
 def test_a_reply_with_a_mention_shows_the_link(app, cast, client):

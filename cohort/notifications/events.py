@@ -43,6 +43,15 @@ def reply_added(reply: Reply, post: Post, parent: Reply | None, mentioned: Itera
     ops.notify(NotificationKind.THREAD_NEWS, ops.followers_of(reply, exclude=told), **about)
 
 
+def mentioned(user_ids: Iterable[int], post: Post, *, reply: Reply | None = None, actor_id: int) -> None:
+    """An edit, a commitment or an outcome mentions people: those who may read it hear of it."""
+    user_ids = set(user_ids) - {actor_id}
+    if not user_ids:
+        return
+    recipients = ops.readers_of_reply(reply, only=user_ids) if reply else ops.readers_of_post(post, only=user_ids)
+    ops.notify(NotificationKind.MENTION, recipients, **_about(post, reply=reply, actor_id=actor_id))
+
+
 def marked_helpful(reply: Reply, post: Post) -> None:
     """The post's author found this advice helpful: its author hears of it."""
     ops.notify(

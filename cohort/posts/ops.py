@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 
 from .. import policy
 from ..extensions import db
-from ..markdown import render_markdown
+from ..markdown import render_with_mentions
 from ..models import (
     Adoption,
     ChallengeStatus,
@@ -122,6 +122,7 @@ def create_post(
     Its readers are told in this same transaction (``notifications.events.post_shared``): a new
     announcement is mailed at once to every member who may read it."""
     policy.require_permission(policy.can_write_posts(actor), "Only members of the cohort can share here.")
+    body_html, mentioned = render_with_mentions(body, actor.cohort_id)
     policy.require_permission(
         policy.can_post_kind(actor, kind), "Only a facilitator can post an announcement to the cohort."
     )
@@ -135,7 +136,7 @@ def create_post(
             "kind": kind,
             "title": title,
             "body": body,
-            "body_html": render_markdown(body, actor.cohort_id),
+            "body_html": body_html,
             "visibility": visibility,
             "status": ChallengeStatus.OPEN if kind == PostKind.CHALLENGE else None,
             "form_key": form_key,
@@ -153,7 +154,8 @@ def create_post(
     _set_results(post, results)
     db.session.flush()
     index_post(post)
-    events.post_shared(post)
+    events.mentioned(mentioned, post, actor_id=actor.user_id)
+    events.post_shared(post, mentioned)
     return Shared(post)
 
 
@@ -184,14 +186,16 @@ def edit_post(
         raise EditConflict("This post was changed while you were editing it. Your text is below; please check it.")
     db.session.refresh(post)
     post.title = title
+    mentioned = _newly_mentioned(post.body, body, post.cohort_id)
     post.body = body
-    post.body_html = render_markdown(body, post.cohort_id)
+    post.body_html, _ = render_with_mentions(body, post.cohort_id)
     post.visibility = visibility
     post.edited_at = utcnow()
     _set_tags(post, tags)
     _set_results(post, results)
     db.session.flush()
     index_post(post)
+    events.mentioned(mentioned, post, actor_id=actor.user_id)
 
 
 def delete_post(actor: Membership, post: Post) -> None:
@@ -226,6 +230,13 @@ def unpin_post(actor: Membership, post: Post) -> None:
     post.pinned_at = None
 
 
+def _newly_mentioned(before: str, after: str, cohort_id: int) -> set[int]:
+    """Who an edit mentions that the text did not mention before: only they are told of it."""
+    if "@" not in after:
+        return set()
+    return render_with_mentions(after, cohort_id)[1] - (render_with_mentions(before, cohort_id)[1] if before else set())
+
+
 def _touch(post: Post) -> None:
     # Activity is not an edit: it must not raise the content version.
     db.session.execute(
@@ -242,23 +253,25 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
     policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
     policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
     reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
-    reply.body_html = render_markdown(body, post.cohort_id)
+    reply.body_html, mentioned = render_with_mentions(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
     _touch(post)
     index_post(post)
-    events.reply_added(reply, post, parent)
+    events.reply_added(reply, post, parent, mentioned)
     return reply
 
 
 def edit_reply(actor: Membership, reply: Reply, body: str) -> None:
     policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
     policy.require_permission(policy.can_edit_reply(actor, reply, reply.post), "Only its author can edit this reply.")
+    mentioned = _newly_mentioned(reply.body, body, reply.post.cohort_id)
     reply.body = body
-    reply.body_html = render_markdown(body, reply.post.cohort_id)
+    reply.body_html, _ = render_with_mentions(body, reply.post.cohort_id)
     reply.edited_at = utcnow()
     db.session.flush()
     index_post(reply.post)
+    events.mentioned(mentioned, reply.post, reply=reply, actor_id=actor.user_id)
 
 
 def delete_reply(actor: Membership, reply: Reply) -> None:
@@ -319,13 +332,15 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
     becomes_trying = post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED)
     if becomes_trying or text != post.commitment or post.committed_at is None:
         post.committed_at = utcnow()
+    mentioned = _newly_mentioned(post.commitment, text, post.cohort_id)
     post.commitment = text
-    post.commitment_html = render_markdown(text, post.cohort_id)
+    post.commitment_html, _ = render_with_mentions(text, post.cohort_id)
     if becomes_trying:
         post.status = ChallengeStatus.TRYING
     _touch(post)
     db.session.flush()
     index_post(post)
+    events.mentioned(mentioned, post, actor_id=actor.user_id)
 
 
 def record_outcome(actor: Membership, post: Post, text: str, results: list[ResultRow]) -> None:
@@ -338,14 +353,16 @@ def record_outcome(actor: Membership, post: Post, text: str, results: list[Resul
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what happened next.")
     if post.outcome_at is None or (post.is_challenge and post.status != ChallengeStatus.RESOLVED):
         post.outcome_at = utcnow()
+    mentioned = _newly_mentioned(post.outcome, text, post.cohort_id)
     post.outcome = text
-    post.outcome_html = render_markdown(text, post.cohort_id)
+    post.outcome_html, _ = render_with_mentions(text, post.cohort_id)
     _set_results(post, results)
     if post.is_challenge:
         post.status = ChallengeStatus.RESOLVED
     _touch(post)
     db.session.flush()
     index_post(post)
+    events.mentioned(mentioned, post, actor_id=actor.user_id)
 
 
 def set_adoption(actor: Membership, post: Post, adopting: bool) -> None:

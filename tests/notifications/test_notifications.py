@@ -296,3 +296,33 @@ def test_news_of_a_session_cancelled_before_it_was_mailed_is_withdrawn(app, peop
     sarah.login(people.facilitator)
     sarah.post_form(f"/c/{people.slug}/sessions/{meeting_id}/cancel", {"scope": "this"})
     assert [message["subject"].split(":")[0] for message in _mail_to(mailbox, people.member)] == ["Cancelled"]
+
+
+def test_a_mention_tells_the_member_named_only_if_they_may_read_the_text(app, people, mailbox):
+    with app.app_context():
+        handle = user(people.member).handle
+        other = factories.make_member(db.session.get(Cohort, people.cohort_id), factories.make_user(name="Olu Ade"))
+        db.session.commit()
+        olu_email, olu_handle = other.user.email, other.user.handle
+    post_id = make_post(app, people, people.facilitator, title="Discharges", body="Over to you.")
+    make_reply(app, post_id, people.facilitator, f"What do you think, @{handle}?")
+    (mail,) = _mail_to(mailbox, people.member)
+    assert "mentioned you in “Discharges”" in mail["subject"]
+    # Facilitators-only words mention a member who may not read them: nobody is told.
+    private = make_post(
+        app, people, people.facilitator, title="Private", body=f"About @{olu_handle}", visibility=Visibility.FACILITATORS
+    )
+    assert _mail_to(mailbox, olu_email) == []
+    # An edit tells only those it newly mentions.
+    with app.app_context():
+        post_ops.edit_reply(
+            factories.member_of(user(people.facilitator), people.cohort_id),
+            db.session.scalars(select(Reply).where(Reply.post_id == post_id)).one(),
+            f"What do you think, @{handle} and @{olu_handle}?",
+        )
+        db.session.commit()
+    assert len(_mail_to(mailbox, people.member)) == 1
+    (olu_mail,) = _mail_to(mailbox, olu_email)
+    assert "mentioned you in “Discharges”" in olu_mail["subject"]
+    with app.app_context():
+        assert db.session.get(Post, private).visibility == Visibility.FACILITATORS
