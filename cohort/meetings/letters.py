@@ -2,11 +2,16 @@
 
 from email.utils import formataddr
 
+from sqlalchemy import select
+
+from ..extensions import db
 from ..mail.compose import Attachment, Letter, composer
-from ..models import Meeting, NotificationKind, OutboxMessage
+from ..markdown import plain_text
+from ..models import Meeting, Membership, NotificationKind, OutboxMessage, Rsvp, RsvpResponse
 from ..notifications.letters import notification_letter
+from ..timezones import local_time
 from .calendar import invitation_calendar
-from .queries import agenda_titles
+from .queries import agenda_titles, pre_read
 
 
 def session_letter(message: OutboxMessage) -> Letter | None:
@@ -18,6 +23,8 @@ def session_letter(message: OutboxMessage) -> Letter | None:
     cancelled = meeting.cancelled_at is not None
     if cancelled and not message.context.get("detail", "").startswith("cancelled"):
         return None  # news of a session cancelled since: the cancellation's own mail tells
+    if message.kind == NotificationKind.SESSION_REMINDER and not _reminder_still_wanted(message, meeting):
+        return None
     user = message.user
     data = invitation_calendar(
         meeting,
@@ -32,5 +39,31 @@ def session_letter(message: OutboxMessage) -> Letter | None:
     return letter
 
 
-for _kind in (NotificationKind.SESSION_CHANGE, NotificationKind.SESSION_REMINDER):
-    composer(_kind.value)(session_letter)
+def _reminder_still_wanted(message: OutboxMessage, meeting: Meeting) -> bool:
+    """A reminder is the session's pre-read, for someone still coming (yes or maybe) to it as it now is."""
+    response = db.session.scalar(
+        select(Rsvp.response).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == message.user_id)
+    )
+    return response in (RsvpResponse.YES, RsvpResponse.MAYBE)
+
+
+def reminder_letter(message: OutboxMessage) -> Letter | None:
+    """The reminder the day before: the session's pre-read, naming people as mail must."""
+    letter = session_letter(message)
+    if letter is None:
+        return None
+    meeting: Meeting = letter.values["meeting"]
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == message.user_id, Membership.cohort_id == meeting.cohort_id)
+    )
+    letter.template = "reminder"
+    letter.values.update(
+        pre_read=pre_read(membership, meeting, for_mail=True),
+        text_of=plain_text,
+        when=local_time(meeting.starts_at, message.user.timezone),
+    )
+    return letter
+
+
+composer(NotificationKind.SESSION_CHANGE.value)(session_letter)
+composer(NotificationKind.SESSION_REMINDER.value)(reminder_letter)

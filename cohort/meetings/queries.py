@@ -245,19 +245,22 @@ def _figures(results: list[MeasuredResult]) -> tuple[Figure, ...]:
     return tuple(Figure(r.measure, r.unit, r.baseline, r.result, r.period) for r in results)
 
 
-def _author(viewer: Membership, post: Post) -> str:
-    return policy.shown_name(viewer, post, post.author_id, post.author.name)
-
-
-def pre_read(viewer: Membership, meeting: Meeting) -> PreRead:
+def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) -> PreRead:
     """The session's pre-read as ``viewer`` may read it, for its page and for the reminder mail:
     the session, its accepted agenda items in order, and for each that brings a challenge this
     viewer may read what was asked, the advice marked helpful so far and what its author will try;
     then the outcomes of the cohort's challenges (those this viewer may read) recorded since the
     previous session that was not cancelled began, or since the cohort began, up to this one.
 
+    ``for_mail`` names people as mail must: no Chatham House author, even to facilitators.
     A fixed number of queries, however long the agenda. Links are absolute (``COHORT_BASE_URL``),
     so an application context is enough: no request is needed."""
+
+    def named(post: Post, user_id: int, name: str) -> str:
+        if for_mail:
+            return policy.name_in_mail(post, user_id, name)
+        return policy.shown_name(viewer, post, user_id, name)
+
     policy.require_visible(policy.can_see_meeting(viewer, meeting))
     cohort = db.session.get(Cohort, meeting.cohort_id)
 
@@ -286,7 +289,7 @@ def pre_read(viewer: Membership, meeting: Meeting) -> PreRead:
             .order_by(Reply.created_at, Reply.id)
         ).scalars():
             post = readable[reply.post_id]
-            name = policy.shown_name(viewer, post, reply.author_id, reply.author.name)
+            name = named(post, reply.author_id, reply.author.name)
             helpful[post.id].append(Advice(name, Markup(reply.body_html)))
 
     agenda = []
@@ -301,13 +304,13 @@ def pre_read(viewer: Membership, meeting: Meeting) -> PreRead:
             challenge = BroughtChallenge(
                 title=post.title,
                 body_html=Markup(post.body_html),
-                author=_author(viewer, post),
+                author=named(post, post.author_id, post.author.name),
                 status=post.shown_status.label,
                 url=thread_url(post),
                 helpful=tuple(helpful[post.id]),
                 commitment_html=Markup(post.commitment_html),
             )
-            brought_by = policy.shown_name(viewer, post, item.proposed_by_id, item.proposed_by.name)
+            brought_by = named(post, item.proposed_by_id, item.proposed_by.name)
             agenda.append(PreReadItem(item.title, brought_by, challenge))
 
     previous = db.session.execute(
@@ -324,7 +327,7 @@ def pre_read(viewer: Membership, meeting: Meeting) -> PreRead:
     outcomes = [
         Outcome(
             title=post.title,
-            author=_author(viewer, post),
+            author=named(post, post.author_id, post.author.name),
             url=thread_url(post),
             outcome_html=Markup(post.outcome_html),
             recorded_at=post.outcome_at,

@@ -90,6 +90,8 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notification_user_created", "user_id", "created_at"),
         Index("ix_notification_user_post", "user_id", "post_id"),
+        # A unique index, not a constraint, so SQLite adds it without rebuilding the table.
+        Index("ix_notification_dedupe_key", "dedupe_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +107,9 @@ class Notification(db.Model):
     detail: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What is due by time (a reminder, a nudge) carries a key naming its recipient, kind and subject,
+    # so queuing it twice, or from two workers at once, tells once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -141,6 +141,8 @@ def place_of(notification: Notification | OutboxMessage, slug: str) -> tuple[str
         return "cohort.moderation.flags", {"slug": slug}, ""
     if kind == NotificationKind.MEMBER_JOINED:
         return "cohort.cohorts.members", {"slug": slug}, ""
+    if kind == NotificationKind.SESSION_REMINDER:
+        return "cohort.meetings.pre_read", {"slug": slug, "meeting_id": notification.meeting_id}, ""
     if kind == NotificationKind.OUTCOME_NUDGE:
         return "cohort.loop.outcome", {"slug": slug, "post_id": notification.post_id}, ""
     if notification.meeting_id is not None:
@@ -191,6 +193,16 @@ def deliveries(user: User) -> dict[NotificationKind, Delivery]:
         ).all()
     )
     return {kind: chosen.get(kind, kind.default_delivery) for kind in NotificationKind}
+
+
+def delivery_of(user_id: int, kind: NotificationKind) -> Delivery:
+    """How this kind reaches this person by mail: their choice, or the kind's default."""
+    chosen = db.session.scalar(
+        select(NotificationPreference.delivery).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+        )
+    )
+    return chosen or kind.default_delivery
 
 
 def runs_a_cohort(user: User) -> bool:

@@ -1,0 +1,144 @@
+"""What is due by time: the reminder the day before a session (its pre-read), and the outcome nudge."""
+
+from datetime import timedelta
+
+from icalendar import Calendar
+from sqlalchemy import select, update
+
+from cohort.extensions import db
+from cohort.mail.worker import queue_due
+from cohort.meetings import ops as meeting_ops
+from cohort.models import ChallengeStatus, Cohort, Meeting, Notification, NotificationKind, Post, RsvpResponse, utcnow
+from cohort.posts import ops as post_ops
+
+from .. import factories
+from ..posts.helpers import PostKind, Visibility, add_member, make_post, user
+
+
+def _session_tomorrow(app, people, **fields) -> int:
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        meeting = factories.make_meeting(cohort, start=utcnow() + timedelta(hours=20), **fields)
+        db.session.commit()
+        return meeting.id
+
+
+def _answer(app, people, email: str, meeting_id: int, response: RsvpResponse) -> None:
+    with app.app_context():
+        acting = factories.member_of(user(email), people.cohort_id)
+        meeting_ops.answer(acting, db.session.get(Meeting, meeting_id), response)
+        db.session.commit()
+
+
+def _queue(app, now=None) -> int:
+    with app.app_context():
+        return queue_due(now or utcnow())
+
+
+def _told(app, kind: NotificationKind) -> list[tuple[str, str]]:
+    with app.app_context():
+        return sorted(
+            (notification.user.email, notification.detail)
+            for notification in db.session.scalars(select(Notification).where(Notification.kind == kind))
+        )
+
+
+def test_the_day_before_a_session_those_coming_get_its_pre_read_once(app, people, mailbox):
+    maybe, declined = add_member(app, people), add_member(app, people)
+    with app.app_context():
+        tom = user(people.member).name
+    challenge = make_post(
+        app,
+        people,
+        people.member,
+        kind=PostKind.CHALLENGE,
+        title="Theatre utilisation",
+        body="Lists start late every Monday.",
+        visibility=Visibility.CHATHAM_HOUSE,
+    )
+    meeting_id = _session_tomorrow(app, people, title="December session")
+    with app.app_context():
+        post = db.session.get(Post, challenge)
+        meeting_ops.propose_item(
+            factories.member_of(user(people.facilitator), people.cohort_id),
+            db.session.get(Meeting, meeting_id),
+            "Theatre utilisation",
+            post,
+        )
+        db.session.commit()
+    _answer(app, people, people.facilitator, meeting_id, RsvpResponse.YES)
+    _answer(app, people, maybe, meeting_id, RsvpResponse.MAYBE)
+    _answer(app, people, declined, meeting_id, RsvpResponse.NO)
+    mailbox.deliver()
+    mailbox.messages  # noqa: B018 (the scheduling mail leaves first)
+    first = len(mailbox.messages)
+
+    assert _queue(app) == 2
+    assert _queue(app) == 0  # queued from the data: a second run tells nobody twice
+    assert _told(app, NotificationKind.SESSION_REMINDER) == sorted([(people.facilitator, ""), (maybe, "")])
+    reminders = mailbox.messages[first:]
+    assert sorted(message["to"] for message in reminders) == sorted([people.facilitator, maybe])
+    for message in reminders:
+        assert message["subject"].startswith("Tomorrow: December session")
+        assert "Lists start late every Monday." in message["body"]
+        assert f"/sessions/{meeting_id}/pre-read" in message["body"]
+        # A Chatham House author is never named in mail, to the facilitator neither.
+        assert tom not in message["message"].as_string()
+        (calendar,) = [
+            Calendar.from_ical(part.get_content())
+            for part in message["message"].iter_attachments()
+            if part.get_content_type() == "text/calendar"
+        ]
+        assert str(calendar["method"]) == "REQUEST"
+
+
+def test_a_reminder_is_withdrawn_when_its_reader_is_no_longer_coming(app, people, mailbox):
+    meeting_id = _session_tomorrow(app, people)
+    _answer(app, people, people.member, meeting_id, RsvpResponse.YES)
+    mailbox.deliver()
+    before = len(mailbox.messages)
+    _queue(app)
+    _answer(app, people, people.member, meeting_id, RsvpResponse.NO)
+    assert mailbox.messages[before:] == []
+
+
+def test_a_challenge_being_tried_asks_its_author_what_happened_next_at_30_and_90_days(app, people, mailbox):
+    trying, parked = (
+        make_post(app, people, people.member, kind=PostKind.CHALLENGE, title=title) for title in ("Tried", "Parked")
+    )
+    with app.app_context():
+        author = factories.member_of(user(people.member), people.cohort_id)
+        for post_id in (trying, parked):
+            post_ops.record_commitment(author, db.session.get(Post, post_id), "Weekly reviews.")
+        post_ops.set_status(author, db.session.get(Post, parked), ChallengeStatus.PARKED)
+        committed = db.session.get(Post, trying).committed_at
+        db.session.commit()
+    assert _queue(app, committed + timedelta(days=29)) == 0
+    assert _queue(app, committed + timedelta(days=31)) == 1
+    assert _queue(app, committed + timedelta(days=32)) == 0
+    assert _queue(app, committed + timedelta(days=91)) == 1
+    assert _told(app, NotificationKind.OUTCOME_NUDGE) == [(people.member, "30"), (people.member, "90")]
+    mailbox.deliver(now=committed + timedelta(days=92))  # the nudges were queued in the future
+    subjects = [message["subject"] for message in mailbox.messages if message["to"] == people.member]
+    assert all(subject.startswith("What happened next with “Tried”?") for subject in subjects)
+    assert len(subjects) == 2
+    # Once an outcome is recorded, nothing more is asked.
+    with app.app_context():
+        author = factories.member_of(user(people.member), people.cohort_id)
+        post_ops.record_outcome(author, db.session.get(Post, trying), "Waits halved.", [])
+        db.session.commit()
+    assert _queue(app, committed + timedelta(days=200)) == 0
+
+
+def test_the_author_is_asked_again_a_few_days_before_the_next_session(app, people, mailbox):
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Discharges")
+    with app.app_context():
+        author = factories.member_of(user(people.member), people.cohort_id)
+        post_ops.record_commitment(author, db.session.get(Post, post_id), "A discharge lounge.")
+        db.session.execute(update(Post).where(Post.id == post_id).values(committed_at=utcnow() - timedelta(days=20)))
+        cohort = db.session.get(Cohort, people.cohort_id)
+        factories.make_meeting(cohort, start=utcnow() + timedelta(days=2))
+        db.session.commit()
+    assert _queue(app) == 1
+    assert _queue(app) == 0
+    assert _told(app, NotificationKind.OUTCOME_NUDGE) == [(people.member, "session")]
