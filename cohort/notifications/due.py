@@ -7,8 +7,9 @@ checked against the policy again when it leaves.
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from .. import policy
 from ..extensions import db
@@ -20,13 +21,16 @@ from ..models import (
     Membership,
     Notification,
     NotificationKind,
+    NotificationPreference,
     OutboxMessage,
     Post,
     Rsvp,
     RsvpResponse,
+    User,
 )
 from ..policy import Permission
 from ..upsert import insert_or_ignore
+from .letters import DIGEST_KINDS
 from .queries import delivery_of
 
 REMINDER_AHEAD = timedelta(hours=24)
@@ -127,4 +131,83 @@ def queue_outcome_nudges(now: datetime) -> int:
             told += _tell_once(
                 NotificationKind.OUTCOME_NUDGE, author_id, key, now, meeting_id=meeting_id, detail="session", **about
             )
+    return told
+
+
+DIGEST_HOUR = 7
+
+
+@due_work
+def queue_digests(now: datetime) -> int:
+    """At 07:00 in each member's own time zone (the weekly one on Mondays), one digest per cohort of
+    what is new since their previous digest of that kind, if anything is."""
+    chosen: dict[int, dict[NotificationKind, Delivery]] = {}
+    for user_id, kind, delivery in db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.delivery)
+    ):
+        chosen.setdefault(user_id, {})[kind] = delivery
+    members = db.session.execute(
+        select(Membership.user_id, Membership.cohort_id, Membership.joined_at, User.timezone)
+        .join(User, User.id == Membership.user_id)
+        .where(policy.members_granting(Permission.TAKE_PART, Membership))
+    ).all()
+    due = []
+    for user_id, cohort_id, joined_at, zone in members:
+        local = now.astimezone(ZoneInfo(zone))
+        for digest, kind in DIGEST_KINDS.items():
+            if local.hour < DIGEST_HOUR or (digest == Delivery.WEEKLY and local.weekday() != 0):
+                continue
+            kinds = [k for k in NotificationKind if chosen.get(user_id, {}).get(k, k.default_delivery) == digest]
+            if kinds:
+                due.append(
+                    (
+                        f"digest:{digest.value}:{user_id}:{cohort_id}:{local.date()}",
+                        kind,
+                        kinds,
+                        user_id,
+                        cohort_id,
+                        joined_at,
+                    )
+                )
+    queued = set(
+        db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([d[0] for d in due])))
+    )
+    told = 0
+    for key, kind, kinds, user_id, cohort_id, joined_at in due:
+        if key in queued:
+            continue
+        since = (
+            db.session.scalar(
+                select(func.max(OutboxMessage.created_at)).where(
+                    OutboxMessage.user_id == user_id, OutboxMessage.cohort_id == cohort_id, OutboxMessage.kind == kind
+                )
+            )
+            or joined_at
+        )
+        news = db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.cohort_id == cohort_id,
+                Notification.kind.in_(kinds),
+                Notification.created_at >= since,
+                Notification.created_at < now,
+            )
+        )
+        if not news:
+            continue  # nothing to say: no mail (asked again at the next run, as news may come)
+        told += insert_or_ignore(
+            OutboxMessage,
+            {
+                "kind": kind,
+                "user_id": user_id,
+                "cohort_id": cohort_id,
+                "context": {"since": since.isoformat(), "until": now.isoformat()},
+                "dedupe_key": key,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+            ["dedupe_key"],
+        )
     return told

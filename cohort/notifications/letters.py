@@ -5,6 +5,8 @@ longer read the post, reply or session it is about, or no longer holds the role 
 No Chatham House author is named, to anyone (``policy.name_in_mail``): not in the subject, the
 body or any header; the sender is always the site itself."""
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from sqlalchemy import select
@@ -14,11 +16,14 @@ from ..extensions import db
 from ..mail import external_url
 from ..mail.compose import Letter, composer
 from ..markdown import plain_text
-from ..models import Meeting, Membership, NotificationKind, OutboxMessage, Post, Reply, User
+from ..models import ChallengeStatus, Delivery, Meeting, Membership, NotificationKind, OutboxMessage, Post, Reply, User
 from ..policy import Permission
-from .queries import NEEDS, place_of
+from ..timezones import local_time
+from .queries import NEEDS, coming_sessions, deliveries, digest_rows, place_of
 from .tokens import unsubscribe_token
 from .wording import headline
+
+DIGEST_KINDS = {Delivery.DAILY: "digest_daily", Delivery.WEEKLY: "digest_weekly"}
 
 EXCERPT_CHARS = 600
 
@@ -82,3 +87,119 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
 
 for _kind in NotificationKind:
     composer(_kind.value)(notification_letter)
+
+
+@dataclass
+class DigestLine:
+    text: str
+    link: str
+    excerpt: str = ""
+
+
+@dataclass
+class Digest:
+    waiting: list[DigestLine] = field(default_factory=list)  # new challenges waiting for advice
+    threads: list[DigestLine] = field(default_factory=list)  # replies in threads followed
+    stories: list[DigestLine] = field(default_factory=list)  # new stories and announcements
+    others: list[DigestLine] = field(default_factory=list)  # thanks, helpful marks and the rest
+    sessions: list[DigestLine] = field(default_factory=list)  # coming sessions
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting or self.threads or self.stories or self.others)
+
+
+THREAD_KINDS = (NotificationKind.THREAD_NEWS, NotificationKind.REPLY_TO_POST, NotificationKind.REPLY_TO_REPLY)
+COMING_DAYS = {Delivery.DAILY: 7, Delivery.WEEKLY: 14}
+
+
+def digest_letter(message: OutboxMessage) -> Letter | None:
+    """What is new in one cohort since this member's previous digest of this kind, in sections:
+    challenges waiting for advice first, then replies in threads they follow, stories, the rest, and
+    coming sessions. Nothing new that they may still read: withdrawn, no mail."""
+    digest = Delivery.DAILY if message.kind == DIGEST_KINDS[Delivery.DAILY] else Delivery.WEEKLY
+    user = message.user
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.cohort_id == message.cohort_id)
+    )
+    if not policy.may(membership, Permission.TAKE_PART):
+        return None
+    kinds = [kind for kind, delivery in deliveries(user).items() if delivery == digest]
+    since = datetime.fromisoformat(message.context["since"])
+    until = datetime.fromisoformat(message.context["until"])
+    cohort = membership.cohort
+    gathered = Digest()
+    groups: dict[tuple, list] = {}
+    for notification, post, meeting, actor_name in digest_rows(membership, kinds, since, until):
+        kind = notification.kind
+        key = (
+            ("thread", notification.post_id)
+            if kind in THREAD_KINDS
+            else (kind, notification.post_id, notification.meeting_id)
+        )
+        groups.setdefault(key, []).append((notification, post, meeting, actor_name))
+    for key, rows in groups.items():
+        notification, post, meeting, actor_name = rows[-1]
+        endpoint, values, anchor = place_of(rows[0][0], cohort.slug)
+        link = external_url(endpoint, **values) + (f"#{anchor}" if anchor else "")
+        if key[0] == "thread":
+            count = len(rows)
+            text = f"{count} new repl{'ies' if count > 1 else 'y'} in “{post.title}”"
+            gathered.threads.append(DigestLine(text, link))
+            continue
+        name = policy.name_in_mail(post, notification.actor_id, actor_name or "Someone")
+        text = headline(
+            notification.kind,
+            name=name,
+            post=post,
+            meeting=meeting,
+            detail=notification.detail,
+            count=len(rows),
+            cohort_name=cohort.name,
+            zone=user.timezone,
+        )
+        excerpt = (
+            _excerpt(post.body_html) if post is not None and notification.kind == NotificationKind.NEW_POST else ""
+        )
+        if notification.kind == NotificationKind.NEW_POST and post.is_challenge and post.status == ChallengeStatus.OPEN:
+            gathered.waiting.append(DigestLine(text, link, excerpt))
+        elif notification.kind in (NotificationKind.NEW_POST, NotificationKind.ANNOUNCEMENT):
+            gathered.stories.append(DigestLine(text, link, excerpt))
+        else:
+            gathered.others.append(DigestLine(text, link))
+    if not gathered:
+        return None
+    for meeting in coming_sessions(membership, until, timedelta(days=COMING_DAYS[digest])):
+        when = local_time(meeting.starts_at, user.timezone)
+        gathered.sessions.append(
+            DigestLine(
+                f"{meeting.title}, {when:%a %-d %b %H:%M}",
+                external_url("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id),
+            )
+        )
+    unsubscribe = external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, digest))
+    title = f"Your {digest.label.lower()}"
+    return Letter(
+        to=formataddr((user.name, user.email)),
+        subject=f"{title} · {cohort.name}",
+        template="digest",
+        values={
+            "headline": f"{title}: what is new in {cohort.name}",
+            "digest": gathered,
+            "cohort_name": cohort.name,
+            "kind_label": title.replace("Your", "The"),
+            "unsubscribe": unsubscribe,
+            "choices": external_url("auth.account") + "#notifications",
+            "link": external_url("cohort.cohorts.home", slug=cohort.slug),
+        },
+        unsubscribe=unsubscribe,
+        list_id=cohort.slug,
+    )
+
+
+def _excerpt(html: str) -> str:
+    text = plain_text(html).strip()
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+for _digest_kind in DIGEST_KINDS.values():
+    composer(_digest_kind)(digest_letter)

@@ -151,6 +151,42 @@ def place_of(notification: Notification | OutboxMessage, slug: str) -> tuple[str
     return "cohort.posts.thread", {"slug": slug, "post_id": notification.post_id}, anchor
 
 
+def digest_rows(membership: Membership, kinds: list[NotificationKind], since: datetime, until: datetime) -> list:
+    """What a digest gathers: this member's notifications of ``kinds`` in the cohort since the last
+    digest, still readable, oldest first, with the post and the actor's name."""
+    actor = aliased(User)
+    return db.session.execute(
+        _visible(
+            select(Notification, Post, Meeting, actor.name)
+            .outerjoin(Meeting, Meeting.id == Notification.meeting_id)
+            .outerjoin(actor, actor.id == Notification.actor_id)
+            .where(
+                Notification.user_id == membership.user_id,
+                Notification.cohort_id == membership.cohort_id,
+                Notification.kind.in_(kinds),
+                Notification.created_at >= since,
+                Notification.created_at < until,
+            )
+        ).order_by(Notification.created_at, Notification.id)
+    ).all()
+
+
+def coming_sessions(membership: Membership, start: datetime, ahead) -> list[Meeting]:
+    """The cohort's sessions in the ``ahead`` after ``start`` that this member may see, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                policy.visible_meetings_condition(membership),
+                Meeting.cancelled_at.is_(None),
+                Meeting.starts_at > start,
+                Meeting.starts_at <= start + ahead,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
 def own_notification(user: User, notification_id: int) -> tuple[Notification, str] | None:
     """One of this person's notifications that is still for them, with its cohort's slug."""
     row = db.session.execute(

@@ -1,23 +1,34 @@
-"""Signed unsubscribe links: they work without signing in, for one person and one kind of mail."""
+"""Signed unsubscribe links: they work without signing in, for one person and one kind of mail
+(a kind of notification, or a digest: ``Delivery.DAILY`` or ``Delivery.WEEKLY``)."""
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..models import NotificationKind
+from ..models import Delivery, NotificationKind
+
+DIGESTS = (Delivery.DAILY, Delivery.WEEKLY)
 
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cohort.unsubscribe")
 
 
-def unsubscribe_token(user_id: int, kind: NotificationKind) -> str:
-    return _serializer().dumps([user_id, kind.value])
+def unsubscribe_token(user_id: int, topic: NotificationKind | Delivery) -> str:
+    prefix = "digest:" if isinstance(topic, Delivery) else ""
+    return _serializer().dumps([user_id, prefix + topic.value])
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, NotificationKind] | None:
-    """The person and kind a link stands for, or None if it was altered or made up."""
+def read_unsubscribe_token(token: str) -> tuple[int, NotificationKind | Delivery] | None:
+    """The person and the mail a link stands for, or None if it was altered or made up."""
     try:
-        user_id, kind = _serializer().loads(token)
-        return int(user_id), NotificationKind(kind)
-    except (BadSignature, ValueError, TypeError):
+        user_id, topic = _serializer().loads(token)
+        if topic.startswith("digest:"):
+            digest = Delivery(topic.removeprefix("digest:"))
+            return (int(user_id), digest) if digest in DIGESTS else None
+        return int(user_id), NotificationKind(topic)
+    except (BadSignature, ValueError, TypeError, AttributeError):
         return None
+
+
+def topic_label(topic: NotificationKind | Delivery) -> str:
+    return f"The {topic.label.lower()}" if isinstance(topic, Delivery) else topic.label

@@ -11,7 +11,7 @@ from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops, queries
 from .forms import DeliveryForm
-from .tokens import read_unsubscribe_token
+from .tokens import read_unsubscribe_token, topic_label
 
 bp = Blueprint("notifications", __name__)
 # Following a thread is a cohort page's action: it hangs off the cohort blueprint, like the thread.
@@ -75,12 +75,16 @@ def unsubscribe(token: str):
     user = db.session.get(User, found[0]) if found else None
     if user is None:
         abort(404)
-    kind = found[1]
+    topic = found[1]
     if request.method == "POST":
-        ops.set_delivery(user, {kind: Delivery.OFF})
+        if isinstance(topic, Delivery):  # a digest: every kind it gathers stops
+            kinds = [kind for kind, delivery in queries.deliveries(user).items() if delivery == topic]
+        else:
+            kinds = [topic]
+        ops.set_delivery(user, dict.fromkeys(kinds, Delivery.OFF))
         db.session.commit()
-        return render_template("notifications/unsubscribed.html", kind=kind)
-    return render_template("notifications/unsubscribe.html", kind=kind, token=token)
+        return render_template("notifications/unsubscribed.html", label=topic_label(topic))
+    return render_template("notifications/unsubscribe.html", label=topic_label(topic), token=token)
 
 
 @follow_bp.post("/<int:post_id>/follow")

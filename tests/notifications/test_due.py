@@ -1,6 +1,7 @@
 """What is due by time: the reminder the day before a session (its pre-read), and the outcome nudge."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from sqlalchemy import select, update
@@ -8,11 +9,24 @@ from sqlalchemy import select, update
 from cohort.extensions import db
 from cohort.mail.worker import queue_due
 from cohort.meetings import ops as meeting_ops
-from cohort.models import ChallengeStatus, Cohort, Meeting, Notification, NotificationKind, Post, RsvpResponse, utcnow
+from cohort.models import (
+    ChallengeStatus,
+    Cohort,
+    Delivery,
+    Meeting,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
+    Post,
+    RsvpResponse,
+    utcnow,
+)
+from cohort.notifications.due import queue_digests
+from cohort.notifications.queries import deliveries
 from cohort.posts import ops as post_ops
 
 from .. import factories
-from ..posts.helpers import PostKind, Visibility, add_member, make_post, user
+from ..posts.helpers import PostKind, Visibility, add_member, make_post, make_reply, user
 
 
 def _session_tomorrow(app, people, **fields) -> int:
@@ -142,3 +156,63 @@ def test_the_author_is_asked_again_a_few_days_before_the_next_session(app, peopl
     assert _queue(app) == 1
     assert _queue(app) == 0
     assert _told(app, NotificationKind.OUTCOME_NUDGE) == [(people.member, "session")]
+
+
+def test_the_daily_digest_arrives_at_seven_in_the_readers_zone_grouping_what_is_new(app, people, mailbox):
+    with app.app_context():
+        member = user(people.member)
+        member.timezone = "Asia/Tokyo"
+        db.session.commit()
+    make_post(app, people, people.facilitator, kind=PostKind.CHALLENGE, title="Winter beds")
+    make_post(app, people, people.facilitator, title="Virtual fracture clinic")
+    followed = make_post(app, people, people.facilitator, title="Discharges")
+    make_reply(app, followed, people.member, "We tried this.")
+    for number in range(2):
+        make_reply(app, followed, add_member(app, people), f"Idea {number}.")
+    mailbox.deliver()
+    before = len(mailbox.messages)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    tomorrow = (utcnow().astimezone(tokyo) + timedelta(days=1)).date()
+    early = datetime.combine(tomorrow, time(6, 59), tokyo)
+    seven = datetime.combine(tomorrow, time(7, 0), tokyo)
+    assert _digests(app, early, people.member) == 0
+    assert _digests(app, seven, people.member) == 1
+    assert _digests(app, seven + timedelta(minutes=1), people.member) == 1  # once a day
+    mailbox.deliver(now=seven)
+    (digest,) = [message for message in mailbox.messages[before:] if message["to"] == people.member]
+    body = digest["body"]
+    assert digest["subject"].startswith("Your daily digest · ")
+    assert body.index("New challenges waiting for advice") < body.index("Winter beds")
+    assert body.index("Replies in threads you follow") < body.index("2 new replies in “Discharges”")
+    assert body.index("Stories and announcements") < body.index("Virtual fracture clinic")
+    assert digest["message"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The next day brings only what is new since: nothing, so no mail.
+    assert _digests(app, seven + timedelta(days=1), people.member) == 1
+
+
+def test_the_digest_unsubscribe_stops_every_kind_it_gathers(app, people, mailbox):
+    make_post(app, people, people.facilitator, title="Virtual fracture clinic")
+    seven = datetime.combine((utcnow() + timedelta(days=1)).date(), time(7, 0), ZoneInfo("Europe/London"))
+    _digests(app, seven)
+    mailbox.deliver(now=seven)
+    (digest,) = [message for message in mailbox.messages if message["to"] == people.member]
+    link = digest["message"]["List-Unsubscribe"].strip("<>").replace("http://cohort.test", "")
+    assert app.test_client().post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with app.app_context():
+        chosen = deliveries(user(people.member))
+    assert chosen[NotificationKind.NEW_POST] == chosen[NotificationKind.THANKS] == Delivery.OFF
+    assert chosen[NotificationKind.REPLY_TO_POST] == Delivery.IMMEDIATELY
+
+
+def _digests(app, now, email=None) -> int:
+    """Queue the digests due at ``now``; how many have been queued in all (for ``email`` only, if given)."""
+    with app.app_context():
+        told = queue_digests(now)
+        db.session.commit()
+        if email is None:
+            return told
+        return db.session.scalar(
+            select(db.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.user_id == user(email).id, OutboxMessage.kind.like("digest_%"))
+        )
