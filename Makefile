@@ -35,7 +35,7 @@ run: $(VENV)/.installed-run
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 test: install-dev
-	$(BIN)/ruff check cohort tests
+	$(BIN)/ruff check cohort tests bench
 	$(BIN)/python -m pytest
 	bash tests/postgres-pass.sh $(BIN)/python
 
