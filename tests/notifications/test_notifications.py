@@ -310,12 +310,7 @@ def test_a_mention_tells_the_member_named_only_if_they_may_read_the_text(app, pe
     assert "mentioned you in “Discharges”" in mail["subject"]
     # Facilitators-only words mention a member who may not read them: nobody is told.
     private = make_post(
-        app,
-        people,
-        people.facilitator,
-        title="Private",
-        body=f"About @{olu_handle}",
-        visibility=Visibility.FACILITATORS,
+        app, people, people.facilitator, title="Private", body=f"On @{olu_handle}", visibility=Visibility.FACILITATORS
     )
     assert _mail_to(mailbox, olu_email) == []
     # An edit tells only those it newly mentions.
