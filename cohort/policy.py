@@ -25,6 +25,7 @@ from .models import (
     Flag,
     Meeting,
     Membership,
+    NotificationKind,
     Post,
     PostKind,
     Reply,
@@ -632,6 +633,25 @@ def readers_of_reply_condition(membership=Membership, reply=Reply, post=Post) ->
         reply.deleted_at.is_(None),
         or_(reply.hidden_at.is_(None), memberships_holding(Permission.MODERATE, membership)),
     )
+
+
+# What a membership must grant to be told of each kind of notification, and to go on seeing it.
+_TOLD_WITH = {
+    NotificationKind.NEW_FLAG: Permission.MODERATE,
+    NotificationKind.MEMBER_JOINED: Permission.MANAGE,
+    NotificationKind.AGENDA_PROPOSAL: Permission.RUN_SESSIONS,
+    NotificationKind.SESSION_CHANGE: Permission.SEE_SESSIONS,
+    NotificationKind.SESSION_REMINDER: Permission.SEE_SESSIONS,
+}
+
+
+def permission_to_be_told(kind: NotificationKind) -> Permission:
+    return _TOLD_WITH.get(kind, Permission.TAKE_PART)
+
+
+def may_be_told_of_any(membership: Membership | None, kinds) -> bool:
+    """Whether this membership's role is told of any of ``kinds`` (the account page offers those)."""
+    return any(has(membership, permission_to_be_told(kind)) for kind in kinds)
 
 
 def name_in_mail(post: Post | None, user_id: int | None, name: str) -> str:

@@ -47,6 +47,7 @@ class MailServer:
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
         self.hold = threading.Event()
+        self.delay = 0.0  # seconds each DATA takes, so runs sending at once overlap
         self.held = threading.Event()  # set once a DATA is waiting on ``hold``
         self._controller: Controller | None = None
 
@@ -68,6 +69,7 @@ class MailServer:
         self.refuse.clear()
         self.hold.clear()
         self.held.clear()
+        self.delay = 0.0
         if not self.running:
             self.start()
 
@@ -79,6 +81,8 @@ class MailServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         while self.hold.is_set():
             self.held.set()
             await asyncio.sleep(0.05)

@@ -303,3 +303,34 @@ def test_an_announcement_is_answered_but_not_adopted_and_has_no_progress_or_help
     question = Reply(id=1, post_id=1, author_id=20)
     assert not policy.can_mark_helpful(facilitator, announcement, question), "a question, not advice"
     assert policy.can_edit_post(facilitator, announcement) and not policy.can_edit_post(member, announcement)
+
+
+def test_the_readers_of_each_post_and_reply_are_exactly_those_who_may_read_it(app):
+    """The twins that choose whom to tell: for every post and reply of the scene, the memberships
+    they select are those its predicate lets read it."""
+    scene = build_scene(app)
+    with app.app_context():
+        world = World(scene)
+        memberships = list(world.memberships.values())
+        problems = []
+        for post in world.objects["post"].values():
+            selected = _ids(
+                select(Membership.id)
+                .join(Post, Post.cohort_id == Membership.cohort_id)
+                .where(Post.id == post.id, policy.readers_of_post_condition(Membership, Post))
+            )
+            allowed = {m.id for m in memberships if policy.can_see_post(m, post)}
+            if selected != allowed:
+                problems.append(f"post {post.title}: {sorted(selected ^ allowed)}")
+        for reply in world.objects["reply"].values():
+            selected = _ids(
+                select(Membership.id)
+                .join(Post, Post.cohort_id == Membership.cohort_id)
+                .join(Reply, Reply.post_id == Post.id)
+                .where(Reply.id == reply.id, policy.readers_of_reply_condition(Membership, Reply, Post))
+            )
+            allowed = {m.id for m in memberships if policy.can_see_reply(m, reply, reply.post)}
+            if selected != allowed:
+                problems.append(f"reply {reply.id}: {sorted(selected ^ allowed)}")
+        assert len(world.objects["post"]) > 5 and len(world.objects["reply"]) > 5
+    assert not problems, "\n".join(problems)

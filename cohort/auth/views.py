@@ -8,7 +8,7 @@ from .. import drafts, handles
 from ..cohorts import ops as cohort_ops
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm
-from ..models import Invitation, User
+from ..models import Invitation, NotificationKind, User
 from ..notifications import queries as notification_queries
 from ..notifications.forms import DeliveryForm
 from ..security import is_safe_next
@@ -274,7 +274,11 @@ def _delivery_choices() -> dict:
     """The account page's form of how each kind of notification arrives, filled with today's choices."""
     chosen = notification_queries.deliveries(current_user)
     form = DeliveryForm(formdata=None, data={kind.value: delivery.value for kind, delivery in chosen.items()})
-    return {"delivery_form": form, "runs_a_cohort": notification_queries.runs_a_cohort(current_user)}
+    return {
+        "delivery_form": form,
+        "runs_a_cohort": notification_queries.runs_a_cohort(current_user),
+        "facilitator_kinds": {kind.value for kind in NotificationKind if kind.for_facilitators},
+    }
 
 
 @bp.post("/account/handle")

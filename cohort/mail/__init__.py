@@ -48,6 +48,11 @@ def queue(
     return message
 
 
+def note_queued(message_ids, kind: str) -> None:
+    """Log messages written by a bulk INSERT once their transaction commits, as ``queue`` does."""
+    db.session.info.setdefault(_QUEUED, []).extend((message_id, kind) for message_id in message_ids)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_queued(session: Session, _flush_context) -> None:
     queued = [(obj.id, obj.kind) for obj in session.new if isinstance(obj, OutboxMessage)]

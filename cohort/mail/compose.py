@@ -75,8 +75,8 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
     values = {"letter": letter, **letter.values}
     email = EmailMessage()
     email["From"] = _sender()
-    email["To"] = letter.to
-    email["Subject"] = letter.subject
+    email["To"] = one_line(letter.to)
+    email["Subject"] = one_line(letter.subject)
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = message_id(message)
     if letter.thread:
@@ -102,6 +102,12 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
             params=dict(param.split("=", 1) for param in params),
         )
     return email
+
+
+def one_line(text: str) -> str:
+    """A header value from text people wrote (a title, a name): every run of whitespace, line and
+    paragraph separators too, becomes one space, so no header breaks and none is smuggled in."""
+    return " ".join(text.split())
 
 
 def _sender() -> Address:

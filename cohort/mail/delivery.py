@@ -9,9 +9,11 @@ down, a 4xx answer) is tried again after a growing delay, up to ``MAX_TRIES``; a
 one recipient fails that message only.
 """
 
+import re
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,8 +24,9 @@ from ..extensions import db
 from ..models import MessageStatus, OutboxMessage, utcnow
 from .compose import compose
 
-CLAIM_LEASE = timedelta(minutes=10)
-BATCH_SIZE = 50
+# A batch must end well inside its claim: 20 messages at most SMTP_TIMEOUT_SECONDS each is 10 minutes.
+CLAIM_LEASE = timedelta(minutes=15)
+BATCH_SIZE = 20
 # Minutes to wait after each failed try; a message still failing after the last is marked failed.
 RETRY_MINUTES = (1, 5, 15, 30, 60, 120, 240, 480)
 MAX_TRIES = len(RETRY_MINUTES) + 1
@@ -100,33 +103,48 @@ def deliver_due(now: datetime | None = None) -> Delivered:
     if not mail_server_configured():
         current_app.logger.info("mail: no mail server is set; %d messages wait in the outbox", waiting_count())
         return delivered
-    now = now or utcnow()
+    # Each batch is claimed at the time it is claimed, not when the run began, so a long run never
+    # takes messages on a lease that has already run out. ``now`` moves the clock (tests, catching up).
+    started, base = time.monotonic(), now or utcnow()
+
+    def clock() -> datetime:
+        return base + timedelta(seconds=time.monotonic() - started)
+
     connection = _Connection()
     try:
-        while batch := claim_due(now):
-            _deliver_batch(batch, connection, now, delivered)
+        while batch := claim_due(clock()):
+            if not _deliver_batch(batch, connection, clock, delivered):
+                break  # the server is away: what is left waits for its next try
     finally:
         connection.close()
     return delivered
 
 
-def _deliver_batch(batch: list[int], connection: "_Connection", now: datetime, delivered: Delivered) -> None:
+def _deliver_batch(batch: list[int], connection: "_Connection", clock, delivered: Delivered) -> bool:
+    """Send a claimed batch, committing each message's fate as it is known; False if the server is away."""
     for position, message_id in enumerate(batch):
         message = db.session.get(OutboxMessage, message_id)
+        if message.tries > MAX_TRIES:
+            # Claimed again and again by workers that never finished it: it is not sent again.
+            message.last_error = "taken by workers that stopped before finishing it"
+            _finish(message, MessageStatus.FAILED, delivered)
+            db.session.commit()
+            continue
         try:
-            email = compose(message)
+            email = _compose(message)
             if email is None:
                 _finish(message, MessageStatus.WITHDRAWN, delivered)
+                db.session.commit()
                 continue
             connection.send(email)
         except _TryAgain as failure:
-            _try_again(message, str(failure), now, delivered)
+            _try_again(message, str(failure), clock(), delivered)
             if failure.connection_lost:
                 # The server is away: the rest of the batch waits its turn rather than failing one by one.
                 for waiting_id in batch[position + 1 :]:
-                    _try_again(db.session.get(OutboxMessage, waiting_id), str(failure), now, delivered)
+                    _try_again(db.session.get(OutboxMessage, waiting_id), str(failure), clock(), delivered)
                 db.session.commit()
-                return
+                return False
         except _Refused as refusal:
             message.last_error = str(refusal)[:500]
             _finish(message, MessageStatus.FAILED, delivered)
@@ -135,6 +153,18 @@ def _deliver_batch(batch: list[int], connection: "_Connection", now: datetime, d
             message.last_error = ""
             _finish(message, MessageStatus.SENT, delivered)
         db.session.commit()
+    return True
+
+
+def _compose(message: OutboxMessage):
+    """The mail for a message; one that cannot be built (a bug, a value no header can carry) fails
+    alone instead of stopping every message behind it."""
+    try:
+        return compose(message)
+    except Exception as error:  # noqa: BLE001 (any failure here is this message's, not the run's)
+        db.session.rollback()
+        current_app.logger.exception("mail %s (%s) could not be composed", message.id, message.kind)
+        raise _Refused(f"could not be composed: {error.__class__.__name__}") from error
 
 
 def _finish(message: OutboxMessage, status: MessageStatus, delivered: Delivered) -> None:
@@ -179,6 +209,12 @@ class _Connection:
             refused = smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             self._raise_for_answers(error.recipients)
+        except smtplib.SMTPSenderRefused as error:
+            # The sender refused is the site's configuration, not this message: everything waits.
+            self.close()
+            raise _TryAgain(f"sender refused: {_describe(error)}", connection_lost=True) from error
+        except smtplib.SMTPNotSupportedError as error:
+            raise _Refused(f"the server cannot carry this address: {_describe(error)}") from error
         except smtplib.SMTPResponseException as error:
             if error.smtp_code >= 500:
                 raise _Refused(_describe(error)) from error
@@ -197,9 +233,10 @@ class _Connection:
     def _raise_for_answers(refused: dict) -> None:
         # One recipient per message, so any refusal is this message's.
         for code, text in refused.values():
+            answer = ADDRESS.sub("<address>", f"{code} {_text(text)}")
             if code >= 500:
-                raise _Refused(f"{code} {_text(text)}")
-            raise _TryAgain(f"{code} {_text(text)}")
+                raise _Refused(answer)
+            raise _TryAgain(answer)
 
     def _open(self) -> smtplib.SMTP:
         config = current_app.config
@@ -228,8 +265,12 @@ def _text(answer) -> str:
     return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
 
 
+ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+
+
 def _describe(error: Exception) -> str:
-    """The server's answer (code and text), or the kind of network failure: never the message itself."""
+    """The server's answer (code and text, addresses taken out), or the kind of network failure:
+    never the message itself, nor whom it was for."""
     if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {_text(error.smtp_error)}"
+        return ADDRESS.sub("<address>", f"{error.smtp_code} {_text(error.smtp_error)}")
     return error.__class__.__name__

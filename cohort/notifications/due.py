@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, select
 
 from .. import policy
 from ..extensions import db
+from ..mail import note_queued
 from ..mail.worker import due_work
 from ..models import (
     ChallengeStatus,
@@ -29,7 +30,7 @@ from ..models import (
     User,
 )
 from ..policy import Permission
-from ..upsert import insert_or_ignore
+from ..upsert import insert_or_ignore, insert_returning_id
 from .letters import DIGEST_KINDS
 from .queries import delivery_of
 
@@ -48,7 +49,7 @@ def _tell_once(kind: NotificationKind, user_id: int, key: str, now: datetime, **
     ):
         return False
     if delivery_of(user_id, kind) == Delivery.IMMEDIATELY:
-        insert_or_ignore(
+        message_id = insert_returning_id(
             OutboxMessage,
             {
                 "kind": kind.value,
@@ -63,6 +64,7 @@ def _tell_once(kind: NotificationKind, user_id: int, key: str, now: datetime, **
             },
             ["dedupe_key"],
         )
+        note_queued([message_id] if message_id else [], kind.value)
     return True
 
 
@@ -79,7 +81,7 @@ def queue_reminders(now: datetime) -> int:
             Meeting.starts_at > now,
             Meeting.starts_at <= now + REMINDER_AHEAD,
             Rsvp.response.in_([RsvpResponse.YES, RsvpResponse.MAYBE]),
-            policy.members_granting(Permission.SEE_SESSIONS, Membership),
+            policy.members_granting(policy.permission_to_be_told(NotificationKind.SESSION_REMINDER), Membership),
         )
     ).all()
     told = 0
@@ -197,7 +199,7 @@ def queue_digests(now: datetime) -> int:
         )
         if not news:
             continue  # nothing to say: no mail (asked again at the next run, as news may come)
-        told += insert_or_ignore(
+        message_id = insert_returning_id(
             OutboxMessage,
             {
                 "kind": kind,
@@ -210,4 +212,7 @@ def queue_digests(now: datetime) -> int:
             },
             ["dedupe_key"],
         )
+        if message_id is not None:
+            note_queued([message_id], kind)
+            told += 1
     return told

@@ -7,8 +7,8 @@ reply", not also "news in a thread you follow".
 
 from collections.abc import Iterable
 
+from .. import policy
 from ..models import AgendaItem, Flag, Meeting, Membership, NotificationKind, Post, PostKind, Reply
-from ..policy import Permission
 from . import ops
 
 
@@ -81,7 +81,9 @@ def flag_raised(flag: Flag, post: Post) -> None:
     """Something was flagged: the facilitators who review flags hear of it (not who flagged it)."""
     ops.notify(
         NotificationKind.NEW_FLAG,
-        ops.members_holding(post.cohort_id, Permission.MODERATE, exclude=[flag.reporter_id]),
+        ops.members_holding(
+            post.cohort_id, policy.permission_to_be_told(NotificationKind.NEW_FLAG), exclude=[flag.reporter_id]
+        ),
         cohort_id=post.cohort_id,
         post_id=post.id,
         reply_id=flag.reply_id,
@@ -92,7 +94,11 @@ def member_joined(membership: Membership) -> None:
     """A member accepted the charter and so joined: those who run the cohort hear of it."""
     ops.notify(
         NotificationKind.MEMBER_JOINED,
-        ops.members_holding(membership.cohort_id, Permission.MANAGE, exclude=[membership.user_id]),
+        ops.members_holding(
+            membership.cohort_id,
+            policy.permission_to_be_told(NotificationKind.MEMBER_JOINED),
+            exclude=[membership.user_id],
+        ),
         cohort_id=membership.cohort_id,
         actor_id=membership.user_id,
     )
@@ -102,10 +108,16 @@ def item_proposed(item: AgendaItem, meeting: Meeting) -> None:
     """A member proposed an agenda item: those who decide the agenda hear of it."""
     ops.notify(
         NotificationKind.AGENDA_PROPOSAL,
-        ops.members_holding(meeting.cohort_id, Permission.RUN_SESSIONS, exclude=[item.proposed_by_id]),
+        ops.members_holding(
+            meeting.cohort_id,
+            policy.permission_to_be_told(NotificationKind.AGENDA_PROPOSAL),
+            exclude=[item.proposed_by_id],
+        ),
         cohort_id=meeting.cohort_id,
         actor_id=item.proposed_by_id,
         meeting_id=meeting.id,
+        # The challenge it brings, if any: how its (perhaps Chatham House) author may be named.
+        post_id=item.post_id,
         detail=item.title[:80],
     )
 
@@ -121,7 +133,9 @@ def session_changed(meetings: list[Meeting], change: str, actor: Membership) -> 
     detail = change if len(meetings) == 1 else f"{change}:{len(meetings)}"
     ops.notify(
         NotificationKind.SESSION_CHANGE,
-        ops.members_holding(first.cohort_id, Permission.SEE_SESSIONS, exclude=[actor.user_id]),
+        ops.members_holding(
+            first.cohort_id, policy.permission_to_be_told(NotificationKind.SESSION_CHANGE), exclude=[actor.user_id]
+        ),
         cohort_id=first.cohort_id,
         # An operator scheduling for a cohort without a facilitator acts through an unsaved stand-in.
         actor_id=actor.user_id if actor.id is not None else None,

@@ -19,7 +19,7 @@ from ..markdown import plain_text
 from ..models import ChallengeStatus, Delivery, Meeting, Membership, NotificationKind, OutboxMessage, Post, Reply, User
 from ..policy import Permission
 from ..timezones import local_time
-from .queries import NEEDS, coming_sessions, deliveries, digest_rows, place_of
+from .queries import coming_sessions, deliveries, delivery_of, digest_rows, muted, place_of
 from .tokens import unsubscribe_token
 from .wording import headline
 
@@ -34,7 +34,7 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
     membership = db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.cohort_id == message.cohort_id)
     )
-    if not policy.may(membership, NEEDS.get(kind, Permission.TAKE_PART)):
+    if not policy.may(membership, policy.permission_to_be_told(kind)):
         return None
     post = db.session.get(Post, message.post_id) if message.post_id else None
     reply = db.session.get(Reply, message.reply_id) if message.reply_id else None
@@ -42,6 +42,20 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
     if post is not None and not policy.can_see_post(membership, post):
         return None
     if reply is not None and not policy.can_see_reply(membership, reply, post):
+        return None
+    # Hidden words are not mailed, not even to the facilitators who may read them on the page; a
+    # flag's mail says only where to look.
+    hidden = (post is not None and post.hidden_at is not None) or (reply is not None and reply.hidden_at is not None)
+    if hidden and kind != NotificationKind.NEW_FLAG:
+        return None
+    # The reader's choices as they are now: a thread muted, or this kind stopped, since it was queued.
+    if (
+        post is not None
+        and kind not in (NotificationKind.NEW_FLAG, NotificationKind.OUTCOME_NUDGE)
+        and muted(user.id, post)
+    ):
+        return None
+    if delivery_of(user.id, kind) != Delivery.IMMEDIATELY:
         return None
     if meeting is not None and not policy.can_see_meeting(membership, meeting):
         return None
@@ -60,7 +74,7 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
     )
     endpoint, values, anchor = place_of(message, cohort.slug)
     link = external_url(endpoint, **values) + (f"#{anchor}" if anchor else "")
-    words = reply.body_html if reply is not None else post.body_html if post is not None else ""
+    words = "" if kind == NotificationKind.NEW_FLAG else reply.body_html if reply else post.body_html if post else ""
     excerpt = plain_text(words).strip()
     if len(excerpt) > EXCERPT_CHARS:
         excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"

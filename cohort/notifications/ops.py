@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from .. import policy
 from ..extensions import db
+from ..mail import note_queued
 from ..models import (
     Delivery,
     Meeting,
@@ -145,7 +146,10 @@ def notify(
         .outerjoin(choice, and_(choice.user_id == chosen.c.user_id, choice.kind == kind))
         .where(func.coalesce(choice.delivery, kind.default_delivery.value) == Delivery.IMMEDIATELY.value)
     )
-    db.session.execute(insert(OutboxMessage).from_select(["user_id", *mail_values], wants_it_now))
+    queued = db.session.scalars(
+        insert(OutboxMessage).from_select(["user_id", *mail_values], wants_it_now).returning(OutboxMessage.id)
+    ).all()
+    note_queued(queued, kind.value)
 
 
 # --- following threads ---------------------------------------------------------------------------

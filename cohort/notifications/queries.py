@@ -20,29 +20,22 @@ from ..models import (
     OutboxMessage,
     Post,
     Reply,
+    ThreadFollow,
     User,
 )
-from ..policy import Permission
 from .wording import headline
 
 PAGE_SIZE = 100
-
-# What a membership must still grant for a notification of each kind to be shown.
-NEEDS = {
-    NotificationKind.NEW_FLAG: Permission.MODERATE,
-    NotificationKind.MEMBER_JOINED: Permission.MANAGE,
-    NotificationKind.AGENDA_PROPOSAL: Permission.RUN_SESSIONS,
-    NotificationKind.SESSION_CHANGE: Permission.SEE_SESSIONS,
-    NotificationKind.SESSION_REMINDER: Permission.SEE_SESSIONS,
-}
 
 
 def _still_for_them() -> ColumnElement[bool]:
     """Notifications whose reader is still a member who may read what they are about (Membership,
     Post and Reply joined): a post hidden, a member gone or a role changed, and it is not shown."""
     permission = case(
-        *((Notification.kind == kind, policy.memberships_holding(need, Membership)) for kind, need in NEEDS.items()),
-        else_=policy.memberships_holding(Permission.TAKE_PART, Membership),
+        *(
+            (Notification.kind == kind, policy.memberships_holding(policy.permission_to_be_told(kind), Membership))
+            for kind in NotificationKind
+        ),
     )
     return and_(
         Membership.charter_accepted_at.is_not(None),
@@ -241,13 +234,18 @@ def delivery_of(user_id: int, kind: NotificationKind) -> Delivery:
     return chosen or kind.default_delivery
 
 
-def runs_a_cohort(user: User) -> bool:
-    """Whether the facilitators' kinds concern this person (they may manage some cohort)."""
-    return (
+def muted(user_id: int, post: Post) -> bool:
+    return bool(
         db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.user_id == user.id, policy.memberships_holding(Permission.MODERATE, Membership))
+            select(ThreadFollow.following.is_(False)).where(
+                ThreadFollow.user_id == user_id, ThreadFollow.post_id == post.id
+            )
         )
-        > 0
     )
+
+
+def runs_a_cohort(user: User) -> bool:
+    """Whether the facilitators' kinds concern this person: a role somewhere that is told of them."""
+    facilitator_kinds = [kind for kind in NotificationKind if kind.for_facilitators]
+    memberships = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+    return any(policy.may_be_told_of_any(membership, facilitator_kinds) for membership in memberships)

@@ -154,7 +154,6 @@ def create_post(
     _set_results(post, results)
     db.session.flush()
     index_post(post)
-    events.mentioned(mentioned, post, actor_id=actor.user_id)
     events.post_shared(post, mentioned)
     return Shared(post)
 

@@ -1,5 +1,6 @@
 """What happens in a cohort reaches the people it concerns: the bell, /notifications, and mail."""
 
+import logging
 import re
 
 from icalendar import Calendar
@@ -326,3 +327,79 @@ def test_a_mention_tells_the_member_named_only_if_they_may_read_the_text(app, pe
     assert "mentioned you in “Discharges”" in olu_mail["subject"]
     with app.app_context():
         assert db.session.get(Post, private).visibility == Visibility.FACILITATORS
+
+
+def _everything_said(message: dict) -> str:
+    """Every header value and both parts of a mail, decoded: where a name could hide."""
+    email = message["message"]
+    headers = " ".join(str(value) for _name, value in email.items())
+    return " ".join([headers, message["subject"], message["body"], message["html"]])
+
+
+def test_bringing_a_chatham_house_challenge_to_a_session_names_its_author_in_no_mail(app, people, mailbox):
+    with app.app_context():
+        tom = user(people.member).name
+        meeting = factories.make_meeting(db.session.get(Cohort, people.cohort_id), title="December session")
+        db.session.commit()
+        meeting_id = meeting.id
+    post_id = make_post(
+        app, people, people.member, kind=PostKind.CHALLENGE, title="A hard one", visibility=Visibility.CHATHAM_HOUSE
+    )
+    mailbox.deliver()
+    before = len(mailbox.messages)
+    tom_client = app.test_client()
+    tom_client.login(people.member)
+    tom_client.post_form(
+        f"/c/{people.slug}/posts/{post_id}/propose", {"meeting_id": str(meeting_id), "title": "A hard one"}
+    )
+    proposals = [message for message in mailbox.messages[before:] if message["to"] == people.facilitator]
+    assert proposals and "proposed “A hard one”" in proposals[0]["subject"]
+    for message in proposals:
+        assert tom not in _everything_said(message)
+
+
+def test_words_hidden_before_their_mail_left_are_not_mailed_even_to_facilitators(app, people, mailbox):
+    other_facilitator = add_member(app, people)
+    with app.app_context():
+        factories.member_of(user(other_facilitator), people.cohort_id).role = factories.Role.FACILITATOR
+        db.session.commit()
+    post_id = make_post(app, people, people.facilitator, title="Theatre utilisation")
+    reply_id = make_reply(app, post_id, people.member, "Something that should not have been said.")
+    with app.app_context():
+        post_ops.set_hidden(db.session.get(Reply, reply_id), user(other_facilitator).id)
+        db.session.commit()
+    assert _mail_to(mailbox, people.facilitator) == []
+
+
+def test_a_thread_muted_or_a_kind_stopped_after_the_mail_was_queued_withdraws_it(app, people, mailbox):
+    tom = app.test_client()
+    tom.login(people.member)
+    post_id = make_post(app, people, people.member, title="Theatre utilisation")
+    make_reply(app, post_id, people.facilitator, "An idea.")
+    tom.post_form(f"/c/{people.slug}/posts/{post_id}/follow", {"following": "0"})
+    other = make_post(app, people, people.member, title="Discharges")
+    make_reply(app, other, people.facilitator, "Another idea.")
+    _choose(app, people.member, NotificationKind.REPLY_TO_POST, Delivery.OFF)
+    assert _mail_to(mailbox, people.member) == []
+    with app.app_context():
+        statuses = {message.status for message in db.session.scalars(select(OutboxMessage))}
+    assert statuses == {MessageStatus.WITHDRAWN}
+
+
+def test_a_mention_in_a_new_post_tells_once(app, people, mailbox):
+    with app.app_context():
+        handle = user(people.member).handle
+    make_post(app, people, people.facilitator, title="Discharges", body=f"What do you think, @{handle}?")
+    tom = app.test_client()
+    tom.login(people.member)
+    assert _bell(tom) == 1
+    assert [message["subject"].split(" mentioned")[0] != "" for message in _mail_to(mailbox, people.member)] == [True]
+
+
+def test_without_a_mail_server_the_log_names_each_notification_mail_by_id_and_kind(make_app, people, caplog):
+    app = make_app(COHORT_MAIL_SERVER="")
+    caplog.set_level(logging.INFO, logger="cohort")
+    post_id = make_post(app, people, people.member, title="Theatre utilisation")
+    make_reply(app, post_id, people.facilitator, "An idea with a secret word: pineapple.")
+    assert re.search(r"mail \d+ \(reply_to_post\) queued", caplog.text)
+    assert "pineapple" not in caplog.text and people.member not in caplog.text
