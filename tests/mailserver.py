@@ -47,7 +47,7 @@ class MailServer:
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
         self.hold = threading.Event()
-        self.delay = 0.0  # seconds each DATA takes, so runs sending at once overlap
+        self.waiting = 0  # how many DATAs have been held so far
         self.held = threading.Event()  # set once a DATA is waiting on ``hold``
         self._controller: Controller | None = None
 
@@ -69,7 +69,7 @@ class MailServer:
         self.refuse.clear()
         self.hold.clear()
         self.held.clear()
-        self.delay = 0.0
+        self.waiting = 0
         if not self.running:
             self.start()
 
@@ -81,11 +81,11 @@ class MailServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        while self.hold.is_set():
-            self.held.set()
-            await asyncio.sleep(0.05)
+        if self.hold.is_set():
+            self.waiting += 1
+            while self.hold.is_set():
+                self.held.set()
+                await asyncio.sleep(0.05)
         message = message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"

@@ -143,9 +143,14 @@ def _flask(database_url: str, smtp_port: int, *command: str) -> subprocess.Popen
 def test_two_send_mail_runs_at_once_deliver_each_message_exactly_once(app, people, mailbox, smtp_server):
     addresses = [f"member{number}@fjord.example.org" for number in range(120)]
     _invite(app, people, addresses)
-    smtp_server.delay = 0.02  # each run takes seconds, so the two overlap
+    # The server holds the first message of each run until both have one in flight: the runs overlap.
+    smtp_server.hold.set()
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     runs = [_flask(database_url, smtp_server.port, "send-mail") for _ in range(2)]
+    deadline = time.monotonic() + 60
+    while smtp_server.waiting < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    smtp_server.hold.clear()
     outputs = [run.communicate(timeout=120)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     sent = [int(re.search(r"Mail: (\d+) sent", output).group(1)) for output in outputs]
