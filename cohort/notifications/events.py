@@ -54,11 +54,11 @@ def mentioned(user_ids: Iterable[int], post: Post, *, reply: Reply | None = None
 
 def marked_helpful(reply: Reply, post: Post) -> None:
     """The post's author found this advice helpful: its author hears of it."""
-    ops.notify(
-        NotificationKind.HELPFUL,
-        ops.readers_of_reply(reply, only=[reply.author_id], exclude=[post.author_id]),
-        **_about(post, reply=reply, actor_id=post.author_id),
-    )
+    about = _about(post, reply=reply, actor_id=post.author_id)
+    if ops.already_told(reply.author_id, NotificationKind.HELPFUL, about):
+        return
+    recipients = ops.readers_of_reply(reply, only=[reply.author_id], exclude=[post.author_id])
+    ops.notify(NotificationKind.HELPFUL, recipients, **about)
 
 
 def thanked(actor: Membership, target: Post | Reply, post: Post, value_name: str | None) -> None:
@@ -69,12 +69,10 @@ def thanked(actor: Membership, target: Post | Reply, post: Post, value_name: str
         if reply
         else ops.readers_of_post(post, only=[post.author_id], exclude=[actor.user_id])
     )
-    ops.notify(
-        NotificationKind.THANKS,
-        recipients,
-        **_about(post, reply=reply, actor_id=actor.user_id),
-        detail=value_name or "",
-    )
+    about = _about(post, reply=reply, actor_id=actor.user_id)
+    if ops.already_told(target.author_id, NotificationKind.THANKS, about):
+        return
+    ops.notify(NotificationKind.THANKS, recipients, **about, detail=value_name or "")
 
 
 def flag_raised(flag: Flag, post: Post) -> None:

@@ -87,6 +87,24 @@ def members_holding(cohort_id: int, permission: Permission, *, exclude: Iterable
     return _narrowed(query, exclude, None)
 
 
+def already_told(user_id: int, kind: NotificationKind, about: dict) -> bool:
+    """Whether this person was told of this by this actor before: thanks or a helpful mark taken
+    back and given again tells once. (Asked first: the notification written next would answer it.)"""
+    return db.session.scalar(
+        select(
+            exists().where(
+                Notification.user_id == user_id,
+                Notification.kind == kind,
+                Notification.actor_id == about["actor_id"],
+                Notification.post_id == about["post_id"],
+                Notification.reply_id.is_(None)
+                if about["reply_id"] is None
+                else Notification.reply_id == about["reply_id"],
+            )
+        )
+    )
+
+
 def _narrowed(query: Select, exclude: Iterable[int], only: Iterable[int] | None) -> Select:
     exclude = [user_id for user_id in exclude if user_id is not None]
     if exclude:

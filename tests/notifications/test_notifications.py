@@ -21,6 +21,7 @@ from cohort.models import (
 )
 from cohort.notifications import ops as notification_ops
 from cohort.posts import ops as post_ops
+from cohort.recognition import ops as recognition_ops
 
 from .. import factories
 from ..posts.helpers import PostKind, Visibility, add_member, make_post, make_reply, user
@@ -403,3 +404,26 @@ def test_without_a_mail_server_the_log_names_each_notification_mail_by_id_and_ki
     make_reply(app, post_id, people.facilitator, "An idea with a secret word: pineapple.")
     assert re.search(r"mail \d+ \(reply_to_post\) queued", caplog.text)
     assert "pineapple" not in caplog.text and people.member not in caplog.text
+
+
+def test_thanks_and_helpful_marks_taken_back_and_given_again_tell_once(app, people, mailbox):
+    _choose(app, people.facilitator, NotificationKind.THANKS, Delivery.IMMEDIATELY)
+    _choose(app, people.facilitator, NotificationKind.HELPFUL, Delivery.IMMEDIATELY)
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Theatre utilisation")
+    reply_id = make_reply(app, post_id, people.facilitator, "An idea.")
+    tom = app.test_client()
+    tom.login(people.member)
+    for wanted in ("1", "0", "1"):
+        tom.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/helpful", {"set": wanted})
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        reply = db.session.get(Reply, reply_id)
+        thanking = factories.member_of(user(people.member), people.cohort_id)
+        for _ in range(2):
+            recognition_ops.thank(thanking, reply)
+            db.session.commit()
+            recognition_ops.take_back_thanks(thanking, reply)
+            db.session.commit()
+        assert post.id == post_id
+    kinds = sorted(message["message"]["Message-ID"].split(".")[0] for message in _mail_to(mailbox, people.facilitator))
+    assert kinds == ["<helpful", "<thanks"]
