@@ -5,13 +5,14 @@ from email.utils import formataddr
 from sqlalchemy import select
 
 from ..extensions import db
+from ..mail import external_url
 from ..mail.compose import Attachment, Letter, composer
 from ..markdown import plain_text
 from ..models import Meeting, Membership, NotificationKind, OutboxMessage, Rsvp, RsvpResponse
 from ..notifications.letters import notification_letter
 from ..timezones import local_time
 from .calendar import invitation_calendar
-from .queries import agenda_titles, pre_read
+from .queries import agenda_titles, pre_read, series_from
 
 
 def session_letter(message: OutboxMessage) -> Letter | None:
@@ -21,21 +22,28 @@ def session_letter(message: OutboxMessage) -> Letter | None:
         return None
     meeting: Meeting = letter.values["meeting"]
     cancelled = meeting.cancelled_at is not None
-    if cancelled and not message.context.get("detail", "").startswith("cancelled"):
+    detail = message.context.get("detail", "")
+    if cancelled and not detail.startswith("cancelled"):
         return None  # news of a session cancelled since: the cancellation's own mail tells
     if message.kind == NotificationKind.SESSION_REMINDER and not _reminder_still_wanted(message, meeting):
         return None
     user = message.user
-    data = invitation_calendar(
-        meeting,
-        letter.values["cohort_name"],
-        letter.values["link"],
-        agenda_titles([meeting.id]).get(meeting.id, []),
-        cancelled=cancelled,
-        attendee=formataddr((user.name, user.email)),
-    )
-    method = "CANCEL" if cancelled else "REQUEST"
-    letter.attachments.append(Attachment("session.ics", f"text/calendar; method={method}", data))
+    # News of a series (``detail`` "scheduled:12") carries one invitation per session it changed.
+    sessions = series_from(meeting, int(detail.partition(":")[2])) if ":" in detail else [meeting]
+    titles = agenda_titles([session.id for session in sessions])
+    for number, session in enumerate(sessions, 1):
+        cancelled = session.cancelled_at is not None
+        data = invitation_calendar(
+            session,
+            letter.values["cohort_name"],
+            external_url("cohort.meetings.detail", slug=letter.values["slug"], meeting_id=session.id),
+            titles.get(session.id, []),
+            cancelled=cancelled,
+            attendee=formataddr((user.name, user.email)),
+        )
+        method = "CANCEL" if cancelled else "REQUEST"
+        name = "session.ics" if len(sessions) == 1 else f"session-{number}.ics"
+        letter.attachments.append(Attachment(name, f"text/calendar; method={method}", data))
     return letter
 
 

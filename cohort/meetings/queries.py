@@ -362,3 +362,17 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
         previous_session=previous.title if previous else None,
         outcomes=tuple(outcomes),
     )
+
+
+def series_from(meeting: Meeting, count: int) -> list[Meeting]:
+    """``meeting`` and the sessions of its series after it, ``count`` in all, in order."""
+    if meeting.series_id is None:
+        return [meeting]
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.series_id == meeting.series_id, Meeting.starts_at >= meeting.starts_at)
+            .order_by(Meeting.starts_at)
+            .limit(count)
+        )
+    )

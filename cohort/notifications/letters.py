@@ -89,6 +89,7 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
             "link": link,
             "cohort_name": cohort.name,
             "meeting": meeting,
+            "slug": cohort.slug,
             "kind_label": kind.label,
             "unsubscribe": unsubscribe,
             "choices": external_url("auth.account") + "#notifications",

@@ -24,6 +24,7 @@ from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
 from .. import factories
+from ..meetings.helpers import schedule_series
 from ..posts.helpers import PostKind, Visibility, add_member, make_post, make_reply, user
 
 
@@ -427,3 +428,21 @@ def test_thanks_and_helpful_marks_taken_back_and_given_again_tell_once(app, peop
         assert post.id == post_id
     kinds = sorted(message["message"]["Message-ID"].split(".")[0] for message in _mail_to(mailbox, people.facilitator))
     assert kinds == ["<helpful", "<thanks"]
+
+
+def test_a_series_scheduled_or_cancelled_carries_an_invitation_for_each_of_its_sessions(app, people, mailbox):
+    sarah = app.test_client()
+    sarah.login(people.facilitator)
+    sessions = schedule_series(sarah, people.slug, occurrences="3")
+    mailbox.deliver()
+    sarah.post_form(f"/c/{people.slug}/sessions/{sessions[0]}/cancel", {"scope": "following"})
+    mail = _mail_to(mailbox, people.member)
+    assert [message["subject"].split(":")[0] for message in mail] == ["Scheduled", "Cancelled"]
+    for message, method in zip(mail, ("REQUEST", "CANCEL"), strict=True):
+        calendars = [
+            Calendar.from_ical(part.get_content())
+            for part in message["message"].iter_attachments()
+            if part.get_content_type() == "text/calendar"
+        ]
+        assert [str(calendar["method"]) for calendar in calendars] == [method] * 3
+        assert len({str(calendar.walk("VEVENT")[0]["uid"]) for calendar in calendars}) == 3
