@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, select
 from .. import policy
 from ..extensions import db
 from ..locks import lock_meeting
-from ..markdown import MAX_MARKDOWN_CHARS, render_markdown
+from ..markdown import MAX_MARKDOWN_CHARS, render_markdown, render_with_mentions
 from ..models import (
     AgendaItem,
     AgendaStatus,
@@ -261,15 +261,20 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
         previous = current.get(item_id)
         if text.strip() == (previous.body.strip() if previous else ""):
             continue
+        body_html, mentioned = render_with_mentions(text, meeting.cohort_id)
+        if previous is not None and mentioned:
+            mentioned -= render_with_mentions(previous.body, meeting.cohort_id)[1]
         db.session.add(
             MeetingNote(
                 meeting_id=meeting.id,
                 agenda_item_id=item_id,
                 body=text,
-                body_html=render_markdown(text, meeting.cohort_id),
+                body_html=body_html,
                 author_id=actor.user_id,
             )
         )
+        item = db.session.get(AgendaItem, item_id) if item_id is not None else None
+        events.mentioned_in_notes(meeting, mentioned, actor.user_id, item.post if item else None)
         changed += 1
     return changed
 

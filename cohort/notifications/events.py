@@ -52,6 +52,30 @@ def mentioned(user_ids: Iterable[int], post: Post, *, reply: Reply | None = None
     ops.notify(NotificationKind.MENTION, recipients, **_about(post, reply=reply, actor_id=actor_id))
 
 
+def mentioned_in_notes(meeting: Meeting, user_ids: Iterable[int], actor_id: int, post: Post | None) -> None:
+    """Session notes mention people: those who may read them hear of it (notes on an item bringing a
+    challenge are read by those who may read the challenge)."""
+    user_ids = set(user_ids) - {actor_id}
+    if not user_ids:
+        return
+    kind = NotificationKind.MENTION
+    if post is not None:
+        recipients = ops.readers_of_post(post, only=user_ids)
+    else:
+        recipients = ops.members_holding(
+            meeting.cohort_id, policy.permission_to_be_told(NotificationKind.SESSION_CHANGE)
+        )
+        recipients = recipients.where(ops.Membership.user_id.in_(user_ids))
+    ops.notify(
+        kind,
+        recipients,
+        cohort_id=meeting.cohort_id,
+        actor_id=actor_id,
+        meeting_id=meeting.id,
+        post_id=post.id if post is not None else None,
+    )
+
+
 def marked_helpful(reply: Reply, post: Post) -> None:
     """The post's author found this advice helpful: its author hears of it."""
     about = _about(post, reply=reply, actor_id=post.author_id)

@@ -36,6 +36,8 @@ def headline(
                 return f"{count} answers to your replies on {title}"
             return f"{name} answered your reply on {title}"
         case NotificationKind.MENTION:
+            if meeting is not None:
+                return f"{name} mentioned you in the notes of {_session(meeting, zone)}"
             return f"{name} mentioned you in {title}"
         case NotificationKind.THREAD_NEWS:
             if several:

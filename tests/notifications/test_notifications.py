@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
+from cohort.meetings import ops as meeting_ops
 from cohort.models import (
     Cohort,
     Delivery,
+    Meeting,
     MessageStatus,
     Notification,
     NotificationKind,
@@ -446,3 +448,26 @@ def test_a_series_scheduled_or_cancelled_carries_an_invitation_for_each_of_its_s
         ]
         assert [str(calendar["method"]) for calendar in calendars] == [method] * 3
         assert len({str(calendar.walk("VEVENT")[0]["uid"]) for calendar in calendars}) == 3
+
+
+def test_session_notes_tell_the_members_they_newly_mention(app, people, mailbox):
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        meeting = factories.make_meeting(cohort, title="December session")
+        olu = factories.make_member(cohort, factories.make_user(name="Olu Ade"))
+        db.session.commit()
+        meeting_id, tom, olu_email, olu_handle = meeting.id, user(people.member).handle, olu.user.email, olu.user.handle
+    mailbox.deliver()
+    before = len(mailbox.messages)
+
+    def save(text: str) -> None:
+        with app.app_context():
+            acting = factories.member_of(user(people.facilitator), people.cohort_id)
+            meeting_ops.save_notes(acting, db.session.get(Meeting, meeting_id), text, {})
+            db.session.commit()
+
+    save(f"Thanks to @{tom} for the list.")
+    save(f"Thanks to @{tom} for the list, and to @{olu_handle}.")
+    told = [(message["to"], message["subject"]) for message in mailbox.messages[before:]]
+    assert [to for to, _subject in told] == [people.member, olu_email]
+    assert all("mentioned you in the notes of December session" in subject for _to, subject in told)
