@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Cohort, Meeting, OutboxMessage, Post, Reply, User
+from ..models import Cohort, OutboxMessage, User
 
 _QUEUED = "cohort.queued_mail"
 
@@ -26,9 +26,6 @@ def queue(
     user: User | None = None,
     to_address: str | None = None,
     cohort: Cohort | None = None,
-    post: Post | None = None,
-    reply: Reply | None = None,
-    meeting: Meeting | None = None,
     context: dict | None = None,
 ) -> OutboxMessage:
     """Write one message to the outbox, to leave once the current transaction has committed."""
@@ -39,9 +36,6 @@ def queue(
         user=user,
         to_address=to_address,
         cohort=cohort,
-        post_id=post.id if post else None,
-        reply_id=reply.id if reply else None,
-        meeting_id=meeting.id if meeting else None,
         context=context or {},
     )
     db.session.add(message)
