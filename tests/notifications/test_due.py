@@ -21,7 +21,7 @@ from cohort.models import (
     RsvpResponse,
     utcnow,
 )
-from cohort.notifications.due import queue_digests
+from cohort.notifications.due import queue_digests, queue_outcome_nudges, queue_reminders
 from cohort.notifications.queries import deliveries
 from cohort.posts import ops as post_ops
 
@@ -44,9 +44,12 @@ def _answer(app, people, email: str, meeting_id: int, response: RsvpResponse) ->
         db.session.commit()
 
 
-def _queue(app, now=None) -> int:
+def _queue(app, work, now=None) -> int:
+    """Run one kind of due work (the digests due at 07:00 would join in at some times of day)."""
     with app.app_context():
-        return queue_due(now or utcnow())
+        queued = work(now or utcnow())
+        db.session.commit()  # as the worker commits each kind of work
+        return queued
 
 
 def _told(app, kind: NotificationKind) -> list[tuple[str, str]]:
@@ -87,8 +90,8 @@ def test_the_day_before_a_session_those_coming_get_its_pre_read_once(app, people
     mailbox.messages  # noqa: B018 (the scheduling mail leaves first)
     first = len(mailbox.messages)
 
-    assert _queue(app) == 2
-    assert _queue(app) == 0  # queued from the data: a second run tells nobody twice
+    assert _queue(app, queue_reminders) == 2
+    assert _queue(app, queue_reminders) == 0  # queued from the data: a second run tells nobody twice
     assert _told(app, NotificationKind.SESSION_REMINDER) == sorted([(people.facilitator, ""), (maybe, "")])
     reminders = mailbox.messages[first:]
     assert sorted(message["to"] for message in reminders) == sorted([people.facilitator, maybe])
@@ -111,9 +114,19 @@ def test_a_reminder_is_withdrawn_when_its_reader_is_no_longer_coming(app, people
     _answer(app, people, people.member, meeting_id, RsvpResponse.YES)
     mailbox.deliver()
     before = len(mailbox.messages)
-    _queue(app)
+    _queue(app, queue_reminders)
     _answer(app, people, people.member, meeting_id, RsvpResponse.NO)
     assert mailbox.messages[before:] == []
+
+
+def test_the_workers_run_queues_all_that_is_due_once(app, people):
+    meeting_id = _session_tomorrow(app, people)
+    _answer(app, people, people.member, meeting_id, RsvpResponse.YES)
+    now = utcnow()
+    with app.app_context():
+        assert queue_due(now) >= 1  # the reminder, and digests if it is past 07:00 somewhere
+        assert queue_due(now) == 0
+    assert _told(app, NotificationKind.SESSION_REMINDER) == [(people.member, "")]
 
 
 def test_a_challenge_being_tried_asks_its_author_what_happened_next_at_30_and_90_days(app, people, mailbox):
@@ -127,10 +140,10 @@ def test_a_challenge_being_tried_asks_its_author_what_happened_next_at_30_and_90
         post_ops.set_status(author, db.session.get(Post, parked), ChallengeStatus.PARKED)
         committed = db.session.get(Post, trying).committed_at
         db.session.commit()
-    assert _queue(app, committed + timedelta(days=29)) == 0
-    assert _queue(app, committed + timedelta(days=31)) == 1
-    assert _queue(app, committed + timedelta(days=32)) == 0
-    assert _queue(app, committed + timedelta(days=91)) == 1
+    assert _queue(app, queue_outcome_nudges, committed + timedelta(days=29)) == 0
+    assert _queue(app, queue_outcome_nudges, committed + timedelta(days=31)) == 1
+    assert _queue(app, queue_outcome_nudges, committed + timedelta(days=32)) == 0
+    assert _queue(app, queue_outcome_nudges, committed + timedelta(days=91)) == 1
     assert _told(app, NotificationKind.OUTCOME_NUDGE) == [(people.member, "30"), (people.member, "90")]
     mailbox.deliver(now=committed + timedelta(days=92))  # the nudges were queued in the future
     subjects = [message["subject"] for message in mailbox.messages if message["to"] == people.member]
@@ -141,7 +154,7 @@ def test_a_challenge_being_tried_asks_its_author_what_happened_next_at_30_and_90
         author = factories.member_of(user(people.member), people.cohort_id)
         post_ops.record_outcome(author, db.session.get(Post, trying), "Waits halved.", [])
         db.session.commit()
-    assert _queue(app, committed + timedelta(days=200)) == 0
+    assert _queue(app, queue_outcome_nudges, committed + timedelta(days=200)) == 0
 
 
 def test_the_author_is_asked_again_a_few_days_before_the_next_session(app, people, mailbox):
@@ -153,8 +166,8 @@ def test_the_author_is_asked_again_a_few_days_before_the_next_session(app, peopl
         cohort = db.session.get(Cohort, people.cohort_id)
         factories.make_meeting(cohort, start=utcnow() + timedelta(days=2))
         db.session.commit()
-    assert _queue(app) == 1
-    assert _queue(app) == 0
+    assert _queue(app, queue_outcome_nudges) == 1
+    assert _queue(app, queue_outcome_nudges) == 0
     assert _told(app, NotificationKind.OUTCOME_NUDGE) == [(people.member, "session")]
 
 
