@@ -1,13 +1,18 @@
 """User text: Markdown rendered to HTML, then cleaned by an allow-list; mentions of a cohort's members."""
 
 import html
+import re
 import secrets
+import signal
+import threading
+from contextlib import contextmanager
 
 import markdown as md
 import nh3
 
 from .mentions import MentionExtension, candidates, mentionable
 from .models import Membership
+from .policy import Refused
 
 ALLOWED_TAGS = {
     "a",
@@ -54,9 +59,122 @@ MENTION_CLASS = "mention"
 MAX_MARKDOWN_CHARS = 50_000
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
+# Length alone does not bound the work: python-markdown scans ahead from each `[`, `](`, backtick run
+# and `<tag` it cannot close, to the end of its paragraph (for `<tag`, of the text), so a few
+# thousand of them keep it busy for minutes. Two bounds: the scans a text would cost, counted before
+# rendering, and a timer while it renders.
+MAX_RENDER_SECONDS = 2.0
+# Characters scanned, measured on python-markdown 3.11: 20 million `<tag` characters take it about a
+# second, and a bracket or backtick character costs it 8 and 3 times as much. Ordinary text, even a
+# 50,000-character one full of links and code, costs less than a hundredth of the limit.
+MAX_SCAN_COST = 20_000_000
+BRACKET_COST, BACKTICK_COST = 8, 3
+# Lists and quotes opened on one line nest Python calls (at about 500 it fails); nobody needs 32.
+MAX_NESTING = 32
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_BRACKET_OR_TICKS = re.compile(r"[\[\]()]|`+")
+_TAG_START_OR_END = re.compile(r"<[A-Za-z]|>")
+_DEEP_LINE = re.compile(rf"^(?:[ \t]*(?:[-*+>]|\d{{1,9}}[.)])[ \t]+){{{MAX_NESTING + 1}}}", re.MULTILINE)
+
+
+class TooIntricate(Refused):
+    """Text whose structure would keep the renderer busy far longer than any ordinary text."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"This text is too intricate to show safely: {reason}. Simplify it and save again.")
+
+
+def _paragraph_scans(paragraph: str) -> int:
+    """The bracket and backtick characters python-markdown scans in one paragraph, weighted."""
+    end = len(paragraph)
+    squares: list[int] = []
+    parens: list[int | None] = []  # a position for `(` that opens a link's address, else None
+    tick: int | None = None  # a single backtick not yet closed
+    closed_text_at = -1  # the last `]` that closed a `[`: a `(` right after it opens an address
+    cost = 0
+    for mark in _BRACKET_OR_TICKS.finditer(paragraph):
+        token, start = mark.group(), mark.start()
+        if token == "[":
+            squares.append(start)
+        elif token == "]":
+            if squares:
+                cost += BRACKET_COST * (start - squares.pop())
+                closed_text_at = start
+        elif token == "(":
+            parens.append(start if closed_text_at == start - 1 else None)
+        elif token == ")":
+            opened = parens.pop() if parens else None
+            cost += BRACKET_COST * (start - opened) if opened is not None else 0
+        elif len(token) == 1:
+            cost += BACKTICK_COST * (start - tick) if tick is not None else 0
+            tick = start if tick is None else None
+        elif not _opens_fence(paragraph, start):
+            # A longer run closes only at a run of its length, and python-markdown may enter it
+            # part-way: count it open to the end. (Fence lines are taken out before it looks.)
+            cost += BACKTICK_COST * (end - start)
+    unclosed = [*squares, *(start for start in parens if start is not None)]
+    cost += BRACKET_COST * sum(end - start for start in unclosed)
+    return cost + (BACKTICK_COST * (end - tick) if tick is not None else 0)
+
+
+def _opens_fence(paragraph: str, start: int) -> bool:
+    line_start = paragraph.rfind("\n", 0, start) + 1
+    return start - line_start <= 3 and not paragraph[line_start:start].strip(" ")
+
+
+def _tag_scans(text: str) -> int:
+    """The characters python's HTML parser scans from each `<tag` to the next `>` (or the end)."""
+    cost, waiting, waiting_sum = 0, 0, 0
+    for mark in _TAG_START_OR_END.finditer(text):
+        if mark.group() == ">":
+            cost += waiting * mark.start() - waiting_sum
+            waiting, waiting_sum = 0, 0
+        else:
+            waiting, waiting_sum = waiting + 1, waiting_sum + mark.start()
+    return cost + waiting * len(text) - waiting_sum
+
+
+def _refuse_intricate(text: str) -> None:
+    """Refuse, before any work, a text python-markdown would take far too long (or too deep) to render."""
+    if _DEEP_LINE.search(text):
+        raise TooIntricate(f"it nests lists or quotes more than {MAX_NESTING} deep on one line")
+    if sum(map(_paragraph_scans, _PARAGRAPH_BREAK.split(text))) + _tag_scans(text) > MAX_SCAN_COST:
+        raise TooIntricate("it has too many brackets, backticks or < signs that are never closed")
+
+
+def _out_of_time(signum, frame):
+    raise TooIntricate("it takes too long to render")
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the render after ``seconds`` with a timer signal: a pair of system calls, nothing more.
+
+    Python runs signal handlers in the main thread only, which is where a gunicorn sync worker, the
+    mail worker and the command line render. Elsewhere (a threaded development server), or if
+    something else already uses SIGALRM, the scan count of ``_refuse_intricate`` is the only bound."""
+    usable = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, _out_of_time)
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
+    if not usable:
+        yield
+        return
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        # Disarm first: a signal arriving once SIGALRM is back to its default would end the process.
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
 
 def _render(text: str, cohort_id: int | None) -> tuple[str, list[Membership]]:
     text = text[:MAX_MARKDOWN_CHARS]
+    _refuse_intricate(text)
     members = mentionable(cohort_id, candidates(text)) if "@" in text else {}
     # Only the links this render makes carry the mention class: the writer's own HTML cannot guess it.
     link_class = f"{MENTION_CLASS}-{secrets.token_hex(8)}"
@@ -64,7 +182,11 @@ def _render(text: str, cohort_id: int | None) -> tuple[str, list[Membership]]:
     converter = md.Markdown(
         extensions=[*EXTENSIONS, MentionExtension(members, link_class, linked)], output_format="html"
     )
-    rendered = converter.convert(text)
+    try:
+        with _time_limit(MAX_RENDER_SECONDS):
+            rendered = converter.convert(text)
+    except RecursionError as error:
+        raise TooIntricate("it nests too deeply") from error
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         if tag == "a" and attribute == "class":
