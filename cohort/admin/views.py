@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..access import require_admin
 from ..cohorts import ops
 from ..extensions import db
+from ..markdown import TooIntricate
 from ..models import Cohort
 from ..web import commit_or_explain
 from .forms import AddFacilitatorForm, NewCohortForm
@@ -50,7 +51,8 @@ def cohorts():
         if outcome.ok:
             cohort, done = outcome.value
             return _created(f"Created {cohort.name}. {done}")
-        form.slug.errors.append(outcome.message)
+        field = form.charter if isinstance(outcome.refusal, TooIntricate) else form.slug
+        field.errors.append(outcome.message)
     return _render_cohorts(form, AddFacilitatorForm(formdata=None), status=422 if form.errors else 200)
 
 

@@ -180,5 +180,5 @@ def settings():
         )
         if outcome.ok:
             return redirect(url_for(".settings"))
-    status = 422 if form.errors else 200
-    return render_template("cohorts/settings.html", form=form), status
+        return render_template("cohorts/settings.html", form=form), 422
+    return render_template("cohorts/settings.html", form=form), 422 if form.errors else 200

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from ..access import get_meeting_or_404, requires
 from ..mail import external_url
+from ..markdown import TooIntricate
 from ..models import Meeting
 from ..policy import Permission
 from ..templating import viewer_timezone
@@ -72,6 +73,7 @@ def new():
                 )
                 if outcome.ok:
                     return redirect(url_for(".detail", meeting_id=outcome.value[0].id))
+                status = 422
     elif form.errors:
         status = 422
     return render_template("meetings/new.html", form=form, plan=plan), status
@@ -134,7 +136,8 @@ def edit(meeting_id: int):
             count = len(outcome.value)
             flash(f"Saved {count} session{'s' if count != 1 else ''}. Calendars will update.", "success")
             return redirect(url_for(".detail", meeting_id=meeting.id))
-        form.start_time.errors.append(outcome.message)
+        field = form.agenda if isinstance(outcome.refusal, TooIntricate) else form.start_time
+        field.errors.append(outcome.message)
     return render_template("meetings/edit.html", form=form, meeting=meeting), 422 if form.errors else 200
 
 

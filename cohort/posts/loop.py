@@ -111,6 +111,7 @@ def _progress_page(post_id: int, form_class, template: str, record, success: str
         outcome = commit_or_explain(lambda: record(post, form), success)
         if outcome.ok:
             return _back_to(post, anchor)
+        return render_template(template, form=form, post=post), 422
     return render_template(template, form=form, post=post), 422 if form.errors else 200
 
 

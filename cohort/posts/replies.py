@@ -95,8 +95,10 @@ def edit(post_id: int, reply_id: int):
     post, reply = _editable_reply(post_id, reply_id)
     form = TextOnlyForm(obj=reply)
     if form.validate_on_submit():
-        commit_or_explain(lambda: ops.edit_reply(g.membership, reply, form.body.data))
-        return _to_reply(post, reply)
+        outcome = commit_or_explain(lambda: ops.edit_reply(g.membership, reply, form.body.data), flash_refusal=False)
+        if outcome.ok:
+            return _to_reply(post, reply)
+        form.body.errors.append(outcome.message)
     return _edit_page(post, reply, form, 422 if form.errors else 200)
 
 
