@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import event, text
 
 from cohort import create_app
@@ -21,6 +22,12 @@ from cohort.mail.delivery import deliver_due
 
 from . import factories
 from .mailserver import MailServer
+
+# Property tests try fewer examples in CI, where the whole suite shares two cores; no deadline, since
+# a test's first example pays for the app's warm-up.
+settings.register_profile("local", max_examples=200, deadline=None)
+settings.register_profile("ci", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "local")
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 TEST_PASSWORD = factories.TEST_PASSWORD
