@@ -64,6 +64,16 @@ def test_admin_form_errors_keep_the_input(client, admin_email, people):
     assert "Use lower-case letters" in response.text
 
 
+def test_admin_charter_too_intricate_is_refused_and_kept(app, client, admin_email):
+    client.login(admin_email)
+    response = client.post_form("/admin/cohorts", _new_cohort(charter="[" * 20_000))
+    assert response.status_code == 422
+    assert "This text is too intricate to show safely" in response.text.split('id="charter-error"', 1)[1]
+    assert "[" * 20_000 in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(Cohort).filter_by(slug="nordic-ceo-circle")).first() is None
+
+
 def test_admin_adds_a_facilitator_to_an_existing_cohort(app, client, admin_email, people):
     client.login(admin_email)
     response = client.post_form(

@@ -175,6 +175,20 @@ def test_settings_errors_keep_the_charter_text(people, client):
     assert "A long charter I wrote carefully." in response.text
 
 
+def test_a_charter_too_intricate_is_refused_and_kept(app, people, client):
+    client.login(people.facilitator)
+    intricate = "[a](" * 12_500
+    response = client.post_form(
+        f"/c/{people.slug}/settings",
+        {"name": "Renamed Cohort", "description": "", "charter": intricate, "timezone": "UTC"},
+    )
+    assert response.status_code == 422
+    assert "This text is too intricate to show safely" in response.text and intricate in response.text
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        assert cohort.name != "Renamed Cohort" and cohort.charter != intricate
+
+
 def test_dashboard_lists_my_cohorts_only(app, people, client):
     with app.app_context():
         names = {c.slug: c.name for c in db.session.execute(db.select(Cohort)).scalars()}

@@ -317,6 +317,37 @@ def test_notes_too_long_keep_the_text(app, people, client):
     assert response.status_code == 422 and long_text.strip() in response.text
 
 
+INTRICATE = "[" * 20_000  # took a worker past gunicorn's 30-second timeout
+REFUSED = "This text is too intricate to show safely"
+
+
+def test_an_agenda_too_intricate_is_refused_and_kept(app, people, client):
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/sessions/new", {**SERIES, "action": "schedule", "agenda": INTRICATE})
+    assert response.status_code == 422
+    assert REFUSED in response.text and INTRICATE in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(Meeting)).first() is None
+    ids = schedule_series(client, people.slug, occurrences="2")
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{ids[0]}/edit", {**SERIES, "agenda": INTRICATE, "scope": "following"}
+    )
+    assert response.status_code == 422
+    assert REFUSED in response.text.split('id="agenda-error"', 1)[1].split("</", 1)[0]
+    assert INTRICATE in response.text
+    assert [_meeting(app, meeting_id).agenda for meeting_id in ids] == [SERIES["agenda"]] * 2
+
+
+def test_notes_too_intricate_keep_the_text(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/notes", {"notes": INTRICATE})
+    assert response.status_code == 422
+    assert REFUSED in response.text and INTRICATE in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(MeetingNote)).first() is None
+
+
 def test_attendance_and_anonymous_feedback(app, people, client):
     meeting_id = past_meeting(app, people.cohort_id)
     with app.app_context():
