@@ -65,8 +65,8 @@ EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 # rendering, and a timer while it renders.
 MAX_RENDER_SECONDS = 2.0
 # Characters scanned, measured on python-markdown 3.11: 20 million `<tag` characters take it about a
-# second, and a bracket or backtick character costs it 8 and 3 times as much. Ordinary text, even a
-# 50,000-character one full of links and code, costs less than a hundredth of the limit.
+# second, and a bracket or backtick character costs it 8 and 3 times as much. Ordinary Markdown, even
+# 50,000 characters of a changelog dense with links and code, costs under a thirtieth of the limit.
 MAX_SCAN_COST = 20_000_000
 BRACKET_COST, BACKTICK_COST = 8, 3
 # Lists and quotes opened on one line nest Python calls (at about 500 it fails); nobody needs 32.
@@ -140,7 +140,7 @@ def _refuse_intricate(text: str) -> None:
     if _DEEP_LINE.search(text):
         raise TooIntricate(f"it nests lists or quotes more than {MAX_NESTING} deep on one line")
     if sum(map(_paragraph_scans, _PARAGRAPH_BREAK.split(text))) + _tag_scans(text) > MAX_SCAN_COST:
-        raise TooIntricate("it has too many brackets, backticks or < signs that are never closed")
+        raise TooIntricate("it has too many brackets, backticks or < signs left open or nested in each other")
 
 
 def _out_of_time(signum, frame):
@@ -151,9 +151,9 @@ def _out_of_time(signum, frame):
 def _time_limit(seconds: float):
     """Interrupt the render after ``seconds`` with a timer signal: a pair of system calls, nothing more.
 
-    Python runs signal handlers in the main thread only, which is where a gunicorn sync worker, the
-    mail worker and the command line render. Elsewhere (a threaded development server), or if
-    something else already uses SIGALRM, the scan count of ``_refuse_intricate`` is the only bound."""
+    Python runs signal handlers in the main thread only, which is where a gunicorn sync worker and
+    the command line render. Elsewhere (a threaded development server), or if something else already
+    uses SIGALRM, the scan count of ``_refuse_intricate`` is the only bound."""
     usable = (
         threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, _out_of_time)
@@ -208,7 +208,8 @@ def render_markdown(text: str, cohort_id: int | None = None) -> str:
     """Render user-written Markdown to HTML that is safe to show as it is.
 
     With ``cohort_id`` (text written in a cohort), ``@handle`` of a current member of that cohort
-    links to their entry on its members page; other ``@words`` stay as typed."""
+    links to their entry on its members page; other ``@words`` stay as typed. Raises ``TooIntricate``
+    (a ``Refused``) for text that would keep the renderer busy far too long."""
     return _render(text, cohort_id)[0]
 
 
