@@ -14,7 +14,14 @@ from .meeting import (
     Rsvp,
     RsvpResponse,
 )
-from .notification import Delivery, Notification, NotificationKind, NotificationPreference, ThreadFollow
+from .notification import (
+    Delivery,
+    MeetingFollow,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    ThreadFollow,
+)
 from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
@@ -28,6 +35,7 @@ __all__ = [
     "Feedback",
     "FeedbackGiven",
     "Meeting",
+    "MeetingFollow",
     "MeetingNote",
     "MeetingSeries",
     "Rsvp",
