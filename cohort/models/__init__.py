@@ -26,7 +26,7 @@ from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
 from .types import UTCDateTime, utcnow
-from .user import User, normalise_email
+from .user import FormerHandle, User, normalise_email
 
 __all__ = [
     "AgendaItem",
@@ -50,6 +50,7 @@ __all__ = [
     "ThreadFollow",
     "CohortValue",
     "Flag",
+    "FormerHandle",
     "Invitation",
     "MeasuredResult",
     "MessageStatus",
