@@ -153,7 +153,7 @@ def test_the_former_handles_migration_keeps_every_account_and_holds_handles_left
     holder's, once only; going down drops only the record of left handles."""
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'former.sqlite'}")
     with app.app_context():
-        upgrade(revision="0011_notification_dedupe_key")
+        upgrade(revision="0012_session_follows")
         cohort = factories.make_cohort()
         # Handles given, not made: making one now looks at the table this migration adds.
         alice, bob = (
@@ -179,7 +179,7 @@ def test_the_former_handles_migration_keeps_every_account_and_holds_handles_left
             )
         db.session.rollback()
         db.session.close()
-        downgrade(revision="0011_notification_dedupe_key")
+        downgrade(revision="0012_session_follows")
         assert db.session.execute(text(accounts)).all() == [(alice_id, "ally"), (bob_id, "bob")]
         assert db.session.execute(text("SELECT count(*) FROM membership")).scalar_one() == 2
         upgrade()

@@ -1,8 +1,8 @@
 """A handle someone changed stays theirs, so older text that mentions it still means them
 
-Revision ID: 0012_former_handles
-Revises: 0011_notification_dedupe_key
-Create Date: 2026-12-03 10:00:00
+Revision ID: 0013_former_handles
+Revises: 0012_session_follows
+Create Date: 2026-12-02 08:00:00
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_former_handles'
-down_revision = '0011_notification_dedupe_key'
+revision = '0013_former_handles'
+down_revision = '0012_session_follows'
 branch_labels = None
 depends_on = None
 
