@@ -3,17 +3,21 @@
 A handle is made from the person's name when the account is made, with a number added on a clash
 (``sarah-oneill-2``). The unique index on ``user.handle`` decides between two people who join at
 the same moment: each tries its handle inside a savepoint, and the one that loses tries the next
-number, on SQLite and PostgreSQL alike."""
+number, on SQLite and PostgreSQL alike.
+
+A handle once held stays with its holder: changing it keeps the old one as a ``FormerHandle``, so
+older text that mentions it still means them. They may take it back; no one else may take it, and no
+new account is given it."""
 
 import re
 import unicodedata
 from collections.abc import Iterator
 
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select, union
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import User
+from .models import FormerHandle, User
 
 MIN_LENGTH, MAX_LENGTH = 2, 30
 # Starts with a letter and ends with a letter or digit, so "@sarah-oneill-, hello" means sarah-oneill.
@@ -81,14 +85,16 @@ def numbered(base: str, number: int) -> str:
 
 
 def _taken(handles: list[str], by_others_than: int | None = None) -> set[str]:
-    query = select(User.handle).where(User.handle.in_(handles))
+    current = select(User.handle).where(User.handle.in_(handles))
+    former = select(FormerHandle.handle).where(FormerHandle.handle.in_(handles))
     if by_others_than is not None:
-        query = query.where(User.id != by_others_than)
-    return set(db.session.execute(query).scalars())
+        current = current.where(User.id != by_others_than)
+        former = former.where(FormerHandle.user_id != by_others_than)
+    return set(db.session.execute(union(current, former)).scalars())
 
 
 def is_taken(handle: str, by_others_than: int | None = None) -> bool:
-    """Whether an account (other than the one with id ``by_others_than``) has this handle."""
+    """Whether an account (other than the one with id ``by_others_than``) has or had this handle."""
     return bool(_taken([handle], by_others_than))
 
 
@@ -102,21 +108,44 @@ def _free_handles(base: str, user_id: int | None) -> Iterator[str]:
         start += _BATCH
 
 
+class _HeldBefore(Exception):
+    """Raised inside the savepoint of ``claim`` to undo it: the handle is someone's former handle."""
+
+
 def claim(user: User, handle: str) -> bool:
     """Give ``user`` the handle and save it, inside a savepoint: False, and nothing changed, if
-    someone else has it (or took it a moment ago). Any other integrity error is raised.
+    someone else has it or had it (or took it a moment ago). One of the user's own former handles is
+    theirs again. Any other integrity error is raised.
 
     Changes to ``user`` made before this call are saved first, outside the savepoint."""
     try:
         with db.session.begin_nested():
+            if user.id is not None:
+                db.session.execute(
+                    delete(FormerHandle).where(FormerHandle.user_id == user.id, FormerHandle.handle == handle)
+                )
             user.handle = handle
             db.session.add(user)
             db.session.flush()
+            # Looked at only after the write: someone releasing this handle at this moment holds it in
+            # user.handle until they commit, with its former row in the same commit, so the write above
+            # either clashes or waits for that commit, and this look (each statement sees what is
+            # committed) then finds the row. Looked at first, it could miss it.
+            if db.session.scalar(select(FormerHandle.id).where(FormerHandle.handle == handle)) is not None:
+                raise _HeldBefore
+    except _HeldBefore:
+        return False
     except IntegrityError:
         if not is_taken(handle, user.id):
             raise  # another column clashed, e.g. the address: the caller's to explain
         return False
     return True
+
+
+def keep_as_former(user: User, handle: str) -> None:
+    """Keep a handle the user has just left as theirs: call it in the transaction of the ``claim``
+    that replaced it, so the two are committed together."""
+    db.session.add(FormerHandle(handle=handle, user_id=user.id))
 
 
 def save_with_handle(user: User) -> None:

@@ -221,6 +221,14 @@ def render_with_mentions(text: str, cohort_id: int) -> tuple[str, set[int]]:
     return html, {membership.user_id for membership in members}
 
 
+def newly_mentioned(before: str, after: str, cohort_id: int) -> set[int]:
+    """Who a changed text mentions that its earlier version did not: only they are told of it."""
+    if "@" not in after:
+        return set()
+    earlier = render_with_mentions(before, cohort_id)[1] if "@" in before else set()
+    return render_with_mentions(after, cohort_id)[1] - earlier
+
+
 def plain_text(rendered_html: str) -> str:
     """The text of rendered HTML, without any markup: for search and calendar descriptions."""
     return html.unescape(nh3.clean(rendered_html, tags=set()))

@@ -2,7 +2,8 @@
 
 A mention links to the member's entry on the cohort's members page, and only when the handle belongs
 to a current member of that very cohort; any other ``@word`` stays as typed, so a text tells nobody
-whether a handle exists elsewhere. All the handles of a text are resolved in one query."""
+whether a handle exists elsewhere. A handle someone has since changed still means them, so older text
+keeps naming whom it named. All the handles of a text are resolved in one query."""
 
 import re
 import xml.etree.ElementTree as etree
@@ -13,11 +14,11 @@ from flask import current_app
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from . import policy
 from .extensions import db
-from .models import Cohort, Membership, User
+from .models import Cohort, FormerHandle, Membership, User
 
 # Not inside a word, an address (a@b.org), a path or a URL (example.org/@x); the handle ends where a
 # handle could not go on, so "@sarah-oneill," and "@sarah-oneill's" both mean sarah-oneill.
@@ -47,14 +48,20 @@ def candidates(text: str) -> list[str]:
 
 
 def mentionable(cohort_id: int | None, handles: list[str]) -> dict[str, Mentionable]:
-    """The current members of the cohort among ``handles``, by handle: one query, whatever their number."""
+    """The current members of the cohort among ``handles``, by handle, current or former (a handle is
+    never both, nor anyone's but its holder's: cohort/handles.py): one query, whatever their number."""
     if cohort_id is None or not handles:
         return {}
+    held = union_all(
+        select(User.handle.label("handle"), User.id.label("user_id")).where(User.handle.in_(handles)),
+        select(FormerHandle.handle, FormerHandle.user_id).where(FormerHandle.handle.in_(handles)),
+    ).subquery()
     rows = db.session.execute(
-        select(User.handle, Membership, Cohort.slug)
-        .join(Membership, Membership.user_id == User.id)
+        select(held.c.handle, Membership, Cohort.slug)
+        .select_from(held)
+        .join(Membership, Membership.user_id == held.c.user_id)
         .join(Cohort, Cohort.id == Membership.cohort_id)
-        .where(policy.mentionable_members_condition(cohort_id), User.handle.in_(handles))
+        .where(policy.mentionable_members_condition(cohort_id))
     ).all()
     return {
         handle: Mentionable(handle, membership, member_url(slug, membership.id)) for handle, membership, slug in rows

@@ -642,6 +642,7 @@ _TOLD_WITH = {
     NotificationKind.AGENDA_PROPOSAL: Permission.RUN_SESSIONS,
     NotificationKind.SESSION_CHANGE: Permission.SEE_SESSIONS,
     NotificationKind.SESSION_REMINDER: Permission.SEE_SESSIONS,
+    NotificationKind.SESSION_NEWS: Permission.SEE_SESSIONS,
 }
 
 

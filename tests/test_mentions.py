@@ -4,13 +4,15 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from cohort import mentions
+from cohort.auth import ops as auth_ops
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.markdown import render_markdown, render_with_mentions
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, Meeting, Membership, Post, PostKind, Reply
+from cohort.models import Cohort, Meeting, Membership, Notification, NotificationKind, Post, PostKind, Reply
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -225,3 +227,63 @@ def test_the_demo_shows_a_mention(app, runner):
     with app.app_context():
         replies = db.session.execute(db.select(Reply.body_html).where(Reply.body.contains("@priya-raman"))).scalars()
         assert [len(LINK.findall(html)) for html in replies] == [2]
+
+
+def _mention_notifications(app) -> list[int]:
+    """Who has been told of a mention, once for each time."""
+    with app.app_context():
+        return sorted(
+            db.session.scalars(select(Notification.user_id).where(Notification.kind == NotificationKind.MENTION))
+        )
+
+
+def test_a_handle_someone_changed_still_names_them_in_old_and_new_text(app, cast, client, count_queries):
+    """Sarah changes @sarah-oneill to @sarah-o and a namesake joins: text that names @sarah-oneill,
+    edited later or written new, still links to Sarah and tells her, and never the namesake."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, cast.people.cohort_id)
+        leading = factories.member_of(cohort_ops.find_user(cast.people.facilitator), cohort)
+        post = post_ops.create_post(
+            leading,
+            kind=PostKind.CHALLENGE,
+            title="Backlog",
+            body="Over to @sarah-oneill.",
+            tags=[],
+            visibility=post_ops.Visibility.ATTRIBUTED,
+        ).post
+        sarah = db.session.get(Membership, cast.sarah).user
+        auth_ops.change_handle(sarah, "sarah-o")
+        namesake = factories.make_member(cohort, factories.make_user(name="Sarah O'Neill")).user
+        db.session.commit()
+        assert namesake.handle == "sarah-oneill-2"
+        told_before = _mention_notifications(app)
+        assert told_before == [sarah.id]
+        post_ops.edit_post(
+            leading,
+            post,
+            seen_version=post.version,
+            title=post.title,
+            body="Over to @sarah-oneill, who tried it first.",
+            tags=[],
+            visibility=post.visibility,
+            results=[],
+        )
+        db.session.commit()
+        assert LINK.findall(db.session.get(Post, post.id).body_html) == [(cast.sarah_url, "@sarah-oneill")]
+        assert _mention_notifications(app) == told_before  # not told again, and the namesake not at all
+        new = factories.make_post(cohort, leading.user, body="Ask @Sarah-ONeill (now @sarah-o).")
+        db.session.commit()
+        assert LINK.findall(new.body_html) == [(cast.sarah_url, "@Sarah-ONeill"), (cast.sarah_url, "@sarah-o")]
+        assert _mention_notifications(app) == [sarah.id, sarah.id]
+        sarah_id, namesake_handle = sarah.id, namesake.handle
+    text = " ".join(f"@nobody-{number}" for number in range(40)) + " @sarah-oneill @sarah-o"
+    with app.app_context(), count_queries() as statements:
+        html = render_markdown(text, cast.people.cohort_id)
+    assert len(statements) == 1
+    assert LINK.findall(html) == [(cast.sarah_url, "@sarah-oneill"), (cast.sarah_url, "@sarah-o")]
+    with app.app_context():
+        assert render_with_mentions("@sarah-oneill", cast.people.other_cohort_id)[1] == set()  # still only here
+        assert render_with_mentions("@sarah-oneill and @sarah-o", cast.people.cohort_id)[1] == {sarah_id}
+    client.login(cast.people.member)
+    offered = client.get(f"/c/{cast.people.slug}/members/mentions", query_string={"q": "sarah-oneill"}).json
+    assert [suggestion["handle"] for suggestion in offered] == [namesake_handle]  # current handles only

@@ -7,7 +7,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from cohort.auth import ops as auth_ops
 from cohort.extensions import db
+from cohort.models import User
+from cohort.policy import Refused
 from cohort.posts import ops as post_ops
 
 from . import factories
@@ -142,4 +145,42 @@ def test_the_handles_migration_gives_every_existing_account_its_own_handle(make_
             db.session.rollback()
         downgrade(revision="0009_announcements")
         assert db.session.execute(text("SELECT count(*) FROM membership")).scalar() == len(names)
+        db.engine.dispose()
+
+
+def test_the_former_handles_migration_keeps_every_account_and_holds_handles_left_from_then_on(make_app, tmp_path):
+    """Accounts made before it keep their handles and memberships; a handle left after it stays its
+    holder's, once only; going down drops only the record of left handles."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'former.sqlite'}")
+    with app.app_context():
+        upgrade(revision="0012_session_follows")
+        cohort = factories.make_cohort()
+        # Handles given, not made: making one now looks at the table this migration adds.
+        alice, bob = (
+            factories.make_member(cohort, factories.make_user(name=name, handle=name.lower())).user
+            for name in ("Alice", "Bob")
+        )
+        db.session.commit()
+        alice_id, bob_id = alice.id, bob.id
+        db.session.close()
+        upgrade()
+        accounts = "SELECT id, handle FROM user ORDER BY id"
+        assert db.session.execute(text(accounts)).all() == [(alice_id, "alice"), (bob_id, "bob")]
+        assert db.session.execute(text("SELECT count(*) FROM former_handle")).scalar_one() == 0
+        auth_ops.change_handle(db.session.get(User, alice_id), "ally")
+        db.session.commit()
+        with pytest.raises(Refused):
+            auth_ops.change_handle(db.session.get(User, bob_id), "alice")
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text("INSERT INTO former_handle (handle, user_id, released_at) VALUES ('alice', :bob, '2026-01-01')"),
+                {"bob": bob_id},
+            )
+        db.session.rollback()
+        db.session.close()
+        downgrade(revision="0012_session_follows")
+        assert db.session.execute(text(accounts)).all() == [(alice_id, "ally"), (bob_id, "bob")]
+        assert db.session.execute(text("SELECT count(*) FROM membership")).scalar_one() == 2
+        upgrade()
         db.engine.dispose()

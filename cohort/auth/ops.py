@@ -88,13 +88,17 @@ def change_handle(user: User, wanted: str) -> str:
     """Change the handle peers mention the person by; case is folded and a leading ``@`` dropped.
 
     Returns the handle saved. Raises ``Refused`` for a handle of the wrong form, or one someone else
-    has (even if they took it a moment ago). Mentions written earlier keep pointing to the person:
-    they link to their membership, not to the handle."""
+    has or had (even if they took it a moment ago). The old handle stays the person's, so text that
+    mentions it keeps meaning them; they may take it back later."""
     handle = handles.normalise_handle(wanted)
     if not handles.is_valid_handle(handle):
         raise Refused(handles.HANDLE_RULE)
-    if handle != user.handle and (handles.is_taken(handle, user.id) or not handles.claim(user, handle)):
+    if handle == user.handle:
+        return handle
+    released = user.handle
+    if handles.is_taken(handle, user.id) or not handles.claim(user, handle):
         raise Refused(HANDLE_TAKEN.format(handle))
+    handles.keep_as_former(user, released)
     return handle
 
 

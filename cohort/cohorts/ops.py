@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from .. import mail, policy
 from ..extensions import db
 from ..locks import lock_cohort
-from ..markdown import render_markdown
+from ..markdown import newly_mentioned, render_markdown
 from ..models import Cohort, CohortValue, Invitation, Membership, Role, User, normalise_email, utcnow
 from ..notifications import events
 from ..policy import Refused
@@ -94,7 +94,9 @@ def save_settings(actor: Membership, *, name: str, description: str, timezone: s
     cohort.name = name.strip()
     cohort.description = description
     cohort.timezone = timezone
+    mentioned = newly_mentioned(cohort.charter, charter, cohort.id)
     set_charter(cohort, charter)
+    events.mentioned_in_charter(cohort.id, mentioned, actor.user_id)
 
 
 # --- invitations -------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 
 from ..access import ANY_MEMBER, get_in_cohort_or_404, requires
+from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import Invitation, Membership, Role, utcnow
+from ..models import Invitation, Membership, NotificationKind, Role, utcnow
+from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..posts import queries as post_queries
 from ..security import is_safe_next
@@ -45,7 +47,10 @@ def charter():
 @requires(Permission.SEE_MEMBERS)
 def members():
     """The member directory, with each member's local time now."""
-    return render_template("cohorts/members.html", people=queries.directory(g.membership, utcnow()))
+    notification_ops.mark_seen(g.membership.user_id, kind=NotificationKind.MEMBER_JOINED, cohort_id=g.cohort.id)
+    page = render_template("cohorts/members.html", people=queries.directory(g.membership, utcnow()))
+    db.session.commit()
+    return page
 
 
 @bp.get("/members/mentions")

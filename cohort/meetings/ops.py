@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, select
 from .. import policy
 from ..extensions import db
 from ..locks import lock_meeting
-from ..markdown import MAX_MARKDOWN_CHARS, render_markdown, render_with_mentions
+from ..markdown import MAX_MARKDOWN_CHARS, newly_mentioned, render_markdown, render_with_mentions
 from ..models import (
     AgendaItem,
     AgendaStatus,
@@ -27,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications import events
+from ..notifications import ops as notification_ops
 from ..policy import Refused
 from ..upsert import insert_or_ignore, upsert
 from .schedule import Plan, local_start
@@ -59,24 +60,27 @@ def schedule(actor: Membership, plan: Plan, timezone: str, details: SessionDetai
         )
         db.session.add(series)
     meetings = []
+    agenda_html, mentioned = render_with_mentions(details.agenda, cohort_id)
     for start in plan.starts:
         meeting = Meeting(cohort_id=cohort_id, series=series, timezone=timezone)
-        _apply(meeting, details)
+        _apply(meeting, details, agenda_html)
         meeting.starts_at = start
         meeting.ends_at = start + timedelta(minutes=details.duration_minutes)
         db.session.add(meeting)
         meetings.append(meeting)
     db.session.flush()
     events.session_changed(meetings, events.SCHEDULED, actor)
+    # A series shares its agenda: the people it mentions hear of it once, for the first session.
+    events.mentioned_in_session(meetings[0], mentioned, actor.user_id, part=events.AGENDA)
     return meetings
 
 
-def _apply(meeting: Meeting, details: SessionDetails) -> None:
+def _apply(meeting: Meeting, details: SessionDetails, agenda_html: str) -> None:
     meeting.title = details.title
     meeting.location = details.location
     meeting.video_url = details.video_url
     meeting.agenda = details.agenda
-    meeting.agenda_html = render_markdown(details.agenda, meeting.cohort_id)
+    meeting.agenda_html = agenda_html
 
 
 def _changed(meeting: Meeting) -> None:
@@ -121,6 +125,7 @@ def edit(
         for name, value in vars(details).items()
         if name != "duration_minutes" and value != getattr(meeting, name)
     }
+    mentioned = newly_mentioned(meeting.agenda, details.agenda, meeting.cohort_id)
     moved = False
     for target in targets:
         day = new_date if target.id == meeting.id else target.starts_at.astimezone(ZoneInfo(target.timezone)).date()
@@ -137,6 +142,7 @@ def edit(
     if moved:
         db.session.flush()
         events.session_changed(targets, events.MOVED, actor)
+    events.mentioned_in_session(meeting, mentioned, actor.user_id, part=events.AGENDA)
     return targets
 
 
@@ -169,6 +175,8 @@ def answer(actor: Membership, meeting: Meeting, response: RsvpResponse) -> None:
         ["meeting_id", "user_id"],
         {"response": response, "responded_at": now},
     )
+    if response != RsvpResponse.NO:
+        notification_ops.follow_session_by_default(actor.user_id, meeting)
 
 
 def record_attendance(actor: Membership, meeting: Meeting, member_ids: set[int]) -> None:
@@ -211,7 +219,10 @@ def propose_item(actor: Membership, meeting: Meeting, title: str, post: Post | N
     )
     db.session.add(item)
     db.session.flush()
-    if not accepted:
+    notification_ops.follow_session_by_default(actor.user_id, meeting)
+    if accepted:
+        events.session_news(meeting, events.AGENDA, actor.user_id)
+    else:
         events.item_proposed(item, meeting)
     return item
 
@@ -223,8 +234,13 @@ def _require_item(actor: Membership, item: AgendaItem) -> None:
 
 
 def decide_item(actor: Membership, item: AgendaItem, accept: bool) -> None:
+    """Accept or decline a proposed item; the session's followers (its proposer among them) hear of
+    an item added."""
     _require_item(actor, item)
+    newly_accepted = accept and item.status != AgendaStatus.ACCEPTED
     item.status = AgendaStatus.ACCEPTED if accept else AgendaStatus.DECLINED
+    if newly_accepted:
+        events.session_news(db.session.get(Meeting, item.meeting_id), events.AGENDA, actor.user_id)
 
 
 def move_item(actor: Membership, item: AgendaItem, direction: int) -> None:
@@ -257,13 +273,13 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
         )
     current = current_notes(meeting)
     changed = 0
+    told = set()
     for item_id, text in [(None, general), *per_item.items()]:
         previous = current.get(item_id)
         if text.strip() == (previous.body.strip() if previous else ""):
             continue
-        body_html, mentioned = render_with_mentions(text, meeting.cohort_id)
-        if previous is not None and mentioned:
-            mentioned -= render_with_mentions(previous.body, meeting.cohort_id)[1]
+        body_html = render_markdown(text, meeting.cohort_id)
+        mentioned = newly_mentioned(previous.body if previous else "", text, meeting.cohort_id)
         db.session.add(
             MeetingNote(
                 meeting_id=meeting.id,
@@ -274,8 +290,12 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
             )
         )
         item = db.session.get(AgendaItem, item_id) if item_id is not None else None
-        events.mentioned_in_notes(meeting, mentioned, actor.user_id, item.post if item else None)
+        told |= events.mentioned_in_session(
+            meeting, mentioned, actor.user_id, part=events.NOTES, post=item.post if item else None
+        )
         changed += 1
+    if changed:
+        events.session_news(meeting, events.NOTES, actor.user_id, told=told)
     return changed
 
 

@@ -3,8 +3,9 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from ..access import get_agenda_item_or_404, get_meeting_or_404, get_post_or_404, requires
-from ..forms import int_arg
+from ..forms import ConfirmForm, int_arg
 from ..models import AgendaStatus, Meeting, RsvpResponse
+from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops, queries
@@ -30,6 +31,20 @@ def rsvp(meeting_id: int):
     if request.form.get("back") == "dashboard":  # a fixed choice, never a URL, so it cannot redirect elsewhere
         return redirect(url_for("home.dashboard", _anchor=f"session-{meeting.id}"))
     return _back(meeting, "answers")
+
+
+@bp.post("/follow")
+@requires(Permission.SEE_SESSIONS)
+def follow(meeting_id: int):
+    """Follow the session (news of its agenda and notes reaches me) or stop following it."""
+    meeting = get_meeting_or_404(meeting_id)
+    following = request.form.get("following") == "1"
+    if ConfirmForm().validate_on_submit():
+        commit_or_explain(
+            lambda: notification_ops.set_following_session(g.membership, meeting, following),
+            "You follow this session." if following else "You no longer follow this session.",
+        )
+    return _back(meeting)
 
 
 @bp.post("/attendance")

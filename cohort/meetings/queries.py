@@ -28,6 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notifications.queries import follows_session
 from .ops import bringable_challenges, current_notes, members_then
 from .preread import Advice, BroughtChallenge, Figure, Outcome, PreRead, PreReadItem
 
@@ -235,6 +236,7 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "gave_feedback": gave_feedback,
         "can_run": policy.can_run_sessions(viewer),
         "can_propose": policy.can_propose_item(viewer, meeting),
+        "following": follows_session(viewer.user_id, meeting),
     }
 
 

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from ..access import get_meeting_or_404, requires
+from ..extensions import db
 from ..mail import external_url
 from ..markdown import TooIntricate
 from ..models import Meeting
+from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..templating import viewer_timezone
 from ..web import commit_or_explain
@@ -83,7 +85,11 @@ def new():
 @requires(Permission.SEE_SESSIONS)
 def detail(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    return render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
+    # Marked read before the page is drawn, so the bell already counts it.
+    notification_ops.mark_seen(g.membership.user_id, meeting=meeting, cohort_id=meeting.cohort_id)
+    page = render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
+    db.session.commit()
+    return page
 
 
 @bp.get("/<int:meeting_id>/pre-read")
@@ -91,7 +97,10 @@ def detail(meeting_id: int):
 def pre_read(meeting_id: int):
     """What to read before the session, on one printable page: the same pre-read the reminder mail carries."""
     meeting = get_meeting_or_404(meeting_id)
-    return render_template("meetings/pre_read.html", pre_read=queries.pre_read(g.membership, meeting))
+    notification_ops.mark_seen(g.membership.user_id, meeting=meeting, cohort_id=meeting.cohort_id)
+    page = render_template("meetings/pre_read.html", pre_read=queries.pre_read(g.membership, meeting))
+    db.session.commit()
+    return page
 
 
 @bp.get("/<int:meeting_id>.ics")

@@ -14,12 +14,19 @@ from .meeting import (
     Rsvp,
     RsvpResponse,
 )
-from .notification import Delivery, Notification, NotificationKind, NotificationPreference, ThreadFollow
+from .notification import (
+    Delivery,
+    MeetingFollow,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    ThreadFollow,
+)
 from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
 from .types import UTCDateTime, utcnow
-from .user import User, normalise_email
+from .user import FormerHandle, User, normalise_email
 
 __all__ = [
     "AgendaItem",
@@ -28,6 +35,7 @@ __all__ = [
     "Feedback",
     "FeedbackGiven",
     "Meeting",
+    "MeetingFollow",
     "MeetingNote",
     "MeetingSeries",
     "Rsvp",
@@ -42,6 +50,7 @@ __all__ = [
     "ThreadFollow",
     "CohortValue",
     "Flag",
+    "FormerHandle",
     "Invitation",
     "MeasuredResult",
     "MessageStatus",

@@ -47,6 +47,7 @@ class NotificationKind(enum.StrEnum):
     THANKS = "thanks"
     NEW_POST = "new_post"
     THREAD_NEWS = "thread_news"
+    SESSION_NEWS = "session_news"
 
     @property
     def label(self) -> str:
@@ -66,6 +67,7 @@ class NotificationKind(enum.StrEnum):
             NotificationKind.THANKS: "Someone thanks me",
             NotificationKind.NEW_POST: "New stories and challenges",
             NotificationKind.THREAD_NEWS: "News in threads I follow",
+            NotificationKind.SESSION_NEWS: "News of sessions I follow: their agenda and notes",
         }[self]
 
     @property
@@ -83,6 +85,7 @@ DAILY_BY_DEFAULT = {
     NotificationKind.THANKS: Delivery.DAILY,
     NotificationKind.NEW_POST: Delivery.DAILY,
     NotificationKind.THREAD_NEWS: Delivery.DAILY,
+    NotificationKind.SESSION_NEWS: Delivery.DAILY,
 }
 
 
@@ -134,5 +137,17 @@ class ThreadFollow(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, index=True)
+    following: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingFollow(db.Model):
+    """Someone follows a session (news of its agenda and notes reaches them) or stopped following it.
+
+    Answering yes or maybe, or proposing an item for it, follows by default; stopping is never
+    overridden by answering again."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True, index=True)
     following: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

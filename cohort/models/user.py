@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,3 +70,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class FormerHandle(db.Model):
+    """A handle someone used before changing it: it stays theirs, so older text that mentions it still
+    means them (cohort/handles.py). Its holder may take it back; no one else may take it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique across every holder; cohort/handles.py also keeps it apart from every current handle.
+    handle: Mapped[str] = mapped_column(String(30), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,9 @@
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..access import get_in_cohort_or_404, get_post_or_404, get_reply_or_404, requires
-from ..models import Flag, Post, Reply
+from ..extensions import db
+from ..models import Flag, NotificationKind, Post, Reply
+from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..web import commit_or_explain
 from . import ops, queries
@@ -41,7 +43,10 @@ def flag_reply(post_id: int, reply_id: int):
 @requires(Permission.MODERATE)
 def flags():
     """Open flags, oldest first, with what was flagged."""
-    return render_template("moderation/flags.html", flags=queries.open_flags(g.membership))
+    notification_ops.mark_seen(g.membership.user_id, kind=NotificationKind.NEW_FLAG, cohort_id=g.cohort.id)
+    page = render_template("moderation/flags.html", flags=queries.open_flags(g.membership))
+    db.session.commit()
+    return page
 
 
 @bp.post("/flags/<int:flag_id>/dismiss")

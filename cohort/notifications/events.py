@@ -52,28 +52,43 @@ def mentioned(user_ids: Iterable[int], post: Post, *, reply: Reply | None = None
     ops.notify(NotificationKind.MENTION, recipients, **_about(post, reply=reply, actor_id=actor_id))
 
 
-def mentioned_in_notes(meeting: Meeting, user_ids: Iterable[int], actor_id: int, post: Post | None) -> None:
-    """Session notes mention people: those who may read them hear of it (notes on an item bringing a
-    challenge are read by those who may read the challenge)."""
+def mentioned_in_session(
+    meeting: Meeting, user_ids: Iterable[int], actor_id: int, *, part: str, post: Post | None = None
+) -> set[int]:
+    """A session's agenda or notes (``part``) mention people: those who may read them hear of it (notes
+    on an item bringing a challenge are read by those who may read the challenge). Returns who was told."""
     user_ids = set(user_ids) - {actor_id}
     if not user_ids:
-        return
-    kind = NotificationKind.MENTION
+        return set()
     if post is not None:
         recipients = ops.readers_of_post(post, only=user_ids)
     else:
         recipients = ops.members_holding(
             meeting.cohort_id, policy.permission_to_be_told(NotificationKind.SESSION_CHANGE)
-        )
-        recipients = recipients.where(ops.Membership.user_id.in_(user_ids))
-    ops.notify(
-        kind,
+        ).where(Membership.user_id.in_(user_ids))
+    return ops.notify(
+        NotificationKind.MENTION,
         recipients,
         cohort_id=meeting.cohort_id,
         actor_id=actor_id,
         meeting_id=meeting.id,
         post_id=post.id if post is not None else None,
+        detail=part,
     )
+
+
+CHARTER = "charter"
+
+
+def mentioned_in_charter(cohort_id: int, user_ids: Iterable[int], actor_id: int) -> None:
+    """The charter, which every member reads, mentions people: the members among them hear of it."""
+    user_ids = set(user_ids) - {actor_id}
+    if not user_ids:
+        return
+    recipients = ops.members_holding(cohort_id, policy.permission_to_be_told(NotificationKind.MENTION)).where(
+        Membership.user_id.in_(user_ids)
+    )
+    ops.notify(NotificationKind.MENTION, recipients, cohort_id=cohort_id, actor_id=actor_id, detail=CHARTER)
 
 
 def marked_helpful(reply: Reply, post: Post) -> None:
@@ -141,6 +156,22 @@ def item_proposed(item: AgendaItem, meeting: Meeting) -> None:
         # The challenge it brings, if any: how its (perhaps Chatham House) author may be named.
         post_id=item.post_id,
         detail=item.title[:80],
+    )
+
+
+AGENDA, NOTES = "agenda", "notes"
+
+
+def session_news(meeting: Meeting, news: str, actor_id: int, *, told: Iterable[int] = ()) -> None:
+    """A session's agenda has a new item, or its notes were recorded: those who follow it hear of it
+    (not those already ``told``, such as the people the notes mention)."""
+    ops.notify(
+        NotificationKind.SESSION_NEWS,
+        ops.followers_of_session(meeting, exclude=[actor_id, *told]),
+        cohort_id=meeting.cohort_id,
+        actor_id=actor_id,
+        meeting_id=meeting.id,
+        detail=news,
     )
 
 

@@ -19,7 +19,7 @@ from ..markdown import plain_text
 from ..models import ChallengeStatus, Delivery, Meeting, Membership, NotificationKind, OutboxMessage, Post, Reply, User
 from ..policy import Permission
 from ..timezones import local_time
-from .queries import coming_sessions, deliveries, delivery_of, digest_rows, muted, place_of
+from .queries import coming_sessions, deliveries, delivery_of, digest_rows, follows_session, muted, place_of
 from .tokens import unsubscribe_token
 from .wording import headline
 
@@ -54,6 +54,8 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
         and kind not in (NotificationKind.NEW_FLAG, NotificationKind.OUTCOME_NUDGE)
         and muted(user.id, post)
     ):
+        return None
+    if kind == NotificationKind.SESSION_NEWS and not follows_session(user.id, meeting):
         return None
     if delivery_of(user.id, kind) != Delivery.IMMEDIATELY:
         return None

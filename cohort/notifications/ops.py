@@ -17,6 +17,7 @@ from ..mail import note_queued
 from ..models import (
     Delivery,
     Meeting,
+    MeetingFollow,
     Membership,
     MessageStatus,
     Notification,
@@ -87,6 +88,17 @@ def members_holding(cohort_id: int, permission: Permission, *, exclude: Iterable
     return _narrowed(query, exclude, None)
 
 
+def followers_of_session(meeting: Meeting, *, exclude: Iterable[int] = ()) -> Select:
+    """Members who follow the session and may see it."""
+    follows = exists().where(
+        MeetingFollow.meeting_id == meeting.id,
+        MeetingFollow.user_id == Membership.user_id,
+        MeetingFollow.following.is_(True),
+    )
+    permission = policy.permission_to_be_told(NotificationKind.SESSION_NEWS)
+    return members_holding(meeting.cohort_id, permission, exclude=exclude).where(follows)
+
+
 def already_told(user_id: int, kind: NotificationKind, about: dict) -> bool:
     """Whether this person was told of this by this actor before: thanks or a helpful mark taken
     back and given again tells once. (Asked first: the notification written next would answer it.)"""
@@ -127,9 +139,10 @@ def notify(
     reply_id: int | None = None,
     meeting_id: int | None = None,
     detail: str = "",
-) -> None:
+) -> set[int]:
     """Tell every user in ``recipients`` (a select of distinct user ids) about one event: a notification each,
-    and an outbox message for each who wants this kind by mail at once. Two statements in all."""
+    and an outbox message for each who wants this kind by mail at once. Two statements in all; returns
+    who was told."""
     now = utcnow()
     chosen = recipients.subquery("recipient")
     values = {
@@ -142,9 +155,11 @@ def notify(
         "detail": literal(detail),
         "created_at": literal(now, UTCDateTime()),
     }
-    db.session.execute(
-        insert(Notification).from_select(["user_id", *values], select(chosen.c.user_id, *values.values()))
-    )
+    told = db.session.scalars(
+        insert(Notification)
+        .from_select(["user_id", *values], select(chosen.c.user_id, *values.values()))
+        .returning(Notification.user_id)
+    ).all()
     choice = aliased(NotificationPreference)
     mail_values = {
         "kind": literal(kind.value),
@@ -168,6 +183,7 @@ def notify(
         insert(OutboxMessage).from_select(["user_id", *mail_values], wants_it_now).returning(OutboxMessage.id)
     ).all()
     note_queued(queued, kind.value)
+    return set(told)
 
 
 # --- following threads ---------------------------------------------------------------------------
@@ -193,36 +209,57 @@ def set_following(actor: Membership, post: Post, following: bool) -> None:
     )
 
 
+def follow_session_by_default(user_id: int, meeting: Meeting) -> None:
+    """Answering yes or maybe, or proposing an item, follows a session, unless its news was stopped."""
+    insert_or_ignore(
+        MeetingFollow,
+        {"user_id": user_id, "meeting_id": meeting.id, "following": True, "created_at": utcnow()},
+        ["user_id", "meeting_id"],
+    )
+
+
+def set_following_session(actor: Membership, meeting: Meeting, following: bool) -> None:
+    """Follow a session (news of its agenda and notes reaches me) or stop following it."""
+    policy.require_visible(policy.can_see_meeting(actor, meeting))
+    upsert(
+        MeetingFollow,
+        {"user_id": actor.user_id, "meeting_id": meeting.id, "following": following, "created_at": utcnow()},
+        ["user_id", "meeting_id"],
+        {"following": following},
+    )
+
+
 # --- reading them --------------------------------------------------------------------------------
 
 
 def mark_read(user: User, notification_ids: Iterable[int]) -> None:
     """Mark some of this person's own notifications read (others' ids are ignored)."""
-    db.session.execute(
-        update(Notification)
-        .where(
-            Notification.user_id == user.id, Notification.id.in_(list(notification_ids)), Notification.read_at.is_(None)
-        )
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    _mark_unread_read(Notification.user_id == user.id, Notification.id.in_(list(notification_ids)))
 
 
 def mark_all_read(user: User) -> None:
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    _mark_unread_read(Notification.user_id == user.id)
 
 
-def mark_place_read(user_id: int, *, post: Post | None = None, meeting: Meeting | None = None) -> None:
-    """Opening a thread or a session marks what was notified about it read."""
-    place = Notification.post_id == post.id if post is not None else Notification.meeting_id == meeting.id
+def mark_thread_read(user_id: int, post: Post) -> None:
+    """Opening a thread marks what was notified about it read."""
+    _mark_unread_read(Notification.user_id == user_id, Notification.post_id == post.id)
+
+
+def mark_seen(user_id: int, *, meeting: Meeting | None = None, kind: NotificationKind | None = None, cohort_id: int):
+    """Opening a page marks read what was notified about it: a session (all its news, any kind), or a
+    cohort's page for one kind (its flags, its members). A read when nothing waits; a write only when
+    something does, so these pages stay reads."""
+    place = [Notification.user_id == user_id, Notification.cohort_id == cohort_id]
+    place.append(Notification.meeting_id == meeting.id if meeting is not None else Notification.kind == kind)
+    if db.session.scalar(select(exists().where(*place, Notification.read_at.is_(None)))):
+        _mark_unread_read(*place)
+
+
+def _mark_unread_read(*conditions: ColumnElement[bool]) -> None:
     db.session.execute(
         update(Notification)
-        .where(Notification.user_id == user_id, place, Notification.read_at.is_(None))
+        .where(*conditions, Notification.read_at.is_(None))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -13,6 +13,7 @@ from ..models import (
     Cohort,
     Delivery,
     Meeting,
+    MeetingFollow,
     Membership,
     Notification,
     NotificationKind,
@@ -136,6 +137,8 @@ def place_of(notification: Notification | OutboxMessage, slug: str) -> tuple[str
         return "cohort.cohorts.members", {"slug": slug}, ""
     if kind == NotificationKind.SESSION_REMINDER:
         return "cohort.meetings.pre_read", {"slug": slug, "meeting_id": notification.meeting_id}, ""
+    if kind == NotificationKind.MENTION and notification.post_id is None and notification.meeting_id is None:
+        return "cohort.cohorts.charter", {"slug": slug}, ""
     if kind == NotificationKind.OUTCOME_NUDGE:
         return "cohort.loop.outcome", {"slug": slug, "post_id": notification.post_id}, ""
     if notification.meeting_id is not None:
@@ -232,6 +235,16 @@ def delivery_of(user_id: int, kind: NotificationKind) -> Delivery:
         )
     )
     return chosen or kind.default_delivery
+
+
+def follows_session(user_id: int, meeting: Meeting) -> bool:
+    return bool(
+        db.session.scalar(
+            select(MeetingFollow.following).where(
+                MeetingFollow.user_id == user_id, MeetingFollow.meeting_id == meeting.id
+            )
+        )
+    )
 
 
 def muted(user_id: int, post: Post) -> bool:

@@ -37,8 +37,17 @@ def headline(
             return f"{name} answered your reply on {title}"
         case NotificationKind.MENTION:
             if meeting is not None:
-                return f"{name} mentioned you in the notes of {_session(meeting, zone)}"
+                part = "the agenda" if detail == "agenda" else "the notes"
+                return f"{name} mentioned you in {part} of {_session(meeting, zone)}"
+            if post is None:
+                return f"{name} mentioned you in the charter of {cohort_name}"
             return f"{name} mentioned you in {title}"
+        case NotificationKind.SESSION_NEWS:
+            if several:
+                return f"News of {_session(meeting, zone)}, which you follow"
+            if detail == "agenda":
+                return f"New on the agenda of {_session(meeting, zone)}"
+            return f"{name} recorded the notes of {_session(meeting, zone)}"
         case NotificationKind.THREAD_NEWS:
             if several:
                 return f"{count} new replies in {title}"

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 
 from .. import policy
 from ..extensions import db
-from ..markdown import render_with_mentions
+from ..markdown import newly_mentioned, render_with_mentions
 from ..models import (
     Adoption,
     ChallengeStatus,
@@ -185,7 +185,7 @@ def edit_post(
         raise EditConflict("This post was changed while you were editing it. Your text is below; please check it.")
     db.session.refresh(post)
     post.title = title
-    mentioned = _newly_mentioned(post.body, body, post.cohort_id)
+    mentioned = newly_mentioned(post.body, body, post.cohort_id)
     post.body = body
     post.body_html, _ = render_with_mentions(body, post.cohort_id)
     post.visibility = visibility
@@ -229,13 +229,6 @@ def unpin_post(actor: Membership, post: Post) -> None:
     post.pinned_at = None
 
 
-def _newly_mentioned(before: str, after: str, cohort_id: int) -> set[int]:
-    """Who an edit mentions that the text did not mention before: only they are told of it."""
-    if "@" not in after:
-        return set()
-    return render_with_mentions(after, cohort_id)[1] - (render_with_mentions(before, cohort_id)[1] if before else set())
-
-
 def _touch(post: Post) -> None:
     # Activity is not an edit: it must not raise the content version.
     db.session.execute(
@@ -264,7 +257,7 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
 def edit_reply(actor: Membership, reply: Reply, body: str) -> None:
     policy.require_visible(policy.can_see_reply(actor, reply, reply.post))
     policy.require_permission(policy.can_edit_reply(actor, reply, reply.post), "Only its author can edit this reply.")
-    mentioned = _newly_mentioned(reply.body, body, reply.post.cohort_id)
+    mentioned = newly_mentioned(reply.body, body, reply.post.cohort_id)
     reply.body = body
     reply.body_html, _ = render_with_mentions(body, reply.post.cohort_id)
     reply.edited_at = utcnow()
@@ -331,7 +324,7 @@ def record_commitment(actor: Membership, post: Post, text: str) -> None:
     becomes_trying = post.status in (ChallengeStatus.OPEN, ChallengeStatus.PARKED)
     if becomes_trying or text != post.commitment or post.committed_at is None:
         post.committed_at = utcnow()
-    mentioned = _newly_mentioned(post.commitment, text, post.cohort_id)
+    mentioned = newly_mentioned(post.commitment, text, post.cohort_id)
     post.commitment = text
     post.commitment_html, _ = render_with_mentions(text, post.cohort_id)
     if becomes_trying:
@@ -352,7 +345,7 @@ def record_outcome(actor: Membership, post: Post, text: str, results: list[Resul
     policy.require_permission(policy.can_record_progress(actor, post), "Only the author records what happened next.")
     if post.outcome_at is None or (post.is_challenge and post.status != ChallengeStatus.RESOLVED):
         post.outcome_at = utcnow()
-    mentioned = _newly_mentioned(post.outcome, text, post.cohort_id)
+    mentioned = newly_mentioned(post.outcome, text, post.cohort_id)
     post.outcome = text
     post.outcome_html, _ = render_with_mentions(text, post.cohort_id)
     _set_results(post, results)
@@ -384,7 +377,7 @@ def mark_read(actor: Membership, post: Post, *, notified: bool = True) -> None:
     if not policy.can_open_post(actor, post):
         return
     if notified:
-        notification_ops.mark_place_read(actor.user_id, post=post)
+        notification_ops.mark_thread_read(actor.user_id, post)
     now = utcnow()
     upsert(
         PostRead,

@@ -1,5 +1,7 @@
 """The account page shows how peers mention the person, and lets them choose another handle."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from cohort import handles
@@ -107,3 +109,64 @@ def test_a_handle_taken_a_moment_ago_is_refused_by_the_operation(app, li, monkey
             ops.change_handle(user, "priya-raman")
         db.session.rollback()
         assert cohort_ops.find_user(li).handle == "li-wei"
+
+
+@pytest.fixture
+def alice_and_bob(app):
+    """Alice has changed @alice to @ally; Bob has had @bob all along."""
+    with app.app_context():
+        alice = factories.make_user(name="Alice")
+        bob = factories.make_user(name="Bob")
+        ops.change_handle(alice, "ally")
+        db.session.commit()
+        return SimpleNamespace(alice=alice.email, bob=bob.email)
+
+
+def test_nobody_else_may_take_a_handle_someone_has_left(app, client, alice_and_bob):
+    client.login(alice_and_bob.bob)
+    response = client.post_form("/account/handle", {"handle": "@Alice"})
+    assert response.status_code == 422
+    assert "Someone else is already mentioned as @alice. Choose another handle." in response.text
+    assert 'value="@Alice"' in response.text
+    assert "Peers mention you as <strong>@bob</strong>" in response.text
+    assert _handle(app, alice_and_bob.bob) == "bob"
+
+
+def test_one_may_take_back_a_handle_one_has_left(app, client, alice_and_bob):
+    client.login(alice_and_bob.alice)
+    assert client.post_form("/account/handle", {"handle": "alice"}).status_code == 302
+    assert "Peers now mention you as @alice." in client.get("/account").text
+    assert _handle(app, alice_and_bob.alice) == "alice"
+    # @ally is now the one she left: hers to take back again, and no one else's to take.
+    bob = app.test_client()
+    bob.login(alice_and_bob.bob)
+    assert bob.post_form("/account/handle", {"handle": "ally"}).status_code == 422
+    assert client.post_form("/account/handle", {"handle": "ally"}).status_code == 302
+    assert _handle(app, alice_and_bob.alice) == "ally"
+    assert bob.post_form("/account/handle", {"handle": "alice"}).status_code == 422
+    assert _handle(app, alice_and_bob.bob) == "bob"
+
+
+def test_a_new_account_is_not_given_a_handle_someone_has_left(app, alice_and_bob):
+    with app.app_context():
+        assert factories.make_user(name="Alice").handle == "alice-2"
+        assert factories.make_user(name="Ally").handle == "ally-2"
+
+
+def test_a_handle_left_a_moment_ago_is_refused_by_the_operation(app, alice_and_bob, monkeypatch):
+    """The look-up misses that the handle was left (as when Alice leaves it while Bob asks for it):
+    the look taken after saving it, inside the same savepoint, refuses it and undoes the save."""
+    with app.app_context():
+        bob = cohort_ops.find_user(alice_and_bob.bob)
+        looked_up, calls = handles._taken, []
+
+        def blind_first_time(wanted, *args):
+            calls.append(wanted)
+            return set() if len(calls) == 1 else looked_up(wanted, *args)
+
+        monkeypatch.setattr(handles, "_taken", blind_first_time)
+        with pytest.raises(Refused, match="already mentioned as @alice"):
+            ops.change_handle(bob, "alice")
+        db.session.rollback()
+        assert cohort_ops.find_user(alice_and_bob.bob).handle == "bob"
+        assert cohort_ops.find_user(alice_and_bob.alice).handle == "ally"
