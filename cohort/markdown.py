@@ -225,8 +225,18 @@ def newly_mentioned(before: str, after: str, cohort_id: int) -> set[int]:
     """Who a changed text mentions that its earlier version did not: only they are told of it."""
     if "@" not in after:
         return set()
-    earlier = render_with_mentions(before, cohort_id)[1] if "@" in before else set()
-    return render_with_mentions(after, cohort_id)[1] - earlier
+    return render_with_mentions(after, cohort_id)[1] - _mentioned_before(before, cohort_id)
+
+
+def _mentioned_before(text: str, cohort_id: int) -> set[int]:
+    if "@" not in text:
+        return set()
+    try:
+        return render_with_mentions(text, cohort_id)[1]
+    except TooIntricate:
+        # Saved before renders were bounded: every member it names counts, so no one is told twice,
+        # and its author can still replace it.
+        return {member.membership.user_id for member in mentionable(cohort_id, candidates(text)).values()}
 
 
 def plain_text(rendered_html: str) -> str:

@@ -3,9 +3,9 @@
 import pytest
 
 from cohort.extensions import db
-from cohort.models import Post, Reply
+from cohort.models import Notification, NotificationKind, Post, Reply, User
 
-from .helpers import PostKind, make_post, make_reply
+from .helpers import PostKind, add_member, make_post, make_reply, user
 from .test_posting import STORY
 
 REFUSED = "This text is too intricate to show safely"
@@ -72,3 +72,28 @@ def test_a_commitment_too_intricate_is_refused_and_kept(app, people, client):
     assert REFUSED in response.text and "``a`" * 12_500 in response.text
     with app.app_context():
         assert db.session.get(Post, post_id).commitment == ""
+
+
+def test_a_reply_saved_before_the_bound_can_still_be_replaced(app, people, client):
+    """Text saved before renders were bounded may be refused now: its author can still put it right,
+    and whoever it already named is not told again."""
+    post_id = make_post(app, people, people.member)
+    reply_id = make_reply(app, post_id, people.member, "Placeholder.")
+    named, newcomer = add_member(app, people), add_member(app, people)
+    with app.app_context():
+        handle, new_handle = user(named).handle, user(newcomer).handle
+        db.session.get(Reply, reply_id).body = f"@{handle} " + "[" * 20_000
+        db.session.commit()
+    client.login(people.member)
+    response = client.post_form(
+        f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/edit", {"body": f"Fixed, @{handle} and @{new_handle}."}
+    )
+    assert response.status_code == 302
+    assert _replies(app, post_id) == [f"Fixed, @{handle} and @{new_handle}."]
+    with app.app_context():
+        told = db.session.execute(
+            db.select(User.email)
+            .join(Notification, Notification.user_id == User.id)
+            .filter(Notification.kind == NotificationKind.MENTION)
+        ).scalars()
+        assert list(told) == [newcomer]
