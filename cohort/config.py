@@ -14,6 +14,12 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _forced_flag(name: str) -> bool | None:
+    """A flag that forces a choice either way, or ``None`` when unset (decided from other settings)."""
+    value = os.environ.get(name, "").strip()
+    return _flag(name) if value else None
+
+
 def _whole_number(name: str, default: int) -> int:
     value = os.environ.get(name, str(default)).strip()
     if not value.isdecimal():
@@ -23,7 +29,6 @@ def _whole_number(name: str, default: int) -> int:
 
 def from_environment(instance_path: str) -> dict:
     """Return the default configuration, with environment overrides applied."""
-    secure = _flag("COHORT_SECURE_COOKIES")
     mail_tls, mail_ssl = _flag("COHORT_MAIL_USE_TLS"), _flag("COHORT_MAIL_USE_SSL")
     if mail_tls and mail_ssl:
         raise ValueError("Set COHORT_MAIL_USE_TLS (STARTTLS) or COHORT_MAIL_USE_SSL (implicit TLS), not both")
@@ -37,11 +42,14 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("COHORT_SECRET_KEY"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        # Unset: cookies are Secure exactly when COHORT_BASE_URL is https (see security.init_app).
+        "COHORT_SECURE_COOKIES": _forced_flag("COHORT_SECURE_COOKIES"),
+        # Bodies past this are refused with 413 before they are read (see security.init_app): text
+        # forms need far less. Uploads will need their own cap, set per request before the form is read.
+        "COHORT_MAX_FORM_BYTES": _whole_number("COHORT_MAX_FORM_BYTES", 1024 * 1024),
         # Tokens last as long as the session, so a reply written slowly is not
         # refused for an expired form.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -11,6 +11,10 @@ MESSAGES = {
     403: ("Not permitted", "Your role does not include this action. A facilitator can help."),
     404: ("Page not found", "We could not find this page. It may have moved, or the link may be incomplete."),
     405: ("Not allowed", "That page cannot be used this way."),
+    413: (
+        "That was too much to send at once",
+        "Nothing was saved. Go back to the form (your browser may still hold your text), shorten it and send it again.",
+    ),
     429: ("Please slow down", "Too many attempts in a short time. Wait a minute and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),
     503: ("Cohort is unavailable", "We are working on it. Please try again in a few minutes."),
@@ -24,7 +28,10 @@ def _render(code: int, title: str, message: str):
 def _http_error(error: HTTPException):
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
-    return _render(code, title, message)
+    page, status = _render(code, title, message)
+    # What the error itself tells the client (``Allow`` on a 405) stays with the page.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return page, status, headers
 
 
 def _untrusted_host(_error: SecurityError):

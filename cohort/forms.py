@@ -2,14 +2,33 @@
 
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import SelectField
-from wtforms.validators import ValidationError
+from wtforms import SelectField, validators
+from wtforms.validators import StopValidation, ValidationError
 
 from .timezones import is_timezone, timezone_choices
 
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
+
+
+class Length(validators.Length):
+    """wtforms' ``Length``, except that a text far over its cap is cut before the form is sent back,
+    so a pasted megabyte is not echoed to the browser; what is kept is twice the cap, and the message
+    says so. Every form in the app uses this one."""
+
+    KEPT = 2
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError as error:
+            kept = self.KEPT * self.max
+            if self.max < 0 or len(field.data or "") <= kept:
+                raise
+            field.data = field.data[:kept]
+            # Nothing further is checked: a later validator would only work through the excess.
+            raise StopValidation(f"{error} Only its first {kept:,} characters are kept in the form.") from None
 
 
 class TimezoneField(SelectField):

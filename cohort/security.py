@@ -1,8 +1,8 @@
-"""Response headers and redirect checks that protect every page."""
+"""Response headers, cookie flags, request limits and redirect checks that protect every page."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,13 +19,36 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Nothing here uses the camera, microphone, location, payment or USB, nor should anything embedded.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
 
 def is_safe_next(target: str | None) -> bool:
     """True for a path on this site, so ``?next=`` can never send anyone elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target:
         return False
-    if "\\" in target or any(ord(char) < 32 for char in target):
-        return False
+    # Browsers, proxies and servers decode and fold URLs differently: whatever could be read as
+    # another host, once decoded or not, is refused (``/%2F%2Fevil``, ``/\\evil``, CR LF, tabs).
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return False
+        if any(ord(char) < 32 or ord(char) == 127 for char in form):
+            return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
 
@@ -37,19 +60,44 @@ def _secure_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     # Invitation and reset links carry tokens: never hand them to another site.
     headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if request.is_secure or _https_base(current_app.config):
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if request.endpoint != "static":
         # What a cohort says must not linger in shared or proxy caches.
         headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+def _https_base(config) -> bool:
+    return config["COHORT_BASE_URL"].startswith("https://")
+
+
 def _refuse_nul_bytes():
-    """No text anyone types contains a NUL byte, and PostgreSQL cannot store one: refuse it early."""
-    values = [request.path, *request.args.values(), *request.form.values()]
+    """No text anyone types contains a NUL byte, and PostgreSQL cannot store one: refuse it early.
+
+    Reading the form here also applies the size cap (413) before any view or form sees the body.
+    """
+    values = [request.path]
+    for pairs in (request.args, request.form, request.cookies):
+        values.extend(text for pair in pairs.items(multi=True) for text in pair)
+    values.extend(text for name, upload in request.files.items(multi=True) for text in (name, upload.filename or ""))
+    values.extend(text for pair in request.headers.items() for text in pair)
     if any("\x00" in value for value in values):
         abort(400)
 
 
+def _limit_requests(app: Flask) -> None:
+    """Cookie flags and the body cap, decided once the configuration layers are all read."""
+    secure = app.config["COHORT_SECURE_COOKIES"]
+    if secure is None:
+        secure = _https_base(app.config)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    # The whole body, and (for multipart forms) any one text field in it.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = app.config["COHORT_MAX_FORM_BYTES"]
+
+
 def init_app(app: Flask) -> None:
+    _limit_requests(app)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_secure_headers)

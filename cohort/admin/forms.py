@@ -2,10 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.validators import DataRequired, Email, Regexp
 
 from ..cohorts.ops import SLUG_PATTERN
-from ..forms import TimezoneField
+from ..forms import Length, TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
 
 

@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo
 
-from ..forms import TimezoneField
+from ..forms import Length, TimezoneField
 
 PASSWORD_RULES = [
     DataRequired("Choose a password."),

@@ -5,9 +5,9 @@ import re
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, NumberRange, ValidationError
 
-from ..forms import TimezoneField
+from ..forms import Length, TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import Role
 

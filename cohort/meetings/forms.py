@@ -12,9 +12,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
 
-from ..forms import TimezoneField
+from ..forms import Length, TimezoneField
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import RsvpResponse, utcnow
 from .schedule import MAX_OCCURRENCES

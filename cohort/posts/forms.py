@@ -18,10 +18,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..forms import MAX_ID
+from ..forms import MAX_ID, Length
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH

@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from ..access import get_in_cohort_or_404, get_post_or_404, get_reply_or_404, requires
-from ..forms import int_arg
+from ..forms import Length, int_arg
 from ..models import CohortValue, Post, Reply
 from ..policy import Permission
 from ..posts import queries
