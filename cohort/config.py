@@ -21,6 +21,13 @@ def _whole_number(name: str, default: int) -> int:
     return int(value)
 
 
+def _at_least_one(name: str, default: int) -> int:
+    value = _whole_number(name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more")
+    return value
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the default configuration, with environment overrides applied."""
     secure = _flag("COHORT_SECURE_COOKIES")
@@ -41,7 +48,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        # A sign-in ends after this long without a request, and this long after it began, whatever
+        # happens; the session and remember-me cookies last no longer (cohort/auth/sign_ins.py).
+        "COHORT_IDLE_TIMEOUT_HOURS": _at_least_one("COHORT_IDLE_TIMEOUT_HOURS", 12),
+        "COHORT_ABSOLUTE_TIMEOUT_DAYS": _at_least_one("COHORT_ABSOLUTE_TIMEOUT_DAYS", 30),
         # Tokens last as long as the session, so a reply written slowly is not
         # refused for an expired form.
         "WTF_CSRF_TIME_LIMIT": None,

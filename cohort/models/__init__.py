@@ -18,6 +18,7 @@ from .notification import Delivery, Notification, NotificationKind, Notification
 from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
+from .sign_in import SignIn
 from .types import UTCDateTime, utcnow
 from .user import User, normalise_email
 
@@ -53,6 +54,7 @@ __all__ = [
     "PostTag",
     "Reply",
     "Role",
+    "SignIn",
     "Tag",
     "Thanks",
     "UTCDateTime",
