@@ -11,6 +11,7 @@ from . import cli, config, errors, security, templating
 from .access import check_declarations, cohort_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
+from .auth import init_app as init_sign_ins
 from .cohorts import bp as cohorts_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .forms import DatabaseIdConverter
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     login_manager.init_app(app)
+    init_sign_ins(app)
     csrf.init_app(app)
     limiter.init_app(app)
 

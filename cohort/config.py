@@ -27,6 +27,13 @@ def _whole_number(name: str, default: int) -> int:
     return int(value)
 
 
+def _at_least_one(name: str, default: int) -> int:
+    value = _whole_number(name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more")
+    return value
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the default configuration, with environment overrides applied."""
     mail_tls, mail_ssl = _flag("COHORT_MAIL_USE_TLS"), _flag("COHORT_MAIL_USE_SSL")
@@ -44,12 +51,15 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         # Unset: cookies are Secure exactly when COHORT_BASE_URL is https (see security.init_app).
         "COHORT_SECURE_COOKIES": _forced_flag("COHORT_SECURE_COOKIES"),
         # Bodies past this are refused with 413 before they are read (see security.init_app): text
         # forms need far less. Uploads will need their own cap, set per request before the form is read.
         "COHORT_MAX_FORM_BYTES": _whole_number("COHORT_MAX_FORM_BYTES", 1024 * 1024),
+        # A sign-in ends after this long without a request, and this long after it began, whatever
+        # happens; the session and remember-me cookies last no longer (cohort/auth/sign_ins.py).
+        "COHORT_IDLE_TIMEOUT_HOURS": _at_least_one("COHORT_IDLE_TIMEOUT_HOURS", 12),
+        "COHORT_ABSOLUTE_TIMEOUT_DAYS": _at_least_one("COHORT_ABSOLUTE_TIMEOUT_DAYS", 30),
         # Tokens last as long as the session, so a reply written slowly is not
         # refused for an expired form.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -12,7 +12,7 @@ from cohort.access import ANY_MEMBER, check_declarations, requires
 from cohort.cohorts import ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, CohortValue, Flag, PostKind, Role, User, utcnow
+from cohort.models import Cohort, CohortValue, Flag, PostKind, Reply, Role, User, utcnow
 from cohort.policy import Permission
 from cohort.posts import ops as post_ops
 
@@ -191,3 +191,44 @@ def test_every_cohort_form_refuses_a_forged_token_and_changes_nothing(app, peopl
     with app.app_context():
         after = {table.name: db.session.execute(table.select()).all() for table in db.metadata.sorted_tables}
     assert after == before, "a form with a forged token changed something"
+
+
+def test_a_removed_member_loses_the_cohort_on_their_very_next_request(app, people, client):
+    """Access is looked up on every request, not kept in the session: a member signed in before being
+    removed reads and writes nothing after."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        author = db.session.execute(db.select(User).filter_by(email=people.facilitator)).scalar_one()
+        post = factories.make_post(cohort, author, title="Winter pressures plan")
+        db.session.commit()
+        thread = f"/c/{people.slug}/posts/{post.id}"
+    client.login(people.member)
+    page = client.get(thread).text
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(f"/c/{people.slug}/members/{people.member_membership}/remove")
+
+    response = client.get(thread)
+    assert response.status_code == 404 and "Winter pressures plan" not in response.text
+    reply = client.post(
+        f"{thread}/replies", data={"csrf_token": CSRF_PATTERN.search(page).group(1), "body": "Still here?"}
+    )
+    assert reply.status_code == 404
+    with app.app_context():
+        assert db.session.execute(db.select(Reply).filter_by(post_id=post.id)).first() is None
+
+
+def test_a_demoted_facilitator_loses_the_facilitator_forms_on_their_very_next_request(app, people, client):
+    url = f"/c/{people.slug}/members/{people.member_membership}/role"
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(url, {"role": "facilitator"})
+    client.login(people.member)
+    settings = client.get(f"/c/{people.slug}/settings")
+    assert settings.status_code == 200
+    facilitator.post_form(url, {"role": "member"})
+
+    form = {"csrf_token": CSRF_PATTERN.search(settings.text).group(1), "name": "Taken over", "timezone": "UTC"}
+    assert client.post(f"/c/{people.slug}/settings", data=form).status_code == 403
+    with app.app_context():
+        assert db.session.get(Cohort, people.cohort_id).name != "Taken over"

@@ -1,16 +1,22 @@
-"""Every write on accounts: passwords, the address, the account page, and joining through an invitation.
+"""Every write on accounts: signing in and out, passwords, the address, the account page, and joining
+through an invitation.
 
 Each takes the acting user, leaves the commit to its caller, and raises ``Refused`` with a message fit to
 show; mail queued here leaves only once that commit succeeds."""
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, not_, update
 
 from .. import handles, mail
 from ..cohorts import ops as cohort_ops
-from ..models import Invitation, User, normalise_email
+from ..extensions import db
+from ..models import Invitation, SignIn, User, normalise_email, utcnow
+from ..models.sign_in import token_hash
 from ..models.user import new_token
 from ..policy import Refused
-from . import letters
+from . import letters, queries
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."
@@ -51,9 +57,11 @@ def send_password_reset(email: str) -> None:
 def reset_password(user: User, password: str) -> None:
     """Set a new password through a reset link; the link reached the address, so it is proven too.
 
-    The new password signs the account out everywhere and retires the link (it is tied to the old hash)."""
+    The new password signs the account out everywhere (whoever knew the old one may be signed in) and
+    retires the link (it is tied to the old hash)."""
     user.set_password(password)
     user.confirm_email()
+    _end_sign_ins(SignIn.user_id == user.id)
 
 
 def confirm_email(user: User) -> None:
@@ -107,13 +115,87 @@ def replace_calendar_link(user: User) -> None:
     user.calendar_token = new_token()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password of a signed-in person who knows the current one; other devices are signed out.
+def change_password(user: User, current_password: str, new_password: str, keep: str) -> None:
+    """Change the password of a signed-in person who knows the current one; every device but the one
+    signed in with the token ``keep`` is signed out.
 
     Raises ``WrongPassword`` if ``current_password`` is not theirs."""
     if not user.check_password(current_password):
         raise WrongPassword(WRONG_PASSWORD)
     user.set_password(new_password)
+    end_other_sign_ins(user, keep)
+
+
+# --- sign-ins ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    """The browser someone signs in from, as the account page lists it."""
+
+    summary: str
+    address: str | None
+
+
+def start_sign_in(user: User, device: Device, replacing: str | None = None) -> str:
+    """Record a new sign-in of ``user`` from ``device`` and return the token its cookies will carry.
+
+    The sign-in the browser held before (the token ``replacing``) ends, and the account's ended and
+    lapsed sign-ins are forgotten, so each account keeps only as many records as it has browsers."""
+    now = utcnow()
+    if replacing:
+        end_sign_in(replacing)
+    db.session.execute(
+        delete(SignIn).where(SignIn.user_id == user.id, not_(and_(*queries.live(now)))),
+        execution_options={"synchronize_session": False},
+    )
+    token = new_token()
+    db.session.add(
+        SignIn(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            device=device.summary[:200],
+            address=device.address,
+        )
+    )
+    return token
+
+
+def end_sign_in(token: str) -> None:
+    """Sign out the browser holding ``token``: its session and remember-me cookies sign no one in again."""
+    _end_sign_ins(SignIn.token_hash == token_hash(token))
+
+
+def end_device(user: User, sign_in_id: int) -> None:
+    """Sign out one of the account's browsers, chosen on the account page.
+
+    Raises a not-found ``Refused`` for a sign-in of another account or one long forgotten."""
+    sign_in = db.session.get(SignIn, sign_in_id)
+    if sign_in is None or sign_in.user_id != user.id:
+        raise Refused("That device is not signed in to your account.", not_found=True)
+    if sign_in.ended_at is None:  # sent twice, it stays ended from the first time
+        sign_in.ended_at = utcnow()
+
+
+def end_other_sign_ins(user: User, keep: str) -> None:
+    """Sign out every browser of the account except the one holding the token ``keep``."""
+    _end_sign_ins(SignIn.user_id == user.id, SignIn.token_hash != token_hash(keep))
+
+
+def note_activity(sign_in_id: int, now: datetime) -> None:
+    """Move a sign-in's last use on, in a transaction of its own (on its own connection): it is
+    bookkeeping, written after the page's own work and never part of it."""
+    with db.engine.begin() as connection:
+        connection.execute(update(SignIn).where(SignIn.id == sign_in_id).values(last_seen_at=now))
+
+
+def _end_sign_ins(*which) -> None:
+    db.session.execute(
+        update(SignIn).where(*which, SignIn.ended_at.is_(None)).values(ended_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:

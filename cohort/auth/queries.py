@@ -1,12 +1,45 @@
-"""Reading accounts: who a cookie or a link names."""
+"""Reading accounts: who a cookie or a link names, and where an account is signed in."""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
 
 from ..extensions import db
-from ..models import Invitation, User
+from ..models import Invitation, SignIn, User, utcnow
+from ..models.sign_in import token_hash
 
 
-def user_by_login_token(login_token: str) -> User | None:
-    """The account a session or remember-me cookie names (a password change replaces the token)."""
-    return db.session.execute(db.select(User).where(User.login_token == login_token)).scalar_one_or_none()
+def live(now: datetime) -> tuple:
+    """What a sign-in meets while its cookies sign their browser in: not ended, used within the idle
+    timeout, and begun within the absolute one."""
+    config = current_app.config
+    return (
+        SignIn.ended_at.is_(None),
+        SignIn.last_seen_at > now - timedelta(hours=config["COHORT_IDLE_TIMEOUT_HOURS"]),
+        SignIn.created_at > now - timedelta(days=config["COHORT_ABSOLUTE_TIMEOUT_DAYS"]),
+    )
+
+
+def signed_in_with(token: str) -> tuple[SignIn, User] | None:
+    """The live sign-in a session or remember-me cookie names, with its account, in one query."""
+    row = db.session.execute(
+        db.select(SignIn, User)
+        .join(User, User.id == SignIn.user_id)
+        .where(SignIn.token_hash == token_hash(token), *live(utcnow()))
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def live_sign_ins(user: User, this_token: str) -> list[tuple[SignIn, bool]]:
+    """The browsers signed in to the account, the one used last first, each with whether it is the one
+    signed in with ``this_token``."""
+    this_hash = token_hash(this_token)
+    sign_ins = db.session.execute(
+        db.select(SignIn)
+        .where(SignIn.user_id == user.id, *live(utcnow()))
+        .order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())
+    ).scalars()
+    return [(sign_in, sign_in.token_hash == this_hash) for sign_in in sign_ins]
 
 
 def user_by_id(user_id: int) -> User | None:

@@ -1,7 +1,7 @@
 """Signing in and out, password resets, joining by invitation, and the account page."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import drafts, handles
@@ -20,7 +20,7 @@ from ..tokens import (
     read_password_reset_token,
 )
 from ..web import Outcome, commit_or_explain
-from . import ops, queries
+from . import ops, queries, sign_ins
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -39,13 +39,16 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-@login_manager.user_loader
-def load_user(login_token: str) -> User | None:
-    return queries.user_by_login_token(login_token)
-
-
 def _login_limit() -> str:
     return current_app.config["COHORT_LOGIN_LIMIT"]
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Sign this browser in to ``user`` under a new sign-in record, in a new session; a sign-in it
+    held before ends."""
+    previous = current_user.sign_in_token if current_user.is_authenticated else None
+    token = commit_or_explain(lambda: ops.start_sign_in(user, sign_ins.this_device(), replacing=previous)).value
+    sign_ins.begin(user, token, remember=remember)
 
 
 def _after_login(next_url: str | None):
@@ -68,7 +71,7 @@ def login():
                 commit_or_explain(lambda: ops.send_confirmation(user))
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
                 return render_template("auth/login.html", form=form), 403
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return _after_login(form.next.data)
         form.password.errors.append("That email and password do not match. Check both and try again.")
         return render_template("auth/login.html", form=form), 401
@@ -81,6 +84,8 @@ def logout():
     """Sign out (POST); a GET asks first, so a link elsewhere cannot sign anyone out."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            commit_or_explain(lambda: ops.end_sign_in(current_user.sign_in_token))
         logout_user()
         drafts.forget()  # the next person on this browser must not find it
         flash("You have signed out.", "info")
@@ -120,7 +125,7 @@ def reset_password(token: str):
             flash_refusal=False,
         )
         if outcome.ok:
-            login_user(user)
+            _sign_in(user)
             return redirect(url_for("home.dashboard"))
         form.password.errors.append(outcome.message)
     status = 422 if form.errors else 200
@@ -161,7 +166,7 @@ def confirm_email(token: str):
             "This link is not valid, or it has already been used. Sign in with your email and password.", 404
         )
     if commit_or_explain(lambda: ops.confirm_email(user), "Thank you: your address is confirmed.").ok:
-        login_user(user)
+        _sign_in(user)
     return redirect(url_for("home.dashboard"))
 
 
@@ -206,7 +211,7 @@ def _joined_as_new_person(invitation: Invitation, user: User):
     """Sign in a new member whose address is proven; otherwise say that a link is on its way."""
     if not user.email_confirmed:
         return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
-    login_user(user)
+    _sign_in(user)
     return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
 
 
@@ -266,6 +271,7 @@ def _account_page(*, profile_form=None, password_form=None, handle_form=None, st
         password_form=password_form or ChangePasswordForm(formdata=None),
         handle_form=handle_form or HandleForm(obj=current_user, formdata=None),
         handle_rule=handles.HANDLE_RULE,
+        devices=queries.live_sign_ins(current_user, current_user.sign_in_token),
         **_delivery_choices(),
     ), status
 
@@ -315,13 +321,32 @@ def change_password():
     if password_form.validate_on_submit():
         user = current_user._get_current_object()
         outcome = commit_or_explain(
-            lambda: ops.change_password(user, password_form.current_password.data, password_form.password.data),
+            lambda: ops.change_password(
+                user, password_form.current_password.data, password_form.password.data, user.sign_in_token
+            ),
             "Your password has been changed. Other devices have been signed out.",
             flash_refusal=False,
         )
         if outcome.ok:
-            # The new login token has signed out every other device; keep this one signed in.
-            login_user(user)
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(outcome.message)
     return _account_page(password_form=password_form, status=422)
+
+
+@bp.post("/account/devices/<int:sign_in_id>/sign-out")
+@login_required
+def sign_out_device(sign_in_id: int):
+    """Sign out one browser listed on the account page; its cookies stop working at once."""
+    commit_or_explain(lambda: ops.end_device(current_user, sign_in_id), "That device has been signed out.")
+    return redirect(url_for("auth.account", _anchor="devices"))
+
+
+@bp.post("/account/devices/sign-out-others")
+@login_required
+def sign_out_other_devices():
+    """Sign out every browser but this one, remember-me cookies included."""
+    commit_or_explain(
+        lambda: ops.end_other_sign_ins(current_user, current_user.sign_in_token),
+        "Every other device has been signed out.",
+    )
+    return redirect(url_for("auth.account", _anchor="devices"))

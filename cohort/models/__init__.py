@@ -25,6 +25,7 @@ from .notification import (
 from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
+from .sign_in import SignIn
 from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
 
@@ -62,6 +63,7 @@ __all__ = [
     "PostTag",
     "Reply",
     "Role",
+    "SignIn",
     "Tag",
     "Thanks",
     "UTCDateTime",

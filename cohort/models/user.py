@@ -37,8 +37,8 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     password_hash: Mapped[str] = mapped_column(String(256))
     is_admin: Mapped[bool] = mapped_column(default=False)
-    # The session and remember-me cookies carry this token rather than the id,
-    # so changing the password signs the account out everywhere else.
+    # No longer read: each sign-in has a record and token of its own (models/sign_in.py). SQLite cannot
+    # drop a unique column without rebuilding the table, which would take every membership with it.
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     # Set once the person has shown they read this address (an emailed link, a reset).
     # Until then the account cannot sign in, and nothing is attached to it by address.
@@ -49,10 +49,12 @@ class User(UserMixin, db.Model):
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    # The token of the sign-in (models/sign_in.py) this request is made under: never stored.
+    sign_in_token = None
+
     def set_password(self, password: str) -> None:
-        """Hash and store a new password, ending every other signed-in session."""
+        """Hash and store a new password (the caller ends the sign-ins it should)."""
         self.password_hash = generate_password_hash(password)
-        self.login_token = new_token()
 
     @property
     def email_confirmed(self) -> bool:
@@ -65,8 +67,10 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        return self.login_token
+    def get_id(self) -> str | None:
+        """What the session and remember-me cookies carry: the token of this browser's sign-in, not
+        the account's id, so ending that sign-in signs the browser out."""
+        return self.sign_in_token
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
