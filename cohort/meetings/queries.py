@@ -277,7 +277,13 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
             .order_by(AgendaItem.position, AgendaItem.id)
         ).scalars()
     )
-    readable = {item.post.id: item.post for item in items if item.post and policy.can_see_post(viewer, item.post)}
+    def may_read(post: Post) -> bool:
+        # Hidden words are not mailed, not even to the facilitators who may read them on the page.
+        return policy.can_see_post(viewer, post) and not (for_mail and post.hidden_at is not None)
+
+    unhidden_replies = [Reply.hidden_at.is_(None)] if for_mail else []
+    unhidden_posts = [Post.hidden_at.is_(None)] if for_mail else []
+    readable = {item.post.id: item.post for item in items if item.post and may_read(item.post)}
     helpful: dict[int, list[Advice]] = {post_id: [] for post_id in readable}
     if readable:
         for reply in db.session.execute(
@@ -287,6 +293,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
                 Reply.post_id.in_(readable),
                 Reply.helpful_at.is_not(None),
                 policy.visible_replies_condition(viewer),
+                *unhidden_replies,
             )
             .order_by(Reply.created_at, Reply.id)
         ).scalars():
@@ -340,6 +347,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
             .options(joinedload(Post.author), selectinload(Post.results))
             .where(
                 policy.visible_posts_condition(viewer),
+                *unhidden_posts,
                 Post.kind == PostKind.CHALLENGE,
                 Post.outcome_at > since,
                 Post.outcome_at <= meeting.starts_at,

@@ -6,10 +6,10 @@ same moment, tells nobody twice. Recipients are chosen through the policy's twin
 checked against the policy again when it leaves.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from .. import policy
 from ..extensions import db
@@ -32,7 +32,7 @@ from ..models import (
 from ..policy import Permission
 from ..upsert import insert_or_ignore, insert_returning_id
 from .letters import DIGEST_KINDS
-from .queries import delivery_of
+from .queries import delivery_of, memberships_with_news
 
 REMINDER_AHEAD = timedelta(hours=24)
 # Asked this many days after the commitment; a run that comes late asks only the latest question.
@@ -141,78 +141,57 @@ DIGEST_HOUR = 7
 
 @due_work
 def queue_digests(now: datetime) -> int:
-    """At 07:00 in each member's own time zone (the weekly one on Mondays), one digest per cohort of
-    what is new since their previous digest of that kind, if anything is."""
+    """In the hour from 07:00 in each member's own time zone (the weekly one on Mondays), one digest per
+    cohort of what is new since their previous digest of that kind and before 07:00, if anything is.
+
+    A worker that was down all that hour sends no digest that day: the next one gathers it all."""
     chosen: dict[int, dict[NotificationKind, Delivery]] = {}
     for user_id, kind, delivery in db.session.execute(
         select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.delivery)
     ):
         chosen.setdefault(user_id, {})[kind] = delivery
     members = db.session.execute(
-        select(Membership.user_id, Membership.cohort_id, Membership.joined_at, User.timezone)
+        select(Membership.id, Membership.user_id, Membership.cohort_id, User.timezone)
         .join(User, User.id == Membership.user_id)
         .where(policy.members_granting(Permission.TAKE_PART, Membership))
     ).all()
-    due = []
-    for user_id, cohort_id, joined_at, zone in members:
+    # Members alike in digest, kinds and hour are asked about together: one query for each such group.
+    groups: dict[tuple, list] = {}
+    for membership_id, user_id, cohort_id, zone in members:
         local = now.astimezone(ZoneInfo(zone))
-        for digest, kind in DIGEST_KINDS.items():
-            if local.hour < DIGEST_HOUR or (digest == Delivery.WEEKLY and local.weekday() != 0):
+        for digest, digest_kind in DIGEST_KINDS.items():
+            if local.hour != DIGEST_HOUR or (digest == Delivery.WEEKLY and local.weekday() != 0):
                 continue
-            kinds = [k for k in NotificationKind if chosen.get(user_id, {}).get(k, k.default_delivery) == digest]
+            kinds = tuple(k for k in NotificationKind if chosen.get(user_id, {}).get(k, k.default_delivery) == digest)
             if kinds:
-                due.append(
-                    (
-                        f"digest:{digest.value}:{user_id}:{cohort_id}:{local.date()}",
-                        kind,
-                        kinds,
-                        user_id,
-                        cohort_id,
-                        joined_at,
-                    )
-                )
-    queued = set(
-        db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([d[0] for d in due])))
-    )
+                seven = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+                key = f"digest:{digest.value}:{user_id}:{cohort_id}:{local.date()}"
+                groups.setdefault((digest_kind, kinds, seven), []).append((membership_id, user_id, cohort_id, key))
     told = 0
-    for key, kind, kinds, user_id, cohort_id, joined_at in due:
-        if key in queued:
-            continue
-        since = (
-            db.session.scalar(
-                select(func.max(OutboxMessage.created_at)).where(
-                    OutboxMessage.user_id == user_id, OutboxMessage.cohort_id == cohort_id, OutboxMessage.kind == kind
-                )
-            )
-            or joined_at
-        )
-        news = db.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(
-                Notification.user_id == user_id,
-                Notification.cohort_id == cohort_id,
-                Notification.kind.in_(kinds),
-                Notification.created_at >= since,
-                Notification.created_at < now,
+    for (digest_kind, kinds, seven), due in groups.items():
+        queued = set(
+            db.session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([d[3] for d in due]))
             )
         )
-        if not news:
-            continue  # nothing to say: no mail (asked again at the next run, as news may come)
-        message_id = insert_returning_id(
-            OutboxMessage,
-            {
-                "kind": kind,
-                "user_id": user_id,
-                "cohort_id": cohort_id,
-                "context": {"since": since.isoformat(), "until": now.isoformat()},
-                "dedupe_key": key,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-            ["dedupe_key"],
-        )
-        if message_id is not None:
-            note_queued([message_id], kind)
-            told += 1
+        waiting = [membership_id for membership_id, _user, _cohort, key in due if key not in queued]
+        keys = {(user_id, cohort_id): key for _membership, user_id, cohort_id, key in due}
+        for user_id, cohort_id, since in memberships_with_news(waiting, digest_kind, list(kinds), seven):
+            message_id = insert_returning_id(
+                OutboxMessage,
+                {
+                    "kind": digest_kind,
+                    "user_id": user_id,
+                    "cohort_id": cohort_id,
+                    "context": {"since": since.isoformat(), "until": seven.isoformat()},
+                    "dedupe_key": keys[(user_id, cohort_id)],
+                    "next_attempt_at": now,
+                    # Dated at 07:00, where it gathered up to: the next digest starts there.
+                    "created_at": seven,
+                },
+                ["dedupe_key"],
+            )
+            if message_id is not None:
+                note_queued([message_id], digest_kind)
+                told += 1
     return told

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from .. import policy
@@ -24,6 +24,7 @@ from ..models import (
     ThreadFollow,
     User,
 )
+from ..models.types import UTCDateTime
 from .wording import headline
 
 PAGE_SIZE = 100
@@ -43,6 +44,14 @@ def _still_for_them() -> ColumnElement[bool]:
         permission,
         or_(Notification.post_id.is_(None), policy.readers_of_post_condition(Membership, Post)),
         or_(Notification.reply_id.is_(None), policy.readers_of_reply_condition(Membership, Reply, Post)),
+    )
+
+
+def _mailable() -> ColumnElement[bool]:
+    """Hidden words are not mailed, not even to the facilitators who may read them on the page."""
+    return and_(
+        or_(Notification.post_id.is_(None), Post.hidden_at.is_(None)),
+        or_(Notification.reply_id.is_(None), Reply.hidden_at.is_(None)),
     )
 
 
@@ -162,9 +171,49 @@ def digest_rows(membership: Membership, kinds: list[NotificationKind], since: da
                 Notification.kind.in_(kinds),
                 Notification.created_at >= since,
                 Notification.created_at < until,
+                _mailable(),
             )
         ).order_by(Notification.created_at, Notification.id)
     ).all()
+
+
+def memberships_with_news(
+    membership_ids: list[int], digest_kind: str, kinds: list[NotificationKind], until: datetime
+) -> list[tuple[int, int, datetime]]:
+    """Of these memberships, those with something for a digest: a notification of ``kinds`` since their
+    previous digest of this kind (or since they joined) and before ``until``, that they may still read
+    and that may be mailed. One query, whatever their number: (user id, cohort id, since) each."""
+    previous = (
+        select(func.max(OutboxMessage.created_at))
+        .where(
+            OutboxMessage.user_id == Membership.user_id,
+            OutboxMessage.cohort_id == Membership.cohort_id,
+            OutboxMessage.kind == digest_kind,
+        )
+        .scalar_subquery()
+    )
+    since = type_coerce(func.coalesce(previous, Membership.joined_at), UTCDateTime())
+    news = (
+        select(Notification.id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(Reply, Reply.id == Notification.reply_id)
+        .where(
+            Notification.user_id == Membership.user_id,
+            Notification.cohort_id == Membership.cohort_id,
+            Notification.kind.in_(kinds),
+            Notification.created_at >= since,
+            Notification.created_at < until,
+            _still_for_them(),
+            _mailable(),
+        )
+        .exists()
+    )
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Membership.user_id, Membership.cohort_id, since).where(Membership.id.in_(membership_ids), news)
+        )
+    ]
 
 
 def coming_sessions(membership: Membership, start: datetime, ahead) -> list[Meeting]:

@@ -18,9 +18,11 @@ from cohort.models import (
     NotificationKind,
     OutboxMessage,
     Post,
+    Reply,
     RsvpResponse,
     utcnow,
 )
+from cohort.moderation import ops as moderation_ops
 from cohort.notifications.due import queue_digests, queue_outcome_nudges, queue_reminders
 from cohort.notifications.queries import deliveries
 from cohort.posts import ops as post_ops
@@ -107,6 +109,30 @@ def test_the_day_before_a_session_those_coming_get_its_pre_read_once(app, people
             if part.get_content_type() == "text/calendar"
         ]
         assert str(calendar["method"]) == "REQUEST"
+
+
+def test_the_reminders_pre_read_mails_no_hidden_words_even_to_facilitators(app, people, mailbox):
+    flagged = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Ward 7", body="Names a patient.")
+    kept = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Discharges", body="Late every day.")
+    advice = make_reply(app, kept, add_member(app, people), "Call the family at home.")
+    meeting_id = _session_tomorrow(app, people)
+    with app.app_context():
+        sarah = factories.member_of(user(people.facilitator), people.cohort_id)
+        tom = factories.member_of(user(people.member), people.cohort_id)
+        post_ops.set_helpful(tom, db.session.get(Reply, advice), True)
+        for post_id in (flagged, kept):
+            meeting_ops.propose_item(sarah, db.session.get(Meeting, meeting_id), "Item", db.session.get(Post, post_id))
+        moderation_ops.hide(sarah, db.session.get(Post, flagged))
+        moderation_ops.hide(sarah, db.session.get(Reply, advice))
+        db.session.commit()
+    _answer(app, people, people.facilitator, meeting_id, RsvpResponse.YES)
+    mailbox.deliver()
+    before = len(mailbox.messages)
+    _queue(app, queue_reminders)
+    (reminder,) = [message for message in mailbox.messages[before:] if message["to"] == people.facilitator]
+    everything = reminder["message"].as_string()
+    assert "Late every day." in reminder["body"]
+    assert "Names a patient" not in everything and "Call the family" not in everything
 
 
 def test_a_reminder_is_withdrawn_when_its_reader_is_no_longer_coming(app, people, mailbox):
@@ -215,6 +241,45 @@ def test_the_digest_unsubscribe_stops_every_kind_it_gathers(app, people, mailbox
         chosen = deliveries(user(people.member))
     assert chosen[NotificationKind.NEW_POST] == chosen[NotificationKind.THANKS] == Delivery.OFF
     assert chosen[NotificationKind.REPLY_TO_POST] == Delivery.IMMEDIATELY
+
+
+def _date_news(app, email: str, when: datetime) -> None:
+    """Move this reader's notifications to ``when``, as if what they tell had happened then."""
+    with app.app_context():
+        db.session.execute(update(Notification).where(Notification.user_id == user(email).id).values(created_at=when))
+        db.session.commit()
+
+
+def test_a_digest_leaves_in_the_hour_from_seven_with_what_came_before_seven(app, people, mailbox):
+    make_post(app, people, people.facilitator, title="Virtual fracture clinic")
+    london = ZoneInfo("Europe/London")
+    day = (utcnow() + timedelta(days=1)).date()
+    _date_news(app, people.member, datetime.combine(day, time(7, 20), london))
+    # Came after seven: not in this morning's digest, nor mailed later in the day.
+    for hour, minute in ((7, 30), (15, 30), (23, 59)):
+        assert _digests(app, datetime.combine(day, time(hour, minute), london), people.member) == 0
+    next_morning = datetime.combine(day + timedelta(days=1), time(7, 10), london)
+    assert _digests(app, next_morning, people.member) == 1
+    mailbox.deliver(now=next_morning)
+    (digest,) = [message for message in mailbox.messages if message["to"] == people.member]
+    assert "Virtual fracture clinic" in digest["body"]
+
+
+def test_hidden_words_are_in_no_digest_even_a_facilitators(app, people, mailbox):
+    hidden = make_post(app, people, people.member, title="Names a patient")
+    with app.app_context():
+        sarah = factories.member_of(user(people.facilitator), people.cohort_id)
+        moderation_ops.hide(sarah, db.session.get(Post, hidden))
+        db.session.commit()
+    seven = datetime.combine((utcnow() + timedelta(days=1)).date(), time(7, 0), ZoneInfo("Europe/London"))
+    assert _digests(app, seven, people.facilitator) == 0  # only hidden news: no digest, the day not spent
+    make_post(app, people, people.member, title="Virtual fracture clinic")
+    _date_news(app, people.facilitator, seven - timedelta(hours=1))
+    assert _digests(app, seven + timedelta(minutes=5), people.facilitator) == 1
+    mailbox.deliver(now=seven + timedelta(minutes=5))
+    (digest,) = [message for message in mailbox.messages if message["to"] == people.facilitator]
+    assert "Virtual fracture clinic" in digest["body"]
+    assert "Names a patient" not in digest["message"].as_string()
 
 
 def _digests(app, now, email=None) -> int:
