@@ -8,6 +8,7 @@ from ..access import ANY_MEMBER, get_in_cohort_or_404, requires
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Invitation, Membership, NotificationKind, Role, utcnow
+from ..notifications import events
 from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..posts import queries as post_queries
@@ -40,7 +41,12 @@ def charter():
     if form.validate_on_submit():
         commit_or_explain(lambda: ops.accept_charter(g.membership), "Welcome. Thank you for accepting the charter.")
         return redirect(next_url if is_safe_next(next_url) else url_for(".home"))
-    return render_template("cohorts/charter.html", form=form, next_url=next_url)
+    notification_ops.mark_seen(
+        g.membership.user_id, kind=NotificationKind.MENTION, detail=events.CHARTER, cohort_id=g.cohort.id
+    )
+    page = render_template("cohorts/charter.html", form=form, next_url=next_url)
+    db.session.commit()
+    return page
 
 
 @bp.get("/members")

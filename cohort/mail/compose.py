@@ -6,6 +6,7 @@ live in ``templates/mail/``: ``<name>.txt`` for the plain-text part, ``<name>.ht
 part; both get the same values.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -33,6 +34,8 @@ class Letter:
     values: dict = field(default_factory=dict)
     # Mail about one post or session shares this id in In-Reply-To/References, so clients thread it.
     thread: str | None = None
+    # The mail that opens the thread (a post shared, a session scheduled) carries its id as its own.
+    opens_thread: bool = False
     attachments: list[Attachment] = field(default_factory=list)
     # RFC 8058: a signed link that stops this kind of mail with one POST, without signing in.
     unsubscribe: str | None = None
@@ -78,10 +81,13 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
     email["To"] = one_line(letter.to)
     email["Subject"] = one_line(letter.subject)
     email["Date"] = format_datetime(utcnow())
-    email["Message-ID"] = message_id(message)
-    if letter.thread:
-        email["In-Reply-To"] = thread_id(letter.thread)
-        email["References"] = thread_id(letter.thread)
+    if letter.thread and letter.opens_thread:
+        email["Message-ID"] = thread_id(letter.thread)
+    else:
+        email["Message-ID"] = message_id(message)
+        if letter.thread:
+            email["In-Reply-To"] = thread_id(letter.thread)
+            email["References"] = thread_id(letter.thread)
     # RFC 3834: an automatic message, so out-of-office replies are not sent back to it.
     email["Auto-Submitted"] = "auto-generated"
     if letter.list_id:
@@ -90,7 +96,7 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
         email["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(render_template(f"mail/{letter.template}.txt", **values))
-    email.add_alternative(render_template(f"mail/{letter.template}.html", **values), subtype="html")
+    email.add_alternative(absolute_links(render_template(f"mail/{letter.template}.html", **values)), subtype="html")
     for attachment in letter.attachments:
         maintype, _, rest = attachment.content_type.partition("/")
         subtype, *params = (part.strip() for part in rest.split(";"))
@@ -102,6 +108,16 @@ def build_email(message: OutboxMessage, letter: Letter) -> EmailMessage:
             params=dict(param.split("=", 1) for param in params),
         )
     return email
+
+
+# A link in text people wrote that leads to a page of this site (a mention): no host of its own.
+_LINK_ON_THIS_SITE = re.compile(r'(\s(?:href|src)=")/(?![/\\])')
+
+
+def absolute_links(html: str) -> str:
+    """Links to this site's pages made absolute from ``COHORT_BASE_URL``: a mail client has no site."""
+    base = current_app.config["COHORT_BASE_URL"]
+    return _LINK_ON_THIS_SITE.sub(lambda match: f"{match.group(1)}{base}/", html)
 
 
 def one_line(text: str) -> str:

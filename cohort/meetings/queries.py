@@ -277,6 +277,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
             .order_by(AgendaItem.position, AgendaItem.id)
         ).scalars()
     )
+
     def may_read(post: Post) -> bool:
         # Hidden words are not mailed, not even to the facilitators who may read them on the page.
         return policy.can_see_post(viewer, post) and not (for_mail and post.hidden_at is not None)

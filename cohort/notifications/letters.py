@@ -57,6 +57,8 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
         return None
     if kind == NotificationKind.SESSION_NEWS and not follows_session(user.id, meeting):
         return None
+    if kind == NotificationKind.OUTCOME_NUDGE and post.status != ChallengeStatus.TRYING:
+        return None  # an outcome recorded, or the challenge parked, since: nothing left to ask
     if delivery_of(user.id, kind) != Delivery.IMMEDIATELY:
         return None
     if meeting is not None and not policy.can_see_meeting(membership, meeting):
@@ -97,6 +99,8 @@ def notification_letter(message: OutboxMessage) -> Letter | None:
             "choices": external_url("auth.account") + "#notifications",
         },
         thread=f"post-{post.id}" if post is not None else f"session-{meeting.id}" if meeting is not None else None,
+        opens_thread=kind in (NotificationKind.NEW_POST, NotificationKind.ANNOUNCEMENT)
+        or (kind == NotificationKind.SESSION_CHANGE and message.context.get("detail", "").startswith("scheduled")),
         unsubscribe=unsubscribe,
         list_id=cohort.slug,
     )

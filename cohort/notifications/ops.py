@@ -246,12 +246,21 @@ def mark_thread_read(user_id: int, post: Post) -> None:
     _mark_unread_read(Notification.user_id == user_id, Notification.post_id == post.id)
 
 
-def mark_seen(user_id: int, *, meeting: Meeting | None = None, kind: NotificationKind | None = None, cohort_id: int):
+def mark_seen(
+    user_id: int,
+    *,
+    cohort_id: int,
+    meeting: Meeting | None = None,
+    kind: NotificationKind | None = None,
+    detail: str | None = None,
+) -> None:
     """Opening a page marks read what was notified about it: a session (all its news, any kind), or a
-    cohort's page for one kind (its flags, its members). A read when nothing waits; a write only when
-    something does, so these pages stay reads."""
+    cohort's page for one kind (its flags, its members; the charter: mentions with that ``detail``).
+    A read when nothing waits; a write only when something does, so these pages stay reads."""
     place = [Notification.user_id == user_id, Notification.cohort_id == cohort_id]
     place.append(Notification.meeting_id == meeting.id if meeting is not None else Notification.kind == kind)
+    if detail is not None:
+        place.append(Notification.detail == detail)
     if db.session.scalar(select(exists().where(*place, Notification.read_at.is_(None)))):
         _mark_unread_read(*place)
 

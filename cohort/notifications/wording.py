@@ -80,7 +80,7 @@ def headline(
         case NotificationKind.SESSION_CHANGE:
             return _session_change(meeting, detail, zone)
         case NotificationKind.SESSION_REMINDER:
-            return f"Tomorrow: {_session(meeting, zone)}"
+            return f"Coming up: {_session(meeting, zone)}"  # within a day; the time says when
         case NotificationKind.OUTCOME_NUDGE:
             return f"What happened next with {title}?"
     raise ValueError(f"no words for {kind}")

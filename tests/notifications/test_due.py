@@ -98,7 +98,7 @@ def test_the_day_before_a_session_those_coming_get_its_pre_read_once(app, people
     reminders = mailbox.messages[first:]
     assert sorted(message["to"] for message in reminders) == sorted([people.facilitator, maybe])
     for message in reminders:
-        assert message["subject"].startswith("Tomorrow: December session")
+        assert message["subject"].startswith("Coming up: December session")
         assert "Lists start late every Monday." in message["body"]
         assert f"/sessions/{meeting_id}/pre-read" in message["body"]
         # A Chatham House author is never named in mail, to the facilitator neither.

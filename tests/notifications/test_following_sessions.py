@@ -210,8 +210,16 @@ def test_a_mention_in_the_charter_tells_the_members_named_and_leads_to_the_chart
     assert [mail["to"] for mail in told] == [people.member]  # not the member of another cohort
     assert told[0]["subject"].startswith(f"{user_name(app, people.facilitator)} mentioned you in the charter of")
     assert f"/c/{people.slug}/charter" in told[0]["body"]
-    link = re.search(r'<a href="(/notifications/\d+/open)">', _signed_in(app, people.member).get("/notifications").text)
-    assert _signed_in(app, people.member).get(link.group(1)).headers["Location"].endswith(f"/c/{people.slug}/charter")
+    tom_client = _signed_in(app, people.member)
+    link = re.search(r'<a href="(/notifications/\d+/open)">', tom_client.get("/notifications").text)
+    assert tom_client.get(link.group(1)).headers["Location"].endswith(f"/c/{people.slug}/charter")
+    # Opening the charter itself marks the mention read.
+    # Taken out and put back: a mention anew.
+    sarah.post_form(f"/c/{people.slug}/settings", {**settings, "charter": "We keep confidences."})
+    sarah.post_form(f"/c/{people.slug}/settings", {**settings, "charter": charter})
+    assert _bell(tom_client) == 1
+    tom_client.get(f"/c/{people.slug}/charter")
+    assert _bell(tom_client) == 0
 
 
 def test_following_a_session_needs_membership_of_its_cohort(app, people):

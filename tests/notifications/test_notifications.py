@@ -2,6 +2,7 @@
 
 import logging
 import re
+from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -19,9 +20,12 @@ from cohort.models import (
     OutboxMessage,
     Post,
     Reply,
+    RsvpResponse,
     ThreadFollow,
+    utcnow,
 )
 from cohort.notifications import ops as notification_ops
+from cohort.notifications.due import queue_outcome_nudges, queue_reminders
 from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
@@ -154,7 +158,8 @@ def test_a_chatham_house_author_is_never_named_in_mail_even_to_facilitators(app,
     advice = make_reply(app, post_id, people.facilitator, "Have you tried the list?")
     make_reply(app, post_id, people.member, "Not yet: I will.", parent_id=advice)
     mail = _mail_to(mailbox, people.facilitator)
-    assert {message["message"]["Message-ID"].split(".")[0] for message in mail} == {"<new_post", "<reply_to_reply"}
+    opened, answered = (message["message"]["Message-ID"] for message in mail)
+    assert opened == f"<post-{post_id}@cohort.test>" and answered.startswith("<reply_to_reply.")
     for message in mail:
         assert tom_name not in message["message"].as_string()
         assert "A cohort member" in message["subject"]
@@ -276,6 +281,8 @@ def test_saving_a_reply_runs_the_same_statements_for_10_and_100_members(app, peo
             for _ in range(size):
                 membership = factories.make_member(cohort)
                 db.session.add(ThreadFollow(user_id=membership.user_id, post_id=post.id, following=True))
+                # Each wants news of the thread at once: a mail each, not only a notification.
+                notification_ops.set_delivery(membership.user, {NotificationKind.THREAD_NEWS: Delivery.IMMEDIATELY})
             db.session.commit()
             post_id = post.id
         with count_queries() as statements:
@@ -287,7 +294,12 @@ def test_saving_a_reply_runs_the_same_statements_for_10_and_100_members(app, peo
                 .select_from(Notification)
                 .where(Notification.post_id == post_id, Notification.reply_id.is_not(None))
             )
-        assert told == size + 1  # every follower, and the post's author
+            mailed = db.session.scalar(
+                select(db.func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.post_id == post_id, OutboxMessage.reply_id.is_not(None))
+            )
+        assert told == mailed == size + 1  # every follower, and the post's author
     assert counts[0] == counts[1]
     print(f"statements to save a reply and tell its readers: {counts[1]}")
 
@@ -471,3 +483,54 @@ def test_session_notes_tell_the_members_they_newly_mention(app, people, mailbox)
     told = [(message["to"], message["subject"]) for message in mailbox.messages[before:]]
     assert [to for to, _subject in told] == [people.member, olu_email]
     assert all("mentioned you in the notes of December session" in subject for _to, subject in told)
+
+
+def test_mail_about_a_post_threads_under_the_mail_that_shared_it(app, people, mailbox):
+    _choose(app, people.member, NotificationKind.NEW_POST, Delivery.IMMEDIATELY)
+    post_id = make_post(app, people, people.facilitator, title="Virtual fracture clinic")
+    ours = make_reply(app, post_id, people.member, "We did this too.")
+    make_reply(app, post_id, people.facilitator, "Tell us more.", parent_id=ours)
+    shared, answered = _mail_to(mailbox, people.member)
+    thread = f"<post-{post_id}@cohort.test>"
+    assert shared["message"]["Message-ID"] == thread and shared["message"]["In-Reply-To"] is None
+    assert answered["message"]["In-Reply-To"] == answered["message"]["References"] == thread
+    assert answered["message"]["Message-ID"] != thread
+
+
+def test_a_mention_in_mailed_words_links_to_the_site_from_its_base_address(app, people, mailbox):
+    with app.app_context():
+        tom = user(people.member)
+        cohort = db.session.get(Cohort, people.cohort_id)
+        meeting = factories.make_meeting(
+            cohort, start=utcnow() + timedelta(hours=20), agenda=f"Theatres, with @{tom.handle}"
+        )
+        membership = factories.member_of(tom, people.cohort_id)
+        meeting_ops.answer(membership, meeting, RsvpResponse.YES)
+        db.session.commit()
+        queue_reminders(utcnow())
+        db.session.commit()
+    mailbox.deliver()
+    (reminder,) = [mail for mail in _mail_to(mailbox, people.member) if mail["subject"].startswith("Coming up")]
+    assert f'href="http://cohort.test/c/{people.slug}/members#member-' in reminder["html"]
+    assert 'href="/' not in reminder["html"]
+
+
+def test_an_outcome_nudge_is_withdrawn_once_the_outcome_is_recorded(app, people, mailbox):
+    post_id = make_post(app, people, people.member, kind=PostKind.CHALLENGE, title="Discharges")
+    with app.app_context():
+        author = factories.member_of(user(people.member), people.cohort_id)
+        post_ops.record_commitment(author, db.session.get(Post, post_id), "A discharge lounge.")
+        committed = db.session.get(Post, post_id).committed_at
+        db.session.commit()
+        queue_outcome_nudges(committed + timedelta(days=31))
+        db.session.commit()
+        author = factories.member_of(user(people.member), people.cohort_id)
+        post_ops.record_outcome(author, db.session.get(Post, post_id), "Waits halved.", [])
+        db.session.commit()
+    mailbox.deliver(now=committed + timedelta(days=31))
+    assert not [mail for mail in _mail_to(mailbox, people.member) if "What happened next" in mail["subject"]]
+    with app.app_context():
+        status = db.session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.kind == NotificationKind.OUTCOME_NUDGE.value)
+        )
+    assert status == MessageStatus.WITHDRAWN
