@@ -4,6 +4,7 @@ import asyncio
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -40,14 +41,21 @@ class Received:
 
 class MailServer:
     """aiosmtpd in a thread of the test process. ``refuse`` maps an address to the answer its RCPT
-    gets (e.g. "550 No such user"); ``hold`` makes every DATA wait until it is cleared."""
+    gets (e.g. "550 No such user"); ``hold`` makes every DATA wait until it is cleared, or for at most
+    ``hold_for`` seconds each when that is set (kept under the client's own timeout)."""
+
+    @property
+    def waiting(self) -> int:
+        """How many connections have had a message held: each sending run holds its own."""
+        return len(self.held_peers)
 
     def __init__(self):
         self.port = free_port()
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
         self.hold = threading.Event()
-        self.waiting = 0  # how many DATAs have been held so far
+        self.hold_for: float | None = None
+        self.held_peers: set = set()  # the connections that have had a DATA held so far
         self.held = threading.Event()  # set once a DATA is waiting on ``hold``
         self._controller: Controller | None = None
 
@@ -68,8 +76,9 @@ class MailServer:
         self.received.clear()
         self.refuse.clear()
         self.hold.clear()
+        self.hold_for = None
         self.held.clear()
-        self.waiting = 0
+        self.held_peers.clear()
         if not self.running:
             self.start()
 
@@ -82,8 +91,9 @@ class MailServer:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if self.hold.is_set():
-            self.waiting += 1
-            while self.hold.is_set():
+            self.held_peers.add(session.peer)
+            since = time.monotonic()
+            while self.hold.is_set() and (self.hold_for is None or time.monotonic() - since < self.hold_for):
                 self.held.set()
                 await asyncio.sleep(0.05)
         message = message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
