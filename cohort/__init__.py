@@ -59,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
 
     if not app.logger.level:
-        # Mail is written to the log until notifications are built: keep it visible.
+        # What the mail and the worker do is logged at INFO (ids and kinds only): keep it visible.
         app.logger.setLevel(logging.INFO)
 
     if app.config["COHORT_PROXY_HOPS"]:
