@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cohort
 
-.PHONY: run test mutation install install-dev clean
+.PHONY: run test lint mutation install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,12 @@ run: $(VENV)/.installed-run
 	@echo "Unless COHORT_MAIL_SERVER is set, mail waits in the outbox: list it with '$(FLASK) show-mail', read one with '$(FLASK) show-mail ID'."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
-test: install-dev
+# ruff with the bandit security rules (S) and others (pyproject.toml), and the formatting it expects.
+lint: install-dev
 	$(BIN)/ruff check cohort tests bench
+	$(BIN)/ruff format --check cohort tests bench
+
+test: lint
 	$(BIN)/python -m pytest
 	bash tests/postgres-pass.sh $(BIN)/python
 

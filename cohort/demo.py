@@ -26,7 +26,7 @@ from .models import (
 from .posts import ops as post_ops
 from .posts.ops import ResultRow
 
-DEMO_PASSWORD = "cohort-demo-2026"
+DEMO_PASSWORD = "cohort-demo-2026"  # noqa: S105 (the demo logins are printed for everyone)
 DEMO_SLUG = "international-ceo-cohort"
 
 CHARTER = """\
@@ -342,7 +342,7 @@ def _second_tuesday(year: int, month: int) -> date:
 def _seed_sessions(miriam: Membership, ceos: list[Membership], posts: dict) -> None:
     """A monthly series that began two months ago: a past session with notes, the next with RSVPs."""
     sarah, daniel, priya, tom = ceos
-    today = date.today()
+    today = utcnow().date()
     month, year = today.month - 2, today.year
     if month < 1:
         month, year = month + 12, year - 1

@@ -94,19 +94,19 @@ def _paragraph_scans(paragraph: str) -> int:
     closed_text_at = -1  # the last `]` that closed a `[`: a `(` right after it opens an address
     cost = 0
     for mark in _BRACKET_OR_TICKS.finditer(paragraph):
-        token, start = mark.group(), mark.start()
-        if token == "[":
+        found, start = mark.group(), mark.start()
+        if found == "[":
             squares.append(start)
-        elif token == "]":
+        elif found == "]":
             if squares:
                 cost += BRACKET_COST * (start - squares.pop())
                 closed_text_at = start
-        elif token == "(":
+        elif found == "(":
             parens.append(start if closed_text_at == start - 1 else None)
-        elif token == ")":
+        elif found == ")":
             opened = parens.pop() if parens else None
             cost += BRACKET_COST * (start - opened) if opened is not None else 0
-        elif len(token) == 1:
+        elif len(found) == 1:
             cost += BACKTICK_COST * (start - tick) if tick is not None else 0
             tick = start if tick is None else None
         elif not _opens_fence(paragraph, start):

@@ -11,7 +11,7 @@ from ..models import OutboxMessage
 from ..tokens import email_confirmation_token, password_reset_token
 
 CONFIRM_ADDRESS = "confirm_address"
-PASSWORD_RESET = "password_reset"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a mail kind, not a password)
 
 
 def _days(seconds: int) -> str:

@@ -19,7 +19,7 @@ from ..policy import Refused
 from . import letters, queries
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
-WRONG_PASSWORD = "That is not your current password."
+WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message, not a password)
 HANDLE_TAKEN = "Someone else is already mentioned as @{}. Choose another handle."
 
 

@@ -3,7 +3,6 @@ sessions, and the feed."""
 
 from datetime import timedelta
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -300,7 +299,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
         ).scalars():
             post = readable[reply.post_id]
             name = named(post, reply.author_id, reply.author.name)
-            helpful[post.id].append(Advice(name, Markup(reply.body_html)))
+            helpful[post.id].append(Advice(name, reply.body_markup))
 
     agenda = []
     for item in items:
@@ -313,12 +312,12 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
         else:
             challenge = BroughtChallenge(
                 title=post.title,
-                body_html=Markup(post.body_html),
+                body_html=post.body_markup,
                 author=named(post, post.author_id, post.author.name),
                 status=post.shown_status.label,
                 url=thread_url(post),
                 helpful=tuple(helpful[post.id]),
-                commitment_html=Markup(post.commitment_html),
+                commitment_html=post.commitment_markup,
             )
             brought_by = named(post, item.proposed_by_id, item.proposed_by.name)
             agenda.append(PreReadItem(item.title, brought_by, challenge))
@@ -339,7 +338,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
             title=post.title,
             author=named(post, post.author_id, post.author.name),
             url=thread_url(post),
-            outcome_html=Markup(post.outcome_html),
+            outcome_html=post.outcome_markup,
             recorded_at=post.outcome_at,
             figures=_figures(post.results),
         )
@@ -365,7 +364,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
         timezone=meeting.timezone,
         location=meeting.location,
         video_url=meeting.video_url,
-        agenda_html=Markup(meeting.agenda_html),
+        agenda_html=meeting.agenda_markup,
         cancelled=meeting.cancelled_at is not None,
         url=external_url("cohort.meetings.detail", slug=cohort.slug, meeting_id=meeting.id),
         items=tuple(agenda),

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, string_enum, utcnow
+from .types import UTCDateTime, stored_html, string_enum, utcnow
 from .user import User
 
 
@@ -40,7 +40,7 @@ class Cohort(db.Model):
     @property
     def charter_markup(self) -> Markup:
         """The charter as stored: rendered and sanitised by ``render_markdown`` when saved."""
-        return Markup(self.charter_html)
+        return stored_html(self.charter_html)
 
     def __repr__(self) -> str:
         return f"<Cohort {self.slug}>"

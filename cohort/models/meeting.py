@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from .post import Post
-from .types import UTCDateTime, sql_utcnow, string_enum, utcnow
+from .types import UTCDateTime, sql_utcnow, stored_html, string_enum, utcnow
 from .user import User
 
 
@@ -74,7 +74,7 @@ class Meeting(db.Model):
 
     @property
     def agenda_markup(self) -> Markup:
-        return Markup(self.agenda_html)
+        return stored_html(self.agenda_html)
 
     @property
     def duration_minutes(self) -> int:
@@ -130,7 +130,7 @@ class MeetingNote(db.Model):
 
     @property
     def body_markup(self) -> Markup:
-        return Markup(self.body_html)
+        return stored_html(self.body_html)
 
 
 class Feedback(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .cohort import Cohort
-from .types import UTCDateTime, string_enum, utcnow
+from .types import UTCDateTime, stored_html, string_enum, utcnow
 from .user import User
 
 FORM_KEY_LENGTH = 32
@@ -148,15 +148,15 @@ class Post(db.Model):
 
     @property
     def body_markup(self) -> Markup:
-        return Markup(self.body_html)
+        return stored_html(self.body_html)
 
     @property
     def commitment_markup(self) -> Markup:
-        return Markup(self.commitment_html)
+        return stored_html(self.commitment_html)
 
     @property
     def outcome_markup(self) -> Markup:
-        return Markup(self.outcome_html)
+        return stored_html(self.outcome_html)
 
 
 class Reply(db.Model):
@@ -180,7 +180,7 @@ class Reply(db.Model):
 
     @property
     def body_markup(self) -> Markup:
-        return Markup(self.body_html)
+        return stored_html(self.body_html)
 
 
 class MeasuredResult(db.Model):

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from markupsafe import Markup
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -62,3 +63,8 @@ def _now_postgresql(_element, _compiler, **_kw):
 def _now_sqlite(_element, _compiler, **_kw):
     # The same text form UTCDateTime stores on SQLite (naive UTC, microseconds), so it compares as a time.
     return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+def stored_html(html: str) -> Markup:
+    """HTML a model stores from ``render_markdown``: sanitised by nh3 when it was saved, so safe to print."""
+    return Markup(html)  # noqa: S704 (sanitised on save; the one place stored HTML is trusted)
