@@ -77,17 +77,7 @@ def restore_database(path: Path) -> dict[str, int]:
     if not path.is_file():
         raise BackupError(f"There is no backup file at {path}.")
     if _is_sqlite():
-        backup = _open_sqlite_backup(path)
-        try:
-            _require_empty()
-            db.engine.dispose()
-            target = db.engine.raw_connection()
-            try:
-                backup.backup(target.driver_connection)
-            finally:
-                target.close()
-        finally:
-            backup.close()
+        _restore_sqlite(path)
     else:
         _restore_postgresql(path)
     db.engine.dispose()  # pooled connections may hold the schema as it was before
@@ -99,11 +89,9 @@ def _require_empty() -> None:
     with db.engine.connect() as connection:
         filled = {name: count for name, count in row_counts(connection).items() if count and name != VERSION_TABLE}
     if filled:
-        raise BackupError(
-            "The database is not empty ("
-            + ", ".join(f"{name}: {count} rows" for name, count in filled.items())
-            + "): restore only into a new, empty database."
-        )
+        named = ", ".join(f"{name}: {count}" for name, count in list(filled.items())[:3])
+        more = f" and {len(filled) - 3} more tables" if len(filled) > 3 else ""
+        raise BackupError(f"The database is not empty ({named}{more}): restore only into a new, empty database.")
 
 
 def _backup_sqlite(partial: Path) -> dict[str, int]:
@@ -146,6 +134,20 @@ def _open_sqlite_backup(path: Path) -> sqlite3.Connection:
         backup.close()
         raise BackupError(f"{path} is not a sound backup of a Cohort database.")
     return backup
+
+
+def _restore_sqlite(path: Path) -> None:
+    backup = _open_sqlite_backup(path)
+    try:
+        _require_empty()
+        db.engine.dispose()  # no other connection of ours may write while the pages are replaced
+        target = db.engine.raw_connection()
+        try:
+            backup.backup(target.driver_connection)
+        finally:
+            target.close()
+    finally:
+        backup.close()
 
 
 def _pg_program(name: str) -> str:

@@ -2,6 +2,7 @@
 
 import re
 import sqlite3
+import subprocess
 import threading
 import uuid
 
@@ -182,3 +183,29 @@ def test_backup_and_restore_paths_fail_clearly(app, runner, tmp_path):
     assert re.search(r"Error: .*taken\.backup is not a (SQLite|pg_dump) backup", junk.output), junk.output
     for result in (missing_folder, overwrite, absent, junk):
         assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.postgresql
+def test_pg_dump_gets_the_password_from_the_environment_not_the_command_line(
+    database_url, make_app, tmp_path, monkeypatch
+):
+    # The test server trusts local connections, so any password is accepted: what matters is where it travels.
+    url = make_url(database_url).set(password="not-in-ps-output")
+    app = make_app(SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
+    calls = []
+    run = subprocess.run
+
+    def recording_run(command, **kwargs):
+        calls.append((command, kwargs.get("env") or {}))
+        return run(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "cohort.backup")])
+    assert result.exit_code == 0, result.output
+    dumps = [(command, env) for command, env in calls if command[0].endswith("pg_dump")]
+    assert len(dumps) == 1
+    command, env = dumps[0]
+    assert "not-in-ps-output" not in " ".join(command)
+    assert env["PGPASSWORD"] == "not-in-ps-output"
+    with app.app_context():
+        db.engine.dispose()
