@@ -62,6 +62,8 @@ def backup_database(path: Path) -> Backup:
         raise BackupError(f"{path} already exists: choose a new file name, so no backup is overwritten.")
     if not path.parent.is_dir():
         raise BackupError(f"The folder {path.parent} does not exist.")
+    if not os.access(path.parent, os.W_OK):
+        raise BackupError(f"The folder {path.parent} cannot be written to.")
     # Written beside the target and renamed once complete, so a failed backup leaves no half file.
     partial = path.with_name(path.name + ".partial")
     try:
