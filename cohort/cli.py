@@ -1,11 +1,14 @@
 """Command-line tasks: ``flask --app cohort <command>``."""
 
+from pathlib import Path
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import with_appcontext
 
 from . import handles
+from .backup import BackupError, backup_database, restore_database
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
 from .extensions import db
@@ -148,6 +151,38 @@ def show_mail_command(message_id: int | None, last: int) -> None:
     click.echo(email.get_body(("plain",)).get_content())
 
 
+def _echo_counts(counts: dict[str, int]) -> None:
+    for name, count in counts.items():
+        if count:
+            click.echo(f"  {name:<28} {count:>9}")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app runs."""
+    try:
+        backup = backup_database(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wrote {backup.path} ({backup.size:,} bytes), with these rows:")
+    _echo_counts(backup.counts)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+def restore_command(path: Path) -> None:
+    """Bring the backup at PATH into this app's database, which must be empty."""
+    try:
+        counts = restore_database(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {path}, with these rows:")
+    _echo_counts(counts)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         create_user,
@@ -157,5 +192,7 @@ def init_app(app: Flask) -> None:
         send_mail_command,
         worker_command,
         show_mail_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
