@@ -133,6 +133,7 @@ def test_an_unknown_address_gets_the_same_answer_after_the_same_work(app, emails
         for email, (_, response) in zip(
             [f"nobody{n}@northbridge.example.org" for n in range(4)] + [emails[n % 3] for n in range(4)],
             unknown + known,
+            strict=True,
         )
     }
     assert len(bodies) == 1
