@@ -65,7 +65,17 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": os.environ.get("COHORT_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Requests for a reset link per address (Flask-Limiter, in RATELIMIT_STORAGE_URI).
         "COHORT_LOGIN_LIMIT": os.environ.get("COHORT_LOGIN_LIMIT", "10 per minute"),
+        # Failed passwords allowed in a window of so many minutes, counted in the database (shared by every
+        # worker and server): for one account from one address, for one account from anywhere, and (higher,
+        # for an office behind one address) from one address to any account (cohort/auth/limits.py).
+        "COHORT_SIGN_IN_PAIR_LIMIT": _at_least_one("COHORT_SIGN_IN_PAIR_LIMIT", 5),
+        "COHORT_SIGN_IN_PAIR_MINUTES": _at_least_one("COHORT_SIGN_IN_PAIR_MINUTES", 15),
+        "COHORT_SIGN_IN_ACCOUNT_LIMIT": _at_least_one("COHORT_SIGN_IN_ACCOUNT_LIMIT", 20),
+        "COHORT_SIGN_IN_ACCOUNT_MINUTES": _at_least_one("COHORT_SIGN_IN_ACCOUNT_MINUTES", 60),
+        "COHORT_SIGN_IN_ADDRESS_LIMIT": _at_least_one("COHORT_SIGN_IN_ADDRESS_LIMIT", 100),
+        "COHORT_SIGN_IN_ADDRESS_MINUTES": _at_least_one("COHORT_SIGN_IN_ADDRESS_MINUTES", 60),
         "COHORT_PROXY_HOPS": _whole_number("COHORT_PROXY_HOPS", 0),
         # Only these hosts are answered (a page for another host would link there).
         "TRUSTED_HOSTS": [

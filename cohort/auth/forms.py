@@ -2,13 +2,22 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo
+from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 
 from ..forms import Length, TimezoneField
+from . import passwords
 
+
+def _not_common(_form, field) -> None:
+    if field.data and passwords.is_common(field.data):
+        raise ValidationError(passwords.COMMON_MESSAGE)
+
+
+# No rule on which kinds of character: length and not being a common one are what make it hard to guess.
 PASSWORD_RULES = [
     DataRequired("Choose a password."),
     Length(min=12, max=128, message="Use between 12 and 128 characters."),
+    _not_common,
 ]
 
 

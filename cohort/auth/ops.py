@@ -7,16 +7,16 @@ show; mail queued here leaves only once that commit succeeds."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, not_, update
+from sqlalchemy import and_, delete, not_, or_, update
 
 from .. import handles, mail
 from ..cohorts import ops as cohort_ops
 from ..extensions import db
-from ..models import Invitation, SignIn, User, normalise_email, utcnow
+from ..models import Invitation, SignIn, SignInAttempt, User, normalise_email, utcnow
 from ..models.sign_in import token_hash
 from ..models.user import new_token
 from ..policy import Refused
-from . import letters, queries
+from . import letters, passwords, queries
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message, not a password)
@@ -120,7 +120,7 @@ def change_password(user: User, current_password: str, new_password: str, keep: 
     signed in with the token ``keep`` is signed out.
 
     Raises ``WrongPassword`` if ``current_password`` is not theirs."""
-    if not user.check_password(current_password):
+    if not passwords.matches(user, current_password):
         raise WrongPassword(WRONG_PASSWORD)
     user.set_password(new_password)
     end_other_sign_ins(user, keep)
@@ -189,6 +189,35 @@ def note_activity(sign_in_id: int, now: datetime) -> None:
     bookkeeping, written after the page's own work and never part of it."""
     with db.engine.begin() as connection:
         connection.execute(update(SignIn).where(SignIn.id == sign_in_id).values(last_seen_at=now))
+
+
+def reserve_attempt(account: str, address: str, now: datetime, forget_before: datetime) -> int:
+    """Count an attempt to give ``account``'s password from ``address`` before the password is checked,
+    and return its id: counted first, attempts made at the same moment on other servers see each other,
+    so no burst slips past a limit. Attempts from before ``forget_before`` are forgotten (an index range)."""
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.at < forget_before))
+    attempt = SignInAttempt(account=account, address=address, at=now)
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt.id
+
+
+def withdraw_attempt(attempt_id: int) -> None:
+    """Uncount an attempt refused for a limit: waiting it out is not made longer by trying."""
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt_id))
+
+
+def attempt_succeeded(attempt_id: int, account: str, address: str) -> None:
+    """The right password: the attempt and the earlier failures for this account from this address are
+    forgotten (the failures from elsewhere still count for the account)."""
+    db.session.execute(
+        delete(SignInAttempt).where(
+            or_(
+                SignInAttempt.id == attempt_id,
+                and_(SignInAttempt.account == account, SignInAttempt.address == address),
+            )
+        )
+    )
 
 
 def _end_sign_ins(*which) -> None:

@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import func
 
 from ..extensions import db
-from ..models import Invitation, SignIn, User, utcnow
+from ..models import Invitation, SignIn, SignInAttempt, User, utcnow
 from ..models.sign_in import token_hash
 
 
@@ -48,3 +49,24 @@ def user_by_id(user_id: int) -> User | None:
 
 def invitation_by_id(invitation_id: int) -> Invitation | None:
     return db.session.get(Invitation, invitation_id)
+
+
+def seconds_to_wait(account: str, address: str, now: datetime, limits: list[tuple[str, int, int]]) -> int | None:
+    """How long until another attempt for ``account`` from ``address`` may be made, or None if it may
+    be made now. ``limits`` holds (scope, most attempts, minutes) for the scopes "pair", "account" and
+    "address"; the attempt being made is counted already (``ops.reserve_attempt``)."""
+    scopes = {
+        "pair": (SignInAttempt.account == account, SignInAttempt.address == address),
+        "account": (SignInAttempt.account == account,),
+        "address": (SignInAttempt.address == address,),
+    }
+    wait = None
+    for scope, most, minutes in limits:
+        window = timedelta(minutes=minutes)
+        count, oldest = db.session.execute(
+            db.select(func.count(), func.min(SignInAttempt.at)).where(*scopes[scope], SignInAttempt.at > now - window)
+        ).one()
+        if count > most:
+            seconds = max(1, int((oldest + window - now).total_seconds()) + 1)
+            wait = max(wait or 0, seconds)
+    return wait

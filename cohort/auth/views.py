@@ -20,7 +20,7 @@ from ..tokens import (
     read_password_reset_token,
 )
 from ..web import Outcome, commit_or_explain
-from . import ops, queries, sign_ins
+from . import limits, ops, passwords, queries, sign_ins
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -39,7 +39,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-def _login_limit() -> str:
+def _reset_request_limit() -> str:
     return current_app.config["COHORT_LOGIN_LIMIT"]
 
 
@@ -56,17 +56,19 @@ def _after_login(next_url: str | None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
 def login():
-    """Sign in with email and password. Only failed attempts count towards the rate limit."""
+    """Sign in with email and password, within the limits on failed attempts (``limits``). An unknown
+    address gets the same answer, after the same work, as a wrong password."""
     form = LoginForm()
     if request.method == "GET":
         if current_user.is_authenticated:
             return _after_login(request.args.get("next"))
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        attempt = limits.Attempt(form.email.data)
         user = cohort_ops.find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        if passwords.matches(user, form.password.data):
+            attempt.succeeded()
             if not user.email_confirmed:
                 commit_or_explain(lambda: ops.send_confirmation(user))
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
@@ -96,7 +98,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_reset_request_limit, methods=["POST"])
 def forgot_password():
     """Email a reset link; the answer is the same whether or not the address is known."""
     form = ForgotPasswordForm()
@@ -320,6 +322,7 @@ def change_password():
     password_form = ChangePasswordForm()
     if password_form.validate_on_submit():
         user = current_user._get_current_object()
+        attempt = limits.Attempt(user.email)
         outcome = commit_or_explain(
             lambda: ops.change_password(
                 user, password_form.current_password.data, password_form.password.data, user.sign_in_token
@@ -328,6 +331,7 @@ def change_password():
             flash_refusal=False,
         )
         if outcome.ok:
+            attempt.succeeded()
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(outcome.message)
     return _account_page(password_form=password_form, status=422)

@@ -26,6 +26,7 @@ from .outbox import MessageStatus, OutboxMessage
 from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, PostRead, PostTag, Reply, Tag, Visibility
 from .recognition import CohortValue, Flag, Thanks
 from .sign_in import SignIn
+from .sign_in_attempt import SignInAttempt
 from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
 
@@ -64,6 +65,7 @@ __all__ = [
     "Reply",
     "Role",
     "SignIn",
+    "SignInAttempt",
     "Tag",
     "Thanks",
     "UTCDateTime",

@@ -1,0 +1,44 @@
+"""Limits on giving a password: failures are counted in the database, so every worker and server
+holds the same count (the embedded default as well as PostgreSQL).
+
+Three limits, each over a window of its own: one account from one address (low), one account from
+anywhere, and one address to any account (high, as a whole office may share one). The attempt is
+counted before its password is checked, and a limited attempt is refused whatever the password, so
+the limit never tells which guess was right."""
+
+from datetime import timedelta
+
+from flask import current_app, request
+from werkzeug.exceptions import TooManyRequests
+
+from ..models import normalise_email, utcnow
+from ..web import commit_or_explain
+from . import ops, queries
+
+
+def _limits() -> list[tuple[str, int, int]]:
+    config = current_app.config
+    return [
+        (scope, config[f"COHORT_SIGN_IN_{scope.upper()}_LIMIT"], config[f"COHORT_SIGN_IN_{scope.upper()}_MINUTES"])
+        for scope in ("pair", "account", "address")
+    ]
+
+
+class Attempt:
+    """One attempt to give ``email``'s password from this request's address, counted as it begins."""
+
+    def __init__(self, email: str):
+        self.account = normalise_email(email)
+        self.address = request.remote_addr or ""
+        now = utcnow()
+        limits = _limits()
+        forget_before = now - timedelta(minutes=max(minutes for _scope, _most, minutes in limits))
+        self.id = commit_or_explain(lambda: ops.reserve_attempt(self.account, self.address, now, forget_before)).value
+        wait = queries.seconds_to_wait(self.account, self.address, now, limits)
+        if wait is not None:
+            commit_or_explain(lambda: ops.withdraw_attempt(self.id))
+            raise TooManyRequests(retry_after=wait)
+
+    def succeeded(self) -> None:
+        """The password was right: forget this account's failures from this address."""
+        commit_or_explain(lambda: ops.attempt_succeeded(self.id, self.account, self.address))

@@ -1,0 +1,167 @@
+"""Limits on failed sign-ins, counted in the database; the same answer for an unknown address; and
+which passwords may be chosen."""
+
+import statistics
+import time
+
+import pytest
+
+from cohort.auth import passwords
+from cohort.extensions import db
+from cohort.models import SignInAttempt, User
+
+from .. import factories
+from ..conftest import CSRF_PATTERN
+
+OFFICE = {"REMOTE_ADDR": "203.0.113.9"}
+
+
+@pytest.fixture
+def emails(app):
+    with app.app_context():
+        users = [factories.make_user(email=f"colleague{n}@northbridge.example.org") for n in range(3)]
+        db.session.commit()
+        return [user.email for user in users]
+
+
+def _fail(client, email, times, environ=OFFICE):
+    for attempt in range(times):
+        assert client.login(email, f"wrong guess {attempt}", environ_base=environ).status_code == 401
+
+
+def test_a_limited_pair_answers_429_even_to_the_right_password(client, emails):
+    _fail(client, emails[0], 5)
+    for password in ("wrong guess again", factories.TEST_PASSWORD):
+        response = client.login(emails[0], password, environ_base=OFFICE)
+        assert response.status_code == 429
+        assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+        assert "Please slow down" in response.text and "Traceback" not in response.text
+    assert client.get("/").status_code == 302  # not signed in
+
+
+def test_a_colleague_at_the_same_address_still_signs_in(app, client, emails):
+    _fail(client, emails[0], 5)
+    assert app.test_client().login(emails[1], environ_base=OFFICE).status_code == 302
+
+
+def test_a_success_clears_the_pairs_failures(client, emails):
+    _fail(client, emails[0], 4)
+    assert client.login(emails[0], environ_base=OFFICE).status_code == 302
+    client.logout()
+    _fail(client, emails[0], 4)
+
+
+def test_the_account_is_limited_across_many_addresses(make_app, emails):
+    app = make_app(COHORT_SIGN_IN_ACCOUNT_LIMIT=8)
+    for n in range(8):
+        assert (
+            app.test_client().login(emails[0], "wrong", environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+            == 401
+        )
+    fresh = {"REMOTE_ADDR": "192.0.2.77"}
+    assert app.test_client().login(emails[0], environ_base=fresh).status_code == 429
+    assert app.test_client().login(emails[1], environ_base=fresh).status_code == 302
+
+
+def test_the_address_is_limited_higher_over_every_account(make_app, emails):
+    app = make_app(COHORT_SIGN_IN_ADDRESS_LIMIT=12)
+    client = app.test_client()
+    for n in range(12):
+        assert client.login(f"guess{n}@northbridge.example.org", "wrong", environ_base=OFFICE).status_code == 401
+    assert app.test_client().login(emails[1], environ_base=OFFICE).status_code == 429
+    assert app.test_client().login(emails[1], environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 302
+
+
+def test_the_limit_holds_across_two_apps_on_one_database(make_app, emails):
+    first, second = make_app(), make_app()
+    for attempt in range(5):
+        app = first if attempt % 2 else second
+        assert app.test_client().login(emails[0], "wrong", environ_base=OFFICE).status_code == 401
+    assert first.test_client().login(emails[0], environ_base=OFFICE).status_code == 429
+    assert second.test_client().login(emails[0], environ_base=OFFICE).status_code == 429
+    with first.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(SignInAttempt)).scalar_one() == 5
+
+
+def test_a_wrong_current_password_counts_towards_the_limit(client, emails):
+    client.login(emails[0])
+    for _ in range(5):
+        response = client.post_form(
+            "/account/password",
+            {
+                "current_password": "wrong",
+                "password": "a much better passphrase",
+                "confirm": "a much better passphrase",
+            },
+        )
+        assert response.status_code == 422
+    response = client.post_form(
+        "/account/password",
+        {
+            "current_password": factories.TEST_PASSWORD,
+            "password": "a much better passphrase",
+            "confirm": "a much better passphrase",
+        },
+    )
+    assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+def test_an_unknown_address_gets_the_same_answer_after_the_same_work(app, emails):
+    def timed(email):
+        client = app.test_client()
+        token = client.csrf_token()
+        started = time.perf_counter()
+        response = client.post("/login", data={"email": email, "password": "wrong guess", "csrf_token": token})
+        return time.perf_counter() - started, response
+
+    with app.app_context():
+        # Factories hash cheaply for speed; here the accounts hold hashes made as a real sign-up makes them.
+        for user in db.session.execute(db.select(User)).scalars():
+            user.set_password(factories.TEST_PASSWORD)
+        db.session.commit()
+        started = time.perf_counter()
+        passwords.matches(None, "wrong guess")
+        hash_cost = time.perf_counter() - started
+    unknown = [timed(f"nobody{n}@northbridge.example.org") for n in range(4)]
+    known = [timed(emails[n % 3]) for n in range(4)]
+    unknown_median = statistics.median(seconds for seconds, _ in unknown)
+    known_median = statistics.median(seconds for seconds, _ in known)
+    assert unknown_median > hash_cost / 2 and known_median > hash_cost / 2
+    assert max(unknown_median, known_median) / min(unknown_median, known_median) < 3
+    bodies = {
+        CSRF_PATTERN.sub("", response.get_data(as_text=True).replace(email, ""))
+        for email, (_, response) in zip(
+            [f"nobody{n}@northbridge.example.org" for n in range(4)] + [emails[n % 3] for n in range(4)],
+            unknown + known,
+            strict=True,
+        )
+    }
+    assert len(bodies) == 1
+    assert all(response.status_code == 401 for _, response in unknown + known)
+
+
+@pytest.mark.parametrize("common", ["123456789012", "QwertyUiopAsdf", "password1234"])
+def test_a_common_password_is_refused_and_the_form_kept(client, emails, common):
+    client.login(emails[0])
+    response = client.post_form(
+        "/account/password", {"current_password": factories.TEST_PASSWORD, "password": common, "confirm": common}
+    )
+    assert response.status_code == 422
+    assert "one of the most common" in response.text
+    client.logout()
+    assert client.login(emails[0], common).status_code == 401
+
+
+def test_every_shipped_common_password_is_long_enough_to_be_allowed_otherwise():
+    assert len(passwords.COMMON) >= 300
+    assert all(len(entry) >= 12 for entry in passwords.COMMON)
+
+
+def test_passwords_are_never_truncated(app):
+    long = "x" * 72
+    with app.app_context():
+        user = factories.make_user()
+        user.set_password(long + "first ending")
+        assert user.check_password(long + "first ending")
+        assert not user.check_password(long + "other ending")
+        assert not user.check_password(long)
