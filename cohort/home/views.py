@@ -2,7 +2,6 @@
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import RETRY_AFTER_SECONDS
