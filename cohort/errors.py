@@ -1,7 +1,11 @@
 """Error pages in the site's own style; never a traceback."""
 
+import logging
+import sqlite3
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .extensions import db
@@ -19,6 +23,38 @@ MESSAGES = {
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),
     503: ("Cohort is unavailable", "We are working on it. Please try again in a few minutes."),
 }
+
+
+# SQLite's primary result codes that mean "the database cannot take this now", not "this request is wrong".
+_SQLITE_UNAVAILABLE = {
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_READONLY",
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+}
+# PostgreSQL SQLSTATE classes/codes: connection exceptions, insufficient resources, operator intervention,
+# a read-only transaction (a standby), a lock not available.
+_PG_UNAVAILABLE_PREFIXES = ("08", "53", "57P", "25006", "55P03")
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when a database error says the database is locked, read-only, full or unreachable."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        name = getattr(original, "sqlite_errorname", "") or ""
+        return any(name == code or name.startswith(code + "_") for code in _SQLITE_UNAVAILABLE)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:
+        # psycopg gives no SQLSTATE when it cannot reach the server at all.
+        return type(original).__name__ == "OperationalError"
+    return sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES)
 
 
 def _render(code: int, title: str, message: str):
@@ -53,7 +89,18 @@ def _internal_error(_error):
     return _render(500, title, message)
 
 
+def _database_error(error: DBAPIError):
+    if not database_unavailable(error):
+        raise error
+    db.session.rollback()
+    logging.getLogger(__name__).warning("Database unavailable: %s", error.orig)
+    title, message = MESSAGES[503]
+    page, status = _render(503, title, message)
+    return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -35,10 +35,19 @@ limiter = Limiter(key_func=get_remote_address)
 
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, _record):
-    """WAL lets readers work beside a writer; foreign keys are off by default in SQLite."""
+    """WAL lets readers work beside a writer; foreign keys are off by default in SQLite. The busy
+    timeout is the driver's (5 s unless ``connect_args={"timeout": …}`` says otherwise)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "handle_error")
+def _drop_read_only_connections(context):
+    """A SQLite connection opened while the file was read-only stays read-only: treat the error as a
+    disconnect, so the pool is refreshed and the app recovers once the file is writable again."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.Error) and getattr(original, "sqlite_errorname", "") == "SQLITE_READONLY":
+        context.is_disconnect = True

@@ -4,8 +4,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash
+from flask import abort, current_app, flash
+from sqlalchemy.exc import DBAPIError
 
+from .errors import database_unavailable
 from .extensions import db
 from .policy import Refused
 
@@ -39,3 +41,17 @@ def commit_or_explain(action: Callable[[], Any], success: str | None = None, *, 
     if success:
         flash(success, "success")
     return Outcome(True, value)
+
+
+def bookkeeping(action: Callable[[], Any]) -> None:
+    """Run a bookkeeping write (a read mark) in a savepoint; when the database is locked, read-only or
+    full it is logged and skipped, so reading a page never fails for it."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        current_app.logger.warning("Bookkeeping write skipped: %s", error.orig)
+        if not db.session.is_active:
+            db.session.rollback()

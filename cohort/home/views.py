@@ -2,9 +2,9 @@
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..meetings.queries import next_sessions_for
 from .queries import my_cohorts
@@ -23,12 +23,20 @@ def dashboard():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 when it does not."""
+    """200 when the database answers a read (and, on SQLite, takes a write), 503 saying why when not."""
     try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="unavailable"), 503
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            if connection.dialect.name == "sqlite":
+                # A header write, rolled back: BEGIN IMMEDIATE alone succeeds on a read-only file.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                version = int(connection.exec_driver_sql("PRAGMA user_version").scalar())
+                connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+                connection.exec_driver_sql("ROLLBACK")
+    except SQLAlchemyError as error:
+        message = str(getattr(error, "orig", error))
+        status = "read-only" if "readonly" in message else "locked" if "locked" in message else "unavailable"
+        return jsonify(status=status), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return jsonify(status="ok")
 
 

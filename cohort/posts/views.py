@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import int_arg
 from ..models import ChallengeStatus, PostKind, Visibility
 from ..policy import Permission
-from ..web import commit_or_explain
+from ..web import bookkeeping, commit_or_explain
 from . import ops, queries
 from .forms import PostForm, ReplyForm
 
@@ -141,7 +141,8 @@ def thread(post_id: int):
     post = get_post_or_404(post_id, *queries.THREAD_LOAD_OPTIONS)
     reader = queries.reader_state(g.membership, post)
     # Marked read before the page is drawn, so the bell already counts it; a failed render rolls it back.
-    ops.mark_read(g.membership, post, notified=reader.notified)
+    if reader.notified or reader.last_read is None or post.last_activity_at > reader.last_read:
+        bookkeeping(lambda: ops.mark_read(g.membership, post, notified=reader.notified))
     kept = drafts.take()
     page = (
         render_thread_with_draft(post, kept, reader=reader, status=200)
