@@ -19,7 +19,7 @@ MESSAGES = {
         "That was too much to send at once",
         "Nothing was saved. Go back to the form (your browser may still hold your text), shorten it and send it again.",
     ),
-    429: ("Please slow down", "Too many attempts in a short time. Wait a minute and try again."),
+    429: ("Please slow down", "Too many attempts in a short time. Wait a few minutes and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),
     503: ("Cohort is unavailable", "We are working on it. Please try again in a few minutes."),
 }
