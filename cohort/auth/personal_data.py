@@ -2,11 +2,15 @@
 
 import json
 
-from flask import Response
-from flask_login import current_user, login_required
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
 
+from .. import drafts
 from ..models import utcnow
+from ..web import commit_or_explain
+from . import ops
 from .export import personal_data
+from .forms import DeleteAccountForm
 from .views import bp
 
 
@@ -20,3 +24,25 @@ def download_data():
     response.headers["Content-Disposition"] = f'attachment; filename="cohort-my-data-{now:%Y-%m-%d}.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete the account, given the password and the word typed out; the choice stays on a refusal."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        outcome = commit_or_explain(
+            lambda: ops.delete_account(user, form.password.data, keep_words=form.words.data == "keep"),
+            flash_refusal=False,
+        )
+        if outcome.ok:
+            logout_user()
+            drafts.forget()
+            flash("Your account has been deleted. Thank you for taking part.", "info")
+            return redirect(url_for("auth.login"))
+        field = form.password if isinstance(outcome.refusal, ops.WrongPassword) else form.words
+        field.errors.append(outcome.message)
+    status = 422 if form.errors else 200
+    return render_template("auth/delete_account.html", form=form), status

@@ -3,11 +3,12 @@
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import JSON, String, Text, select, text
 
 from cohort.auth.export import NOT_PERSONAL, TABLES
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Role, RsvpResponse
+from cohort.models import Cohort, Role, RsvpResponse, User
 from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
@@ -99,3 +100,127 @@ def test_every_table_pointing_at_an_account_is_exported_or_said_not_to_be_person
         assert name in TABLES or name in NOT_PERSONAL, f"{name} points at an account: export it or say why not"
         if name in TABLES:
             assert TABLES[name] in data, f"the export has no {TABLES[name]!r} for {name}"
+
+
+# --- deleting the account ----------------------------------------------------------------------
+
+
+def _delete(client, words="keep", password=factories.TEST_PASSWORD, confirm="delete"):
+    return client.post_form("/account/delete", {"words": words, "password": password, "confirm": confirm})
+
+
+def _signed_in(client) -> bool:
+    response = client.get("/account")
+    return response.status_code == 200
+
+
+def _every_text_in_the_database(app) -> str:
+    """Every string and JSON value of every table, the search index included, in one text."""
+    found = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
+            if columns:
+                for row in db.session.execute(select(*columns)).all():
+                    found.extend(str(value) for value in row if value is not None)
+        found.extend(str(v) for row in db.session.execute(text("SELECT title, content FROM post_search")) for v in row)
+    return "\n".join(found).lower()
+
+
+@pytest.fixture
+def other_post(app, people):
+    """Bartholomew's own post, with a reply by Wilhelmina under it."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        other, me = db.session.get(User, people.other_id), db.session.get(User, people.me_id)
+        post = factories.make_post(cohort, other, title="Theatre lists", body="How do you run theatre lists?")
+        reply = post_ops.add_reply(factories.member_of(me, cohort), post, "Wilhelmina suggests zeppelins.")
+        db.session.commit()
+        return SimpleNamespace(post_id=post.id, reply_id=reply.id)
+
+
+def test_a_wrong_password_is_refused_and_the_form_kept(client, people, app):
+    client.login(EMAIL)
+    response = _delete(client, words="remove", password="not my password at all", confirm="delete")
+    assert response.status_code == 422
+    assert "That is not your current password." in response.text
+    assert 'checked id="words-1" name="words" required type="radio" value="remove"' in response.text
+    assert 'value="delete"' in response.text
+    assert _signed_in(client)
+    with app.app_context():
+        assert db.session.get(User, people.me_id).email == EMAIL
+
+
+def test_the_word_must_be_typed(client, people, app):
+    client.login(EMAIL)
+    response = _delete(client, confirm="yes")
+    assert response.status_code == 422
+    assert "Type the word delete to confirm." in response.text
+    assert _signed_in(client)
+
+
+def test_kept_words_show_a_former_member_and_nothing_personal_remains(make_app, app, people, other_post):
+    client, elsewhere = app.test_client(), app.test_client()
+    client.login(EMAIL, remember="y")
+    elsewhere.login(EMAIL)
+    copied = client.get_cookie("session", domain="cohort.test").value
+    response = _delete(client, words="keep")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+    text_now = _every_text_in_the_database(app)
+    assert NAME.lower() not in text_now
+    assert EMAIL.lower() not in text_now
+    assert "wilhelmina-quartermaine" not in text_now  # the handle, too
+    assert not _signed_in(client) and not _signed_in(elsewhere)
+    stolen = app.test_client()
+    stolen.set_cookie("session", copied, domain="cohort.test")
+    assert not _signed_in(stolen)
+    assert client.login(EMAIL).status_code == 401
+
+    reader = app.test_client()
+    reader.login(OTHER_EMAIL)
+    page = reader.get(f"/c/{people.slug}/posts/{people.post_id}")
+    assert page.status_code == 200
+    assert "Virtual fracture clinic" in page.text and "A former member" in page.text
+    assert "Wilhelmina answers, thankfully." in page.text
+    assert NAME not in page.text
+    with app.app_context():
+        gone = db.session.get(User, people.me_id)
+        assert gone.deleted_at is not None and gone.email.endswith("@invalid")
+        assert gone.memberships == []
+
+
+def test_removed_words_are_gone_from_pages_and_search_while_others_replies_stay(app, people, other_post):
+    client = app.test_client()
+    client.login(EMAIL)
+    assert _delete(client, words="remove").status_code == 302
+
+    reader = app.test_client()
+    reader.login(OTHER_EMAIL)
+    assert reader.get(f"/c/{people.slug}/posts/{people.post_id}").status_code == 404
+    thread = reader.get(f"/c/{people.slug}/posts/{other_post.post_id}")
+    assert thread.status_code == 200 and "zeppelins" not in thread.text
+    assert "How do you run theatre lists?" in thread.text
+    for gone in ("fracture", "zeppelins"):
+        assert f"0 results for “{gone}”" in reader.get(f"/c/{people.slug}/posts/?q={gone}").text
+    assert "Theatre lists" in reader.get(f"/c/{people.slug}/posts/?q=theatre").text
+    text_now = _every_text_in_the_database(app)
+    assert "virtual fracture clinic" not in text_now and "wilhelmina answers" not in text_now
+    assert "bartholomew's private advice here." in text_now  # his reply under her post stays
+    assert NAME.lower() not in text_now and EMAIL.lower() not in text_now
+
+
+def test_the_last_facilitator_of_a_cohort_is_asked_to_name_another_first(app, people):
+    with app.app_context():
+        cohort = factories.make_cohort(name="Solo Circle")
+        lead = factories.make_member(cohort, factories.make_user(email="lead@solo.example.org"), role=Role.FACILITATOR)
+        db.session.commit()
+        lead_id = lead.user_id
+    client = app.test_client()
+    client.login("lead@solo.example.org")
+    response = _delete(client)
+    assert response.status_code == 422
+    assert "You are the last facilitator of Solo Circle" in response.text
+    assert _signed_in(client)
+    with app.app_context():
+        assert db.session.get(User, lead_id).deleted_at is None
