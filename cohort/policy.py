@@ -34,6 +34,8 @@ from .models import (
 )
 
 ANONYMOUS = "A cohort member"
+# The name a deleted account keeps, wherever its words stay (cohort/auth/ops.py ``delete_account``).
+FORMER_MEMBER = "A former member"
 
 
 class Permission(enum.StrEnum):

@@ -1,8 +1,9 @@
 """Forms for signing in, passwords, joining and the account page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, ValidationError
 
 from ..forms import Length, TimezoneField
 from . import passwords
@@ -75,3 +76,24 @@ class JoinForm(ProfileFields, NewPasswordForm):
     """A new person's account, created from an invitation."""
 
     email = _email_field()
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's account: what becomes of one's words, the password, and the word typed out."""
+
+    words = RadioField(
+        "Your posts and replies",
+        choices=[
+            SelectChoice("keep", "Keep them, shown as written by “a former member”"),
+            SelectChoice("remove", "Remove them (replies others wrote under your posts stay)"),
+        ],
+        validators=[InputRequired("Choose what becomes of your posts and replies.")],
+    )
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+    confirm = StringField(
+        "Type delete to confirm", validators=[DataRequired("Type delete to confirm."), Length(max=20)]
+    )
+
+    def validate_confirm(self, field):
+        if field.data.strip().lower() != "delete":
+            raise ValidationError("Type the word delete to confirm.")

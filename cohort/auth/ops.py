@@ -4,19 +4,45 @@ through an invitation.
 Each takes the acting user, leaves the commit to its caller, and raises ``Refused`` with a message fit to
 show; mail queued here leaves only once that commit succeeds."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, not_, or_, update
+from sqlalchemy import and_, delete, not_, or_, select, update
 
-from .. import handles, mail
+from .. import handles, mail, policy
 from ..cohorts import ops as cohort_ops
 from ..extensions import db
-from ..models import Invitation, SignIn, SignInAttempt, User, normalise_email, utcnow
+from ..models import (
+    Adoption,
+    Attendance,
+    FeedbackGiven,
+    Flag,
+    FormerHandle,
+    Invitation,
+    MeetingFollow,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Post,
+    PostRead,
+    Reply,
+    Rsvp,
+    SignIn,
+    SignInAttempt,
+    Thanks,
+    ThreadFollow,
+    User,
+    normalise_email,
+    utcnow,
+)
 from ..models.sign_in import token_hash
 from ..models.user import new_token
 from ..policy import Refused
+from ..posts.search import index_post
 from . import letters, passwords, queries
+
+_NO_SYNC = {"synchronize_session": False}
 
 ACCOUNT_EXISTS = "An account already uses this address. Sign in first, then open this link again."
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message, not a password)
@@ -252,3 +278,106 @@ def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
     if not user.email_confirmed:
         send_confirmation(user)
     return user
+
+
+# --- deleting the account ----------------------------------------------------------------------
+
+CONFIRM_WORD = "delete"
+LAST_FACILITATOR = "You are the last facilitator of {}: name another facilitator there first, then delete your account."
+
+
+def delete_account(user: User, password: str, *, keep_words: bool) -> None:
+    """Delete ``user``'s account at their own request: nothing personal about them remains.
+
+    They leave every cohort (refused while they are the last facilitator of one) and are signed out
+    everywhere. With ``keep_words`` their posts and replies stay, shown as by ``policy.FORMER_MEMBER``;
+    otherwise they are deleted as their author's own delete does, leaving others' replies in place.
+    The row stays, emptied, as the author of whatever stays. Raises ``WrongPassword``."""
+    if not user.check_password(password):
+        raise WrongPassword(WRONG_PASSWORD)
+    # Each step forgets one kind of record; what a later feature stores about a person joins this list.
+    _leave_cohorts(user)
+    if not keep_words:
+        _remove_words(user)
+    _forget_records(user)
+    _empty_account(user)
+
+
+def _leave_cohorts(user: User) -> None:
+    for membership in list(user.memberships):
+        try:
+            cohort_ops.remove_membership(membership, membership)
+        except Refused as refusal:
+            raise Refused(LAST_FACILITATOR.format(membership.cohort.name)) from refusal
+
+
+def _remove_words(user: User) -> None:
+    """The account's posts and replies, deleted with their text cleared; others' replies stay."""
+    now = utcnow()
+    touched = set()
+    for post in db.session.execute(select(Post).where(Post.author_id == user.id)).scalars():
+        post.deleted_at = post.deleted_at or now
+        post.deleted_by_id = post.deleted_by_id or user.id
+        post.form_key = None
+        post.title = ""
+        for column in ("body", "body_html", "commitment", "commitment_html", "outcome", "outcome_html"):
+            setattr(post, column, "")
+        post.results.clear()
+        post.tags.clear()
+        touched.add(post)
+    for reply in db.session.execute(select(Reply).where(Reply.author_id == user.id)).scalars():
+        reply.deleted_at = reply.deleted_at or now
+        reply.body = reply.body_html = ""
+        reply.helpful_at = None
+        touched.add(reply.post)
+    db.session.execute(delete(Flag).where(Flag.reporter_id == user.id))
+    db.session.flush()
+    for post in touched:
+        index_post(post)
+
+
+def _forget_records(user: User) -> None:
+    """What the site kept about the person: signed out everywhere, told of nothing, following nothing."""
+    mine = (
+        SignIn,
+        FormerHandle,
+        Notification,
+        NotificationPreference,
+        ThreadFollow,
+        MeetingFollow,
+        Rsvp,
+        Attendance,
+        FeedbackGiven,
+        Thanks,
+        Adoption,
+        PostRead,
+    )
+    for model in mine:
+        db.session.execute(delete(model).where(model.user_id == user.id), execution_options=_NO_SYNC)
+    db.session.execute(
+        update(Notification).where(Notification.actor_id == user.id).values(actor_id=None),
+        execution_options=_NO_SYNC,
+    )
+    db.session.execute(
+        delete(OutboxMessage).where(or_(OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email)),
+        execution_options=_NO_SYNC,
+    )
+    db.session.execute(delete(Invitation).where(Invitation.email == user.email), execution_options=_NO_SYNC)
+    # Failed sign-ins are kept by address, not by account row: the address is what names the person.
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.account == user.email), execution_options=_NO_SYNC)
+
+
+def _empty_account(user: User) -> None:
+    """The row itself: a unique address and handle no one can use, a password that matches nothing."""
+    placeholder = f"former-{secrets.token_hex(8)}"
+    user.name = policy.FORMER_MEMBER
+    user.email = f"{placeholder}@invalid"
+    user.handle = placeholder
+    user.organisation = user.job_title = user.bio = ""
+    user.timezone = "UTC"
+    user.password_hash = "!"  # noqa: S105 (not a hash of anything: no password matches it)
+    user.is_admin = False
+    user.login_token = new_token()
+    user.calendar_token = new_token()
+    user.email_confirmed_at = None
+    user.deleted_at = utcnow()

@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     # The secret in the private calendar feed URL; regenerating it retires the old URL.
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deleted by its owner (cohort/auth/ops.py ``delete_account``): nothing personal is left in the
+    # row, which stays only so that words kept under "a former member" still have an author.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
