@@ -2,6 +2,8 @@
 
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
+import unicodedata
+
 from wtforms import SelectField, validators
 from wtforms.validators import StopValidation, ValidationError
 
@@ -29,6 +31,18 @@ class Length(validators.Length):
             field.data = field.data[:kept]
             # Nothing further is checked: a later validator would only work through the excess.
             raise StopValidation(f"{error} Only its first {kept:,} characters are kept in the form.") from None
+
+
+class Visible(validators.DataRequired):
+    """``DataRequired`` for a title: a text of nothing but spaces, tabs, no-break or zero-width spaces
+    and other invisible format characters (Unicode Zs and Cf) is blank too, since no one could read it."""
+
+    def __call__(self, form, field):
+        text = field.data if isinstance(field.data, str) else ""
+        if any(not char.isspace() and unicodedata.category(char) not in ("Zs", "Cf") for char in text):
+            return
+        field.errors[:] = []
+        raise StopValidation(self.message or field.gettext("This field is required."))
 
 
 class TimezoneField(SelectField):

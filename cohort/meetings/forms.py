@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
 
-from ..forms import Length, TimezoneField
+from ..forms import Length, TimezoneField, Visible
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import RsvpResponse, utcnow
 from .schedule import MAX_OCCURRENCES
@@ -24,7 +24,7 @@ MAX_YEARS_AHEAD = 5
 
 class SessionFields(FlaskForm):
     title = StringField(
-        "Title", default="Monthly session", validators=[DataRequired("Give the session a title."), Length(max=200)]
+        "Title", default="Monthly session", validators=[Visible("Give the session a title."), Length(max=200)]
     )
     start_date = DateField("Date", validators=[DataRequired("Choose a date (YYYY-MM-DD).")])
     start_time = TimeField("Start time", format="%H:%M", validators=[DataRequired("Choose a start time (HH:MM).")])

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..forms import MAX_ID, Length
+from ..forms import MAX_ID, Length, Visible
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH
@@ -123,7 +123,7 @@ class PostForm(ResultsMixin, FlaskForm):
         ],
         validators=[DataRequired("Choose a story or a challenge.")],
     )
-    title = StringField("Title", validators=[DataRequired("Give it a title."), Length(max=200)])
+    title = StringField("Title", validators=[Visible("Give it a title."), Length(max=200)])
     body = _markdown_field(
         "Tell the cohort",
         required="Write a few lines for the cohort.",
