@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, config, errors, security, templating
 from .access import check_declarations, cohort_bp
 from .admin import bp as admin_bp
+from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth import init_app as init_sign_ins
 from .cohorts import bp as cohorts_bp
@@ -38,6 +39,7 @@ for feature_bp in (
     meetings_bp,
     participation_bp,
     follow_bp,
+    audit_bp,
 ):
     cohort_bp.register_blueprint(feature_bp)
 

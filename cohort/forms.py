@@ -1,9 +1,9 @@
 """Form pieces shared by several features."""
 
-from flask_wtf import FlaskForm
-from werkzeug.routing import IntegerConverter
 import unicodedata
 
+from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 from wtforms import SelectField, validators
 from wtforms.validators import StopValidation, ValidationError
 

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import require_admin
+from ..audit.queries import entries_page, older_than
 from ..cohorts import ops
 from ..extensions import db
 from ..markdown import TooIntricate
@@ -83,3 +84,12 @@ def outbox():
     rows = outbox_page(before)
     older = rows[-1][0].id if len(rows) == OUTBOX_PAGE_SIZE else None
     return render_template("admin/outbox.html", rows=rows, older=older, newest=before is None)
+
+
+@bp.get("/audit")
+@require_admin
+def audit():
+    """The audit log of the whole site, newest first: every cohort's and the site-wide actions."""
+    before = request.args.get("before", type=int)
+    rows = entries_page(None, before)
+    return render_template("admin/audit.html", rows=rows, older=older_than(rows), newest=before is None, site=True)

@@ -14,6 +14,7 @@ from ..models import (
     Adoption,
     AgendaItem,
     Attendance,
+    AuditEntry,
     Cohort,
     FeedbackGiven,
     Flag,
@@ -67,6 +68,7 @@ TABLES = {
     "sign_in": "sign_ins",
     "outbox_message": "mail_to_you",
     "invitation": "invitations_sent",
+    "audit_entry": "audit_log",
 }
 # Tables pointing at accounts that hold nothing about the person beyond what the parts above say.
 NOT_PERSONAL: dict[str, str] = {}
@@ -297,6 +299,25 @@ def _sign_ins(user: User) -> list[dict]:
     ]
 
 
+def _audit_log(user: User) -> list[dict]:
+    """What the audit log says the person did as a facilitator or admin, and what was done about them."""
+    rows = _rows(
+        select(AuditEntry)
+        .where(or_(AuditEntry.actor_id == user.id, AuditEntry.subject_id == user.id))
+        .order_by(AuditEntry.created_at)
+    )
+    return [
+        {
+            "when": _time(row.created_at),
+            "by_you": row.actor_id == user.id,
+            "action": row.action,
+            "description": row.description if row.actor_id == user.id else None,
+            "address": row.address if row.actor_id == user.id else None,
+        }
+        for row in rows
+    ]
+
+
 def _outbox(user: User) -> list[dict]:
     rows = _rows(
         select(OutboxMessage)
@@ -360,6 +381,7 @@ def personal_data(user: User, now: datetime) -> dict:
         "thread_follows": _follows(ThreadFollow, user, "post_id", "post_id"),
         "session_follows": _follows(MeetingFollow, user, "meeting_id", "session_id"),
         "sign_ins": _sign_ins(user),
+        "audit_log": _audit_log(user),
         "mail_to_you": _outbox(user),
         "invitations_sent": _invitations(user),
     }

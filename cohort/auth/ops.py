@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, not_, or_, select, update
 
-from .. import handles, mail, policy
+from .. import audit, handles, mail, policy
 from ..cohorts import ops as cohort_ops
 from ..extensions import db
 from ..models import (
@@ -300,6 +300,7 @@ def delete_account(user: User, password: str, *, keep_words: bool) -> None:
     if not keep_words:
         _remove_words(user)
     _forget_records(user)
+    audit.forget_user(user.id)  # while the row still holds the address the log may name
     _empty_account(user)
 
 

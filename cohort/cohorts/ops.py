@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from .. import mail, policy
+from .. import audit, mail, policy
 from ..extensions import db
 from ..locks import lock_cohort
 from ..markdown import newly_mentioned, render_markdown
@@ -91,12 +91,23 @@ def save_settings(actor: Membership, *, name: str, description: str, timezone: s
     if not name.strip() or len(name) > MAX_NAME:
         raise Refused(f"Give the cohort a name of at most {MAX_NAME} characters.")
     cohort = actor.cohort
-    cohort.name = name.strip()
+    name = name.strip()
+    new = {"name": name, "description": description, "time zone": timezone, "charter": charter}
+    old = {
+        "name": cohort.name,
+        "description": cohort.description,
+        "time zone": cohort.timezone,
+        "charter": cohort.charter,
+    }
+    changed = [field for field in new if new[field] != old[field]]
+    cohort.name = name
     cohort.description = description
     cohort.timezone = timezone
     mentioned = newly_mentioned(cohort.charter, charter, cohort.id)
     set_charter(cohort, charter)
     events.mentioned_in_charter(cohort.id, mentioned, actor.user_id)
+    if changed:
+        audit.record(actor, "settings_changed", cohort, cohort.id, f"Changed the cohort's {', '.join(changed)}")
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -106,7 +117,15 @@ def invite_by_email(actor: Membership, emails: list[str], role: Role = Role.MEMB
     """A facilitator invites people by email: one single-use invitation per address, each mailed."""
     policy.require_permission(policy.can_manage(actor), "Only a facilitator invites people.")
     policy.require(bool(emails), "Give at least one email address.")
-    return _invite(actor.cohort, emails, actor.user, role)
+    invitations = _invite(actor.cohort, emails, actor.user, role)
+    for invitation in invitations:
+        _record_invitation(actor, invitation)
+    return invitations
+
+
+def _record_invitation(actor: Membership | User, invitation: Invitation) -> None:
+    detail = f"Invited by email, as {invitation.role.value}"
+    audit.record(actor, "invitation_sent", invitation, invitation.cohort_id, detail, about=invitation.email)
 
 
 def _invite(cohort: Cohort, emails: list[str], invited_by: User | None, role: Role) -> list[Invitation]:
@@ -149,6 +168,9 @@ def create_invitation_link(actor: Membership, *, expires_at: datetime, max_uses:
     )
     db.session.add(invitation)
     db.session.flush()
+    uses = "one use" if max_uses == 1 else f"{max_uses} uses"
+    detail = f"Created an invitation link for {uses}"
+    audit.record(actor, "invitation_link_created", invitation, actor.cohort_id, detail)
     return invitation
 
 
@@ -173,6 +195,8 @@ def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
     policy.require_visible(policy.can_manage(actor) and invitation.cohort_id == actor.cohort_id)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        detail = "Revoked an invitation" if invitation.email else "Revoked an invitation link"
+        audit.record(actor, "invitation_revoked", invitation, invitation.cohort_id, detail, about=invitation.email)
 
 
 def redeem_invitation(invitation: Invitation, user: User) -> Membership:
@@ -232,6 +256,8 @@ def change_role(actor: Membership, membership: Membership, role: Role) -> None:
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise Refused(LAST_FACILITATOR)
     db.session.refresh(membership)
+    detail = f"Changed a role to {role.value}"
+    audit.record(actor, "role_changed", membership, membership.cohort_id, detail, about=membership.user)
 
 
 def remove_membership(actor: Membership, membership: Membership) -> None:
@@ -242,12 +268,15 @@ def remove_membership(actor: Membership, membership: Membership) -> None:
         "Only a facilitator removes members.",
     )
     lock_cohort(membership.cohort_id)
+    removed = membership.user
     # Checked in SQL, not on the loaded row: the role may have changed since it was read.
     statement = delete(Membership).where(
         Membership.id == membership.id, _cohort_kept_without(membership.id, membership.cohort_id)
     )
     if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
         raise Refused(LAST_FACILITATOR)
+    if not leaving:
+        audit.record(actor, "member_removed", membership, membership.cohort_id, "Removed a member", about=removed)
     db.session.expunge(membership)
 
 
@@ -264,9 +293,11 @@ def name_facilitator(admin: User, cohort: Cohort, email: str) -> str:
     user = find_user(email)
     if user is None or not user.email_confirmed:
         # An account whose address is unproven gets nothing by address: its owner is invited.
-        _invite(cohort, [email], admin, Role.FACILITATOR)
+        (invitation,) = _invite(cohort, [email], admin, Role.FACILITATOR)
+        _record_invitation(admin, invitation)
         return f"Invited {email} to facilitate {cohort.name}."
-    add_member(cohort, user, Role.FACILITATOR)
+    membership = add_member(cohort, user, Role.FACILITATOR)
+    audit.record(admin, "facilitator_named", membership, cohort.id, "Named a facilitator", about=user)
     return f"{user.name} facilitates {cohort.name}."
 
 
@@ -276,4 +307,5 @@ def admin_create_cohort(
     """A site admin creates a cohort and names its first facilitator; returns it and what was done."""
     policy.require_permission(policy.is_site_admin(admin), "Only a site admin creates cohorts.")
     cohort = create_cohort(slug, name, description=description, charter=charter, timezone=timezone)
+    audit.record(admin, "cohort_created", cohort, cohort.id, f"Created the cohort {cohort.name}")
     return cohort, name_facilitator(admin, cohort, facilitator_email)

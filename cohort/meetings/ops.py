@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, select
 
-from .. import policy
+from .. import audit, policy
 from ..extensions import db
 from ..locks import lock_meeting
 from ..markdown import MAX_MARKDOWN_CHARS, newly_mentioned, render_markdown, render_with_mentions
@@ -158,6 +158,9 @@ def cancel(actor: Membership, meeting: Meeting, *, this_and_following: bool) -> 
         target.cancelled_at = utcnow()
         _changed(target)
     events.session_changed(targets, events.CANCELLED, actor)
+    if targets:
+        count = "the session" if len(targets) == 1 else f"{len(targets)} sessions from"
+        audit.record(actor, "session_cancelled", meeting, actor.cohort_id, f"Cancelled {count} “{meeting.title}”")
     return targets
 
 

@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate."""
 
+from .audit import FORMER_MEMBER, AuditEntry
 from .cohort import Cohort, Membership, Role
 from .invitation import Invitation
 from .meeting import (
@@ -31,6 +32,8 @@ from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
 
 __all__ = [
+    "AuditEntry",
+    "FORMER_MEMBER",
     "AgendaItem",
     "AgendaStatus",
     "Attendance",

@@ -3,7 +3,7 @@ membership, asks the policy, and leaves the commit to its caller."""
 
 from sqlalchemy import update
 
-from .. import policy
+from .. import audit, policy
 from ..extensions import db
 from ..models import Flag, Membership, Post, Reply, utcnow
 from ..notifications import events
@@ -14,6 +14,10 @@ MAX_REASON = 2000
 
 def _post_of(target: Post | Reply) -> Post:
     return target if isinstance(target, Post) else target.post
+
+
+def _what(target: Post | Reply, post: Post) -> str:
+    return "a reply" if isinstance(target, Reply) else f"a {post.kind.value}"
 
 
 def raise_flag(actor: Membership, target: Post | Reply, reason: str) -> Flag:
@@ -56,6 +60,7 @@ def hide(actor: Membership, target: Post | Reply) -> None:
     policy.require_permission(policy.can_hide(actor, target, post), "Only a facilitator can hide this.")
     set_hidden(target, actor.user_id)
     _resolve_flags(actor, target, "hidden")
+    audit.record(actor, "hidden", target, actor.cohort_id, f"Hid {_what(target, post)}")
 
 
 def restore(actor: Membership, target: Post | Reply) -> None:
@@ -63,6 +68,7 @@ def restore(actor: Membership, target: Post | Reply) -> None:
     policy.require_visible(policy.can_open_post(actor, post))
     policy.require_permission(policy.can_restore(actor, target, post), "Only a facilitator can restore this.")
     set_hidden(target, None)
+    audit.record(actor, "restored", target, actor.cohort_id, f"Restored {_what(target, post)}")
 
 
 def dismiss(actor: Membership, flag: Flag) -> None:
@@ -72,3 +78,4 @@ def dismiss(actor: Membership, flag: Flag) -> None:
     flag.resolved_at = utcnow()
     flag.resolved_by_id = actor.user_id
     flag.resolution = "dismissed"
+    audit.record(actor, "flag_dismissed", flag, actor.cohort_id, "Dismissed a flag; the content stays")

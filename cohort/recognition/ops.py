@@ -3,7 +3,7 @@ membership, asks the policy, and leaves the commit to its caller."""
 
 from sqlalchemy import delete, func, select
 
-from .. import policy
+from .. import audit, policy
 from ..extensions import db
 from ..locks import lock_cohort
 from ..models import CohortValue, Membership, Post, Reply, Thanks
@@ -65,13 +65,16 @@ def add_value(actor: Membership, name: str) -> CohortValue:
     values = {"cohort_id": actor.cohort_id, "name": name, "position": position + 1}
     # Two requests adding the same name at once: the unique constraint lets one in, the other is told.
     policy.require(insert_or_ignore(CohortValue, values, ["cohort_id", "name"]), "The cohort already has this value.")
-    return db.session.execute(
+    value = db.session.execute(
         select(CohortValue).where(CohortValue.cohort_id == actor.cohort_id, CohortValue.name == name)
     ).scalar_one()
+    audit.record(actor, "value_added", value, actor.cohort_id, f"Added the value “{name}”")
+    return value
 
 
 def remove_value(actor: Membership, value: CohortValue) -> None:
     """Remove a value; thanks that named it are kept, without the value."""
     policy.require_permission(policy.can_manage(actor), "Only a facilitator keeps the cohort's values.")
     policy.require_visible(value.cohort_id == actor.cohort_id)
+    audit.record(actor, "value_removed", value, actor.cohort_id, f"Removed the value “{value.name}”")
     db.session.delete(value)
