@@ -66,16 +66,16 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: races only PostgreSQL can have; runs in the PostgreSQL pass only")
+    config.addinivalue_line("markers", "sqlite: faults of SQLite's own file and locks; runs in the SQLite pass only")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect (not skip, which CI=true fails) the tests marked postgresql in the SQLite pass."""
-    if os.environ.get("COHORT_DATABASE_URL", "").startswith("postgresql"):
-        return
-    postgresql_only = [item for item in items if item.get_closest_marker("postgresql")]
-    if postgresql_only:
-        config.hook.pytest_deselected(items=postgresql_only)
-        items[:] = [item for item in items if item not in postgresql_only]
+    """Deselect (not skip, which CI=true fails) the tests of the other database's pass."""
+    other = "sqlite" if os.environ.get("COHORT_DATABASE_URL", "").startswith("postgresql") else "postgresql"
+    elsewhere = [item for item in items if item.get_closest_marker(other)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
 
 
 _seconds_by_part: dict[str, float] = {}

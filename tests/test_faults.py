@@ -1,7 +1,6 @@
 """The database locked past its busy timeout: 503 with Retry-After and the site's page, nothing
 written; a thread still reads; the same write succeeds once the lock is released."""
 
-import os
 import sqlite3
 
 import pytest
@@ -12,9 +11,7 @@ from cohort.models import Post, PostKind, Visibility
 
 from . import factories
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("COHORT_DATABASE_URL", "").startswith("postgresql"), reason="SQLite locking"
-)
+pytestmark = pytest.mark.sqlite
 
 
 def test_locked_database_answers_503_and_thread_still_reads(make_app, migrated_database):
