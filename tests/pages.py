@@ -45,6 +45,7 @@ NOT_PAGES = {
     "home.favicon": "a redirect to the site's icon",
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
+    "auth.download_data": "a JSON file of the person's own data (tests/auth/test_personal_data.py)",
     "auth.confirm_email": "confirms and redirects",
     "notifications.open_notification": "marks a notification read and redirects to its place",
     # JSON for the suggestions under a text box; tests/cohorts/test_mentions.py measures it.
@@ -196,6 +197,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
     return {
         "home.dashboard": "/",
         "auth.account": "/account",
+        "auth.delete_account": "/account/delete",
         "notifications.index": "/notifications",
         "admin.cohorts": "/admin/cohorts",
         "admin.outbox": "/admin/outbox",
