@@ -32,3 +32,20 @@ def test_every_page_is_measured_and_walked(app):
     """A new page joins the list in tests/pages.py: then it is measured here, and the browser walk
     screenshots it and checks its accessibility."""
     assert unlisted_pages(app) == set()
+
+
+def test_the_personal_data_export_runs_the_same_statements_however_much_its_person_wrote(app, people, count_queries):
+    scene = set_scene(app, people)
+    client = app.test_client()
+    client.login(people.facilitator)
+
+    def statements_of_export() -> int:
+        with count_queries() as statements:
+            response = client.get("/account/my-data.json")
+        assert response.status_code == 200
+        return len(statements)
+
+    small = statements_of_export()
+    with app.test_request_context(base_url="http://cohort.test"):
+        grow(scene, people, 12)
+    assert statements_of_export() == small

@@ -8,6 +8,7 @@ why a table is left out. A test walks the schema, so a new table must be named i
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -116,7 +117,12 @@ def _memberships(user: User) -> list[dict]:
 
 
 def _posts(user: User) -> list[dict]:
-    posts = _rows(select(Post).where(Post.author_id == user.id).order_by(Post.created_at, Post.id))
+    posts = _rows(
+        select(Post)
+        .where(Post.author_id == user.id)
+        .options(selectinload(Post.cohort), selectinload(Post.tags), selectinload(Post.results))
+        .order_by(Post.created_at, Post.id)
+    )
     return [
         {
             "id": post.id,
@@ -180,12 +186,15 @@ def _target(post_id: int | None, reply_id: int | None) -> dict:
 
 
 def _thanks(user: User) -> tuple[list[dict], list[dict]]:
-    given = _rows(select(Thanks).where(Thanks.user_id == user.id).order_by(Thanks.created_at))
+    given = _rows(
+        select(Thanks).where(Thanks.user_id == user.id).options(selectinload(Thanks.value)).order_by(Thanks.created_at)
+    )
     own_posts = select(Post.id).where(Post.author_id == user.id)
     own_replies = select(Reply.id).where(Reply.author_id == user.id)
     received = _rows(
         select(Thanks)
         .where(or_(Thanks.post_id.in_(own_posts), Thanks.reply_id.in_(own_replies)))
+        .options(selectinload(Thanks.value))
         .order_by(Thanks.created_at)
     )
 
@@ -263,7 +272,12 @@ def _notes(user: User) -> list[dict]:
 
 
 def _notifications(user: User) -> list[dict]:
-    notes = _rows(select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at))
+    notes = _rows(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(selectinload(Notification.cohort))
+        .order_by(Notification.created_at)
+    )
     # Who acted is not named: on a Chatham House thread the reader may not know, and it is theirs.
     return [
         {
@@ -331,7 +345,12 @@ def _outbox(user: User) -> list[dict]:
 
 
 def _invitations(user: User) -> list[dict]:
-    rows = _rows(select(Invitation).where(Invitation.created_by_id == user.id).order_by(Invitation.created_at))
+    rows = _rows(
+        select(Invitation)
+        .where(Invitation.created_by_id == user.id)
+        .options(selectinload(Invitation.cohort))
+        .order_by(Invitation.created_at)
+    )
     # The invited address is the invitee's: the export says that an invitation went out, not to whom.
     return [
         {
