@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from .. import drafts
 from ..models import utcnow
 from ..web import commit_or_explain
-from . import ops
+from . import limits, ops
 from .export import personal_data
 from .forms import DeleteAccountForm
 from .views import bp
@@ -29,10 +29,12 @@ def download_data():
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    """Delete the account, given the password and the word typed out; the choice stays on a refusal."""
+    """Delete the account, given the password and the word typed out; the choice stays on a refusal.
+    The password is limited as at sign-in, so a borrowed session cannot guess it here."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        limits.Attempt(user.email)  # a deletion forgets the account's attempts with everything else
         outcome = commit_or_explain(
             lambda: ops.delete_account(user, form.password.data, keep_words=form.words.data == "keep"),
             flash_refusal=False,

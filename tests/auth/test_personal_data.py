@@ -151,6 +151,18 @@ def test_a_wrong_password_is_refused_and_the_form_kept(client, people, app):
         assert db.session.get(User, people.me_id).email == EMAIL
 
 
+def test_guessing_the_password_on_the_deletion_form_is_limited_as_at_sign_in(client, people, app):
+    client.login(EMAIL)
+    for guess in range(5):
+        assert _delete(client, password=f"wrong guess number {guess}").status_code == 422
+    response = _delete(client)
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert _signed_in(client)
+    with app.app_context():
+        assert db.session.get(User, people.me_id).email == EMAIL
+
+
 def test_the_word_must_be_typed(client, people, app):
     client.login(EMAIL)
     response = _delete(client, confirm="yes")
