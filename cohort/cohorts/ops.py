@@ -61,7 +61,10 @@ def forget_memberships(user: User) -> None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+    """The account using ``email``; a deleted account uses none, even its placeholder address."""
+    return db.session.execute(
+        select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None))
+    ).scalar_one_or_none()
 
 
 def add_member(cohort: Cohort, user: User, role: Role = Role.MEMBER) -> Membership:

@@ -3,12 +3,14 @@
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import JSON, String, Text, select, text
+from sqlalchemy import JSON, String, Text, func, select, text
 
+from cohort.auth import ops as auth_ops
 from cohort.auth.export import NOT_PERSONAL, TABLES
+from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, Role, RsvpResponse, User
+from cohort.models import Cohort, OutboxMessage, Role, RsvpResponse, User
 from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
@@ -200,6 +202,11 @@ def test_kept_words_show_a_former_member_and_nothing_personal_remains(make_app, 
         gone = db.session.get(User, people.me_id)
         assert gone.deleted_at is not None and gone.email.endswith("@invalid")
         assert gone.memberships == []
+        # The placeholder address is no one's: not even a caller past the forms' checks reaches the row.
+        mail_before = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        auth_ops.send_password_reset(gone.email)
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mail_before
+        assert cohort_ops.find_user(gone.email) is None
 
 
 def test_removed_words_are_gone_from_pages_and_search_while_others_replies_stay(app, people, other_post):
