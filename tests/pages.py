@@ -34,7 +34,7 @@ from cohort.models import (
 from cohort.notifications.tokens import unsubscribe_token
 from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
-from cohort.tokens import password_reset_token
+from cohort.tokens import email_confirmation_token, password_reset_token
 
 from . import factories
 
@@ -46,7 +46,6 @@ NOT_PAGES = {
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.download_data": "a JSON file of the person's own data (tests/auth/test_personal_data.py)",
-    "auth.confirm_email": "confirms and redirects",
     "notifications.open_notification": "marks a notification read and redirects to its place",
     # JSON for the suggestions under a text box; tests/cohorts/test_mentions.py measures it.
     "cohort.cohorts.mention_suggestions": "members to mention, as JSON",
@@ -65,6 +64,7 @@ class Scene:
     open_challenge_id: int = 1
     unsubscribe_url: str = "/unsubscribe/none"
     announcement_id: int = 1
+    confirm_url: str = "/confirm-email/none"
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -92,6 +92,8 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     db.session.add(Flag(cohort_id=cohort.id, reply_id=advice.id, reporter_id=second.id, reason="Names a patient."))
     (invitation,) = cohort_ops.invite_by_email(leading, ["new.ceo@riverside.example.org"])
     reset_url = url_for("auth.reset_password", token=password_reset_token(second), _external=True)
+    newcomer = factories.make_user(email_confirmed_at=None)
+    confirm_url = url_for("auth.confirm_email", token=email_confirmation_token(newcomer), _external=True)
     waiting = factories.make_post(cohort, advisor, kind=PostKind.CHALLENGE, title="Winter bed pressures")
     announcement = factories.make_post(
         cohort,
@@ -112,6 +114,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         waiting.id,
         url_for("notifications.unsubscribe", token=unsubscribe_token(second.id, NotificationKind.THANKS)),
         announcement.id,
+        confirm_url,
     )
 
 
@@ -185,6 +188,7 @@ def public_pages(scene: Scene) -> dict[str, str]:
         "auth.forgot_password": "/forgot-password",
         "auth.invitation": scene.invitation_url,
         "auth.reset_password": scene.reset_url,
+        "auth.confirm_email": scene.confirm_url,
         "notifications.unsubscribe": scene.unsubscribe_url,
     }
 

@@ -508,7 +508,7 @@ NOT_LISTINGS = {
     "static": "files",
     "home.healthz": "a status for load balancers",
     "home.favicon": "a redirect to the site's icon",
-    "auth.confirm_email": "confirms and redirects",
+    "auth.confirm_email": "a button that confirms one's own address",
 }
 
 

@@ -156,9 +156,10 @@ def _load_invitation(token: str) -> tuple[Invitation | None, str | None, int]:
     return invitation, None, 200
 
 
-@bp.get("/confirm-email/<token>")
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    """The link mailed after signing up with a shareable link: it proves the address."""
+    """The link mailed after signing up with a shareable link: it proves the address. Opening it
+    only asks; the button confirms and signs in, so a mail scanner that follows links spends nothing."""
     try:
         user = read_email_confirmation_token(token, queries.user_by_id)
     except TokenExpired:
@@ -167,6 +168,9 @@ def confirm_email(token: str):
         return _link_problem(
             "This link is not valid, or it has already been used. Sign in with your email and password.", 404
         )
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("auth/confirm_email.html", form=form, token=token, email=user.email)
     if commit_or_explain(lambda: ops.confirm_email(user), "Thank you: your address is confirmed.").ok:
         _sign_in(user)
     return redirect(url_for("home.dashboard"))
