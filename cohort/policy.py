@@ -30,6 +30,7 @@ from .models import (
     PostKind,
     Reply,
     Role,
+    User,
     Visibility,
 )
 
@@ -674,3 +675,8 @@ def can_leave(membership: Membership | None) -> bool:
 def is_site_admin(user) -> bool:
     """Site admins create cohorts and name their facilitators; they see no cohort's content for it."""
     return user is not None and bool(getattr(user, "is_admin", False))
+
+
+def can_suspend(admin, user: User) -> bool:
+    """A site admin suspends and reinstates accounts, never their own: the site keeps someone to run it."""
+    return is_site_admin(admin) and admin.id != user.id and user.deleted_at is None

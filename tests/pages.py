@@ -206,6 +206,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "admin.cohorts": "/admin/cohorts",
         "admin.outbox": "/admin/outbox",
         "admin.audit": "/admin/audit",
+        "admin.people": "/admin/people",
         "cohort.cohorts.home": f"{cohort}/",
         "cohort.cohorts.charter": f"{cohort}/charter",
         "cohort.cohorts.members": f"{cohort}/members",

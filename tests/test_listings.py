@@ -490,6 +490,7 @@ NOT_LISTINGS = {
     "notifications.index": "titles of what concerns the reader: tests/notifications checks each stays readable",
     "notifications.open_notification": "a redirect",
     "notifications.unsubscribe": "a form for one kind of mail, before signing in",
+    "admin.people": "accounts for the site admin (name, address, cohort names), none of the cohorts' content",
     "admin.outbox": "message envelopes (kind, cohort, time, status), none of their words or recipients",
     "cohort.cohorts.charter": "the charter",
     "cohort.cohorts.invitations": "invitations by address, no member or content",

@@ -5,13 +5,15 @@ from flask_login import current_user
 
 from ..access import require_admin
 from ..audit.queries import entries_page, older_than
+from ..auth import ops as account_ops
 from ..cohorts import ops
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..markdown import TooIntricate
-from ..models import Cohort
+from ..models import Cohort, User
 from ..web import commit_or_explain
 from .forms import AddFacilitatorForm, NewCohortForm
-from .queries import OUTBOX_PAGE_SIZE, all_cohorts, outbox_page
+from .queries import OUTBOX_PAGE_SIZE, PEOPLE_PAGE_SIZE, all_cohorts, outbox_page, people_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -93,3 +95,47 @@ def audit():
     before = request.args.get("before", type=int)
     rows = entries_page(None, before)
     return render_template("admin/audit.html", rows=rows, older=older_than(rows), newest=before is None, site=True)
+
+
+MAX_SEARCH = 200
+
+
+@bp.get("/people")
+@require_admin
+def people():
+    """Every account by name, or those matching a search, with their cohorts, to suspend or reinstate."""
+    search = request.args.get("q", "").strip()[:MAX_SEARCH]
+    rows = people_page(search)
+    return render_template(
+        "admin/people.html", rows=rows, search=search, form=ConfirmForm(), full=len(rows) == PEOPLE_PAGE_SIZE
+    )
+
+
+def _back_to_people():
+    return redirect(url_for("admin.people", q=request.form.get("q") or None))
+
+
+@bp.post("/people/<int:user_id>/suspend")
+@require_admin
+def suspend(user_id: int):
+    """Suspend an account: out of every cohort, signed out everywhere, no sign-in until reinstated."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        commit_or_explain(
+            lambda: account_ops.suspend_account(current_user, user),
+            f"{user.name} is suspended: signed out everywhere and no longer in any cohort.",
+        )
+    return _back_to_people()
+
+
+@bp.post("/people/<int:user_id>/reinstate")
+@require_admin
+def reinstate(user_id: int):
+    """Let a suspended account sign in again."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        commit_or_explain(
+            lambda: account_ops.reinstate_account(current_user, user),
+            f"{user.name} can sign in again; their cohorts can invite them back.",
+        )
+    return _back_to_people()

@@ -97,6 +97,7 @@ def _account(user: User) -> dict:
         "site_admin": user.is_admin,
         "created": _time(user.created_at),
         "email_confirmed": _time(user.email_confirmed_at),
+        "suspended": _time(user.suspended_at),
     }
 
 

@@ -84,7 +84,9 @@ def reset_password(user: User, password: str) -> None:
     """Set a new password through a reset link; the link reached the address, so it is proven too.
 
     The new password signs the account out everywhere (whoever knew the old one may be signed in) and
-    retires the link (it is tied to the old hash)."""
+    retires the link (it is tied to the old hash). A suspended account is refused."""
+    if user.suspended_at is not None:
+        raise Refused(SUSPENDED)
     user.set_password(password)
     user.confirm_email()
     _end_sign_ins(SignIn.user_id == user.id)
@@ -167,7 +169,10 @@ def start_sign_in(user: User, device: Device, replacing: str | None = None) -> s
     """Record a new sign-in of ``user`` from ``device`` and return the token its cookies will carry.
 
     The sign-in the browser held before (the token ``replacing``) ends, and the account's ended and
-    lapsed sign-ins are forgotten, so each account keeps only as many records as it has browsers."""
+    lapsed sign-ins are forgotten, so each account keeps only as many records as it has browsers.
+    A suspended account is refused."""
+    if user.suspended_at is not None:
+        raise Refused(SUSPENDED)
     now = utcnow()
     if replacing:
         end_sign_in(replacing)
@@ -278,6 +283,40 @@ def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
     if not user.email_confirmed:
         send_confirmation(user)
     return user
+
+
+# --- suspending an account -------------------------------------------------------------------------
+
+SUSPENDED = "This account is suspended. If you think that is a mistake, write to the site's administrators."
+CANNOT_SUSPEND = "A site admin suspends other accounts, never their own."
+SUSPENDED_LAST_FACILITATOR = "{} is the last facilitator of {}: name another facilitator there first."
+
+
+def suspend_account(admin: User, user: User) -> None:
+    """Suspend ``user`` from the whole site at a site admin's request: they leave every cohort (refused
+    while the last facilitator of one), every sign-in of theirs ends and none begins until reinstated.
+    Out of every cohort, nothing only members receive reaches them: pages, mail, digests, calendars."""
+    policy.require_permission(policy.can_suspend(admin, user), CANNOT_SUSPEND)
+    if user.suspended_at is not None:
+        return
+    for membership in list(user.memberships):
+        audit.record(admin, "member_suspended", membership, membership.cohort_id, "Suspended from the site", about=user)
+        try:
+            cohort_ops.remove_membership(membership, membership)
+        except Refused as refusal:
+            raise Refused(SUSPENDED_LAST_FACILITATOR.format(user.name, membership.cohort.name)) from refusal
+    user.suspended_at = utcnow()
+    _end_sign_ins(SignIn.user_id == user.id)
+    audit.record(admin, "account_suspended", user, None, "Suspended an account", about=user)
+
+
+def reinstate_account(admin: User, user: User) -> None:
+    """Let a suspended account sign in again; the cohorts it left invite it back as anyone else."""
+    policy.require_permission(policy.can_suspend(admin, user), CANNOT_SUSPEND)
+    if user.suspended_at is None:
+        return
+    user.suspended_at = None
+    audit.record(admin, "account_reinstated", user, None, "Reinstated an account", about=user)
 
 
 # --- deleting the account ----------------------------------------------------------------------

@@ -43,12 +43,14 @@ def _reset_request_limit() -> str:
     return current_app.config["COHORT_LOGIN_LIMIT"]
 
 
-def _sign_in(user: User, *, remember: bool = False) -> None:
+def _sign_in(user: User, *, remember: bool = False) -> bool:
     """Sign this browser in to ``user`` under a new sign-in record, in a new session; a sign-in it
-    held before ends."""
+    held before ends. False (and the reason flashed) for a suspended account."""
     previous = current_user.sign_in_token if current_user.is_authenticated else None
-    token = commit_or_explain(lambda: ops.start_sign_in(user, sign_ins.this_device(), replacing=previous)).value
-    sign_ins.begin(user, token, remember=remember)
+    outcome = commit_or_explain(lambda: ops.start_sign_in(user, sign_ins.this_device(), replacing=previous))
+    if outcome.ok:
+        sign_ins.begin(user, outcome.value, remember=remember)
+    return outcome.ok
 
 
 def _after_login(next_url: str | None):
@@ -73,7 +75,8 @@ def login():
                 commit_or_explain(lambda: ops.send_confirmation(user))
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
                 return render_template("auth/login.html", form=form), 403
-            _sign_in(user, remember=form.remember.data)
+            if not _sign_in(user, remember=form.remember.data):
+                return render_template("auth/login.html", form=form), 403
             return _after_login(form.next.data)
         form.password.errors.append("That email and password do not match. Check both and try again.")
         return render_template("auth/login.html", form=form), 401

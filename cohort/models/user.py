@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     # Deleted by its owner (cohort/auth/ops.py ``delete_account``): nothing personal is left in the
     # row, which stays only so that words kept under "a former member" still have an author.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Suspended by a site admin (cohort/auth/ops.py ``suspend_account``): no sign-in until reinstated.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
