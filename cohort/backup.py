@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, func, inspect, select, table, text
 
-from .extensions import db
+from .extensions import db, migrate
 from .posts.search import SEARCH_TABLE
 
 VERSION_TABLE = "alembic_version"
@@ -35,6 +37,15 @@ class Backup:
     path: Path
     size: int
     counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore brought back: the rows of each table, and whether the schema is this code's
+    own or an earlier one, which ``flask db upgrade`` brings up to date."""
+
+    counts: dict[str, int]
+    up_to_date: bool
 
 
 def table_names() -> list[str]:
@@ -74,17 +85,34 @@ def backup_database(path: Path) -> Backup:
     return Backup(path=path, size=path.stat().st_size, counts=counts)
 
 
-def restore_database(path: Path) -> dict[str, int]:
-    """Bring the backup at ``path`` into the app's database, which must hold no rows; the rows restored."""
+def restore_database(path: Path) -> Restored:
+    """Bring the backup at ``path`` into the app's database, which must hold no rows. A backup made by
+    a later version of Cohort (a migration this code does not know) is refused before anything changes."""
     if not path.is_file():
         raise BackupError(f"There is no backup file at {path}.")
     if _is_sqlite():
-        _restore_sqlite(path)
+        up_to_date = _restore_sqlite(path)
     else:
-        _restore_postgresql(path)
+        up_to_date = _restore_postgresql(path)
     db.engine.dispose()  # pooled connections may hold the schema as it was before
     with db.engine.connect() as connection:
-        return row_counts(connection)
+        return Restored(row_counts(connection), up_to_date)
+
+
+def _known_revision(revision: str | None) -> bool:
+    """Whether the backup's migration ``revision`` is this code's latest (True) or an earlier one (False);
+    raises ``BackupError`` for one this code does not know."""
+    scripts = ScriptDirectory.from_config(migrate.get_config())
+    try:
+        known = revision is not None and scripts.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise BackupError(
+            f"The backup's database is at migration {revision or '(none)'}, which this version of Cohort does "
+            "not know: it was made by a later version. Restore it with that version or a newer one."
+        )
+    return revision == scripts.get_current_head()
 
 
 def _require_empty() -> None:
@@ -139,9 +167,10 @@ def _open_sqlite_backup(path: Path) -> sqlite3.Connection:
     return backup
 
 
-def _restore_sqlite(path: Path) -> None:
+def _restore_sqlite(path: Path) -> bool:
     backup = _open_sqlite_backup(path)
     try:
+        up_to_date = _known_revision(backup.execute("SELECT version_num FROM alembic_version").fetchone()[0])
         _require_empty()
         db.engine.dispose()  # no other connection of ours may write while the pages are replaced
         target = db.engine.raw_connection()
@@ -151,6 +180,7 @@ def _restore_sqlite(path: Path) -> None:
             target.close()
     finally:
         backup.close()
+    return up_to_date
 
 
 def _pg_program(name: str) -> str:
@@ -206,11 +236,27 @@ def _backup_postgresql(partial: Path) -> dict[str, int]:
     return counts
 
 
-def _restore_postgresql(path: Path) -> None:
+def _dumped_revision(pg_restore: str, path: Path) -> str | None:
+    """The migration version inside a pg_dump file: the one row of its version table's data."""
+    shown = subprocess.run(  # noqa: S603
+        [pg_restore, "--data-only", f"--table={VERSION_TABLE}", "--file=-", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = shown.stdout.splitlines()
+    starts = [number for number, line in enumerate(lines) if line.startswith("COPY ") and VERSION_TABLE in line]
+    if shown.returncode != 0 or not starts or lines[starts[0] + 1] == "\\.":
+        return None
+    return lines[starts[0] + 1].strip()
+
+
+def _restore_postgresql(path: Path) -> bool:
     pg_restore = _pg_program("pg_restore")
     listed = subprocess.run([pg_restore, "--list", str(path)], capture_output=True, text=True, check=False)  # noqa: S603
     if listed.returncode != 0:
         raise BackupError(f"{path} is not a pg_dump backup ({listed.stderr.strip()}).")
+    up_to_date = _known_revision(_dumped_revision(pg_restore, path))
     _require_empty()
     db.engine.dispose()
     # One transaction: a restore that fails leaves the database as empty as it was. --clean drops the
@@ -228,3 +274,4 @@ def _restore_postgresql(path: Path) -> None:
         ],
         "pg_restore",
     )
+    return up_to_date

@@ -176,11 +176,13 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path) -> None:
     """Bring the backup at PATH into this app's database, which must be empty."""
     try:
-        counts = restore_database(path)
+        restored = restore_database(path)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {path}, with these rows:")
-    _echo_counts(counts)
+    _echo_counts(restored.counts)
+    if not restored.up_to_date:
+        click.echo("The backup was made by an earlier version of Cohort: run `flask --app cohort db upgrade` now.")
 
 
 def init_app(app: Flask) -> None:

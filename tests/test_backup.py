@@ -116,6 +116,7 @@ def test_backup_under_writes_restores_whole_and_consistent(app, people, tmp_path
     restored = empty_app.test_cli_runner().invoke(args=["restore", str(path)])
     assert restored.exit_code == 0, restored.output
     assert f"Restored {path}, with these rows:" in restored.output
+    assert "db upgrade" not in restored.output  # made by this very version
     with empty_app.app_context():
         with db.engine.connect() as connection:
             counts = row_counts(connection)
@@ -210,3 +211,42 @@ def test_pg_dump_gets_the_password_from_the_environment_not_the_command_line(
     assert env["PGPASSWORD"] == "not-in-ps-output"
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def set_version(app):
+    """Set the test database's migration version for a moment; it is put back after the test."""
+    with app.app_context():
+        head = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+    def setting(version: str) -> None:
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+            db.session.commit()
+
+    yield setting
+    setting(head)
+
+
+def test_a_backup_from_a_later_version_is_refused_before_anything_changes(
+    app, people, tmp_path, empty_app, set_version
+):
+    path = tmp_path / "cohort.backup"
+    set_version("9999_from_a_later_version")
+    assert app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    result = empty_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "at migration 9999_from_a_later_version, which this version of Cohort does not know" in result.output
+    assert "Traceback" not in result.output
+    assert not any(count for name, count in _counts(empty_app).items() if name != "alembic_version")
+
+
+def test_a_backup_from_an_earlier_version_is_restored_with_a_word_to_upgrade(
+    app, people, tmp_path, empty_app, set_version
+):
+    path = tmp_path / "cohort.backup"
+    set_version("021338a499ec")  # the first migration
+    assert app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    result = empty_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "made by an earlier version of Cohort: run `flask --app cohort db upgrade` now" in result.output
