@@ -1,13 +1,17 @@
-"""Real app servers for tests: gunicorn processes on free ports of 127.0.0.1, each on a fresh database."""
+"""Real servers for tests: gunicorn processes on free ports of 127.0.0.1, each on a fresh database, a
+browser to visit them with, and a throwaway PostgreSQL server to stop and start."""
 
+import glob
 import http.cookiejar
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -160,3 +164,54 @@ class Visitor:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def postgres_bindir() -> str | None:
+    """Where PostgreSQL's server programs are installed, or None."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    config = shutil.which("pg_config")
+    if config:
+        candidates.append(subprocess.run([config, "--bindir"], capture_output=True, text=True).stdout.strip())
+    found = [candidate for candidate in candidates if os.access(os.path.join(candidate, "initdb"), os.X_OK)]
+    return found[-1] if found else None
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL server on a free port of 127.0.0.1, for a test to stop and start again.
+    As root it runs as the ``postgres`` system user, since PostgreSQL refuses to run as root."""
+
+    def __init__(self, bindir: str):
+        self.bindir = bindir
+        self.workdir = Path(tempfile.mkdtemp(prefix="cohort-postgres-"))
+        self.port = free_port()
+        self.as_db_user: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.workdir, account.pw_uid, account.pw_gid)
+            self.as_db_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.workdir / "server.log"), "-w", "-o", options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        subprocess.run(
+            [*self.as_db_user, os.path.join(self.bindir, "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run([*self.as_db_user, os.path.join(self.bindir, program), *args], check=True, capture_output=True)

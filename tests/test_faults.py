@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 
 from cohort import create_app
 from cohort.extensions import db
@@ -278,3 +278,58 @@ def test_reopening_a_thread_with_nothing_new_writes_nothing(app, people, count_q
         db.session.commit()
     assert writes()  # newer activity: the mark moves on
     assert writes() == []
+
+
+@pytest.mark.postgresql
+def test_postgresql_connections_ended_by_the_server_answer_503_or_work_never_500(make_app, migrated_database):
+    app = make_app()
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        post = factories.make_post(cohort, factories.make_member(cohort).user)
+        db.session.commit()
+        slug, email, post_id = cohort.slug, member.user.email, post.id
+        engine = db.engine
+    client = app.test_client()
+    client.login(email)
+    form = _story("Cut off", client.csrf_token())
+    admin = create_engine(migrated_database, isolation_level="AUTOCOMMIT")
+
+    def end_backend(pid: int) -> None:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+
+    # Mid-request: the server ends the connection just before the new post is inserted.
+    ended = []
+
+    def end_own_backend(connection, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO post ") and not ended:
+            ended.append(connection.connection.dbapi_connection.info.backend_pid)
+            end_backend(ended[0])
+
+    event.listen(engine, "before_cursor_execute", end_own_backend)
+    try:
+        response = client.post(f"/c/{slug}/posts/new", data=form)
+    finally:
+        event.remove(engine, "before_cursor_execute", end_own_backend)
+    assert ended
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Cohort is unavailable" in response.text
+    with app.app_context():
+        assert _count(Post, Post.title == "Cut off") == 0
+    assert client.post(f"/c/{slug}/posts/new", data=form).status_code == 302
+    with app.app_context():
+        assert _count(Post, Post.title == "Cut off") == 1
+    # Between requests: the server ends every connection the app holds; the next page checks and reconnects.
+    with admin.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    assert ended >= 1
+    assert client.get(f"/c/{slug}/posts/{post_id}").status_code == 200
+    assert client.get("/healthz").json == {"status": "ok"}
+    admin.dispose()
