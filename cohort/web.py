@@ -53,5 +53,7 @@ def bookkeeping(action: Callable[[], Any]) -> None:
         if not database_unavailable(error):
             raise
         current_app.logger.warning("Bookkeeping write skipped: %s", error.orig)
-        if not db.session.is_active:
+        # A connection dropped as read-only takes the page's transaction with it: the page reads on
+        # in a new one (what it had loaded is read again).
+        if error.connection_invalidated or not db.session.is_active:
             db.session.rollback()

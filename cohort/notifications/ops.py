@@ -33,6 +33,7 @@ from ..models import (
 from ..models.types import UTCDateTime
 from ..policy import Permission
 from ..upsert import insert_or_ignore, upsert
+from ..web import bookkeeping
 
 # --- recipients ----------------------------------------------------------------------------------
 
@@ -256,13 +257,14 @@ def mark_seen(
 ) -> None:
     """Opening a page marks read what was notified about it: a session (all its news, any kind), or a
     cohort's page for one kind (its flags, its members; the charter: mentions with that ``detail``).
-    A read when nothing waits; a write only when something does, so these pages stay reads."""
+    A read when nothing waits; a write only when something does, so these pages stay reads. The write
+    is bookkeeping: when the database cannot take it, it is skipped and the page is drawn all the same."""
     place = [Notification.user_id == user_id, Notification.cohort_id == cohort_id]
     place.append(Notification.meeting_id == meeting.id if meeting is not None else Notification.kind == kind)
     if detail is not None:
         place.append(Notification.detail == detail)
     if db.session.scalar(select(exists().where(*place, Notification.read_at.is_(None)))):
-        _mark_unread_read(*place)
+        bookkeeping(lambda: _mark_unread_read(*place))
 
 
 def _mark_unread_read(*conditions: ColumnElement[bool]) -> None:

@@ -8,7 +8,7 @@ from ..extensions import csrf, db
 from ..forms import ConfirmForm
 from ..models import Delivery, User
 from ..policy import Permission
-from ..web import commit_or_explain
+from ..web import bookkeeping, commit_or_explain
 from . import ops, queries
 from .forms import DeliveryForm
 from .tokens import read_unsubscribe_token, topic_label
@@ -33,7 +33,7 @@ def open_notification(notification_id: int):
     if found is None:
         abort(404)
     notification, slug = found
-    ops.mark_read(current_user, queries.same_group_ids(notification))
+    bookkeeping(lambda: ops.mark_read(current_user, queries.same_group_ids(notification)))
     db.session.commit()
     endpoint, values, anchor = queries.place_of(notification, slug)
     return redirect(url_for(endpoint, **values, _anchor=anchor or None))

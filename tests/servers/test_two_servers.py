@@ -1,50 +1,13 @@
 """Two gunicorn servers on one PostgreSQL and one Redis behave as one site: the servers keep
 no state of their own."""
 
-import http.cookiejar
-import re
-import urllib.error
-import urllib.parse
-import urllib.request
-
 import pytest
 
 from cohort import create_app
 from cohort.extensions import db
 
 from .. import factories
-from ..live import SECRET, free_port, fresh_database, migrate, start_gunicorn, stop
-
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-class Visitor:
-    """One person's browser, reduced to a cookie jar: cookies go to 127.0.0.1 whatever the port."""
-
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
-
-    def get(self, url: str) -> tuple[int, str]:
-        return self._open(urllib.request.Request(url))
-
-    def post(self, url: str, form_page: str, data: dict) -> tuple[int, str]:
-        status, page = self.get(form_page)
-        token = CSRF.search(page).group(1)
-        body = urllib.parse.urlencode({**data, "csrf_token": token}).encode()
-        return self._open(urllib.request.Request(url, data=body, method="POST"))
-
-    def _open(self, request) -> tuple[int, str]:
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+from ..live import SECRET, Visitor, free_port, fresh_database, migrate, start_gunicorn, stop
 
 
 @pytest.fixture(scope="module")
