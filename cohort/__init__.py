@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    config.bound_connection_attempts(app.config)
 
     if not app.logger.level:
         # What the mail and the worker do is logged at INFO (ids and kinds only): keep it visible.

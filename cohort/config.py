@@ -6,6 +6,12 @@ generated once into the instance folder (see ``cohort.create_app``).
 
 import os
 
+from sqlalchemy.engine import make_url
+
+# How long a new PostgreSQL connection may take before the request gives up with a 503: without it a
+# server that never answers holds a worker until gunicorn kills it.
+CONNECT_TIMEOUT_SECONDS = 5
+
 
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -96,3 +102,14 @@ def from_environment(instance_path: str) -> dict:
         "COHORT_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,
         "COHORT_INVITATION_DAYS": 14,
     }
+
+
+def bound_connection_attempts(settings: dict) -> None:
+    """Give PostgreSQL connections a connect timeout, unless the URL or the engine options set one."""
+    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return
+    # Copied, not changed in place: the options may be a dict the caller shares.
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **options.get("connect_args", {})}
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -3,12 +3,12 @@
 import logging
 import sqlite3
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from .extensions import db
+from .extensions import db, login_manager
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -52,8 +52,8 @@ def database_unavailable(error: BaseException) -> bool:
         return any(name == code or name.startswith(code + "_") for code in _SQLITE_UNAVAILABLE)
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate is None:
-        # psycopg gives no SQLSTATE when it cannot reach the server at all.
-        return type(original).__name__ == "OperationalError"
+        # psycopg gives no SQLSTATE when it cannot reach the server at all (refused, or timed out).
+        return isinstance(error, OperationalError)
     return sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES)
 
 
@@ -93,6 +93,8 @@ def _database_error(error: DBAPIError):
     if not database_unavailable(error):
         raise error
     db.session.rollback()
+    # The page's header would load the signed-in user from the database that just failed.
+    g._login_user = login_manager.anonymous_user()
     logging.getLogger(__name__).warning("Database unavailable: %s", error.orig)
     title, message = MESSAGES[503]
     page, status = _render(503, title, message)
