@@ -4,7 +4,7 @@ blank titles. Each is refused or has no effect."""
 import pytest
 
 from cohort.extensions import db
-from cohort.models import Cohort, Membership, Post, Reply, Role, User
+from cohort.models import Cohort, Membership, Post, Reply, Role, Rsvp, RsvpResponse, User
 
 from . import factories
 
@@ -108,7 +108,17 @@ def test_extra_fields_on_the_account_form_are_ignored(app, people, client):
         ]
 
 
-# Markup in titles and names ----------------------------------------------------------------------------------
+def test_extra_fields_on_an_answer_to_a_session_answer_for_the_sender_only(app, people, client):
+    with app.app_context():
+        meeting = factories.make_meeting(db.session.get(Cohort, people.cohort_id))
+        db.session.commit()
+        meeting_id, facilitator_id = meeting.id, _user(people.facilitator).id
+    client.login(people.member)
+    form = {"response": "yes", **_extra(people, user_id=str(facilitator_id), meeting_id="999999")}
+    assert client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/rsvp", form).status_code == 302
+    with app.app_context():
+        answers = db.session.execute(db.select(Rsvp.user_id, Rsvp.meeting_id, Rsvp.response)).all()
+        assert answers == [(_user(people.member).id, meeting_id, RsvpResponse.YES)]
 
 
 # Unicode ----------------------------------------------------------------------------------------------------
