@@ -3,6 +3,7 @@ codes, the limits on guessing, turning it off, and the setting that requires it 
 site admins. Codes are made as an authenticator app makes them (pyotp), on a clock the tests hold."""
 
 import re
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from cohort.policy import Refused
 
 from .. import factories
 from ..conftest import CSRF_PATTERN
+from ..test_html import skipped_levels, validate
 
 OFFICE = {"REMOTE_ADDR": "203.0.113.40"}
 RECOVERY = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>")
@@ -487,8 +489,26 @@ def test_the_command_line_turns_it_off_for_someone_who_lost_everything(app, runn
     assert runner.invoke(args=["turn-off-two-factor", "nobody@nowhere.example.org"]).exit_code == 1
 
 
-def test_the_code_page_keeps_nothing_typed_and_says_what_is_missing(client, people):
+def test_an_empty_code_is_refused_with_what_is_missing(client, people):
     client.login(people.guarded.email)
     response = _send_code(client, "")
     assert response.status_code == 422 and "Enter the 6-digit code your app shows" in response.text
     assert CSRF_PATTERN.search(response.text)
+
+
+def test_the_pages_of_two_factor_sign_in_that_the_page_walk_cannot_reach_are_valid_html(client, people, tmp_path):
+    """The walk of tests/pages.py sees set-up and the code page; these are what comes after: the page
+    while it is on, with a refused form, and the recovery codes shown once."""
+    if shutil.which("java") is None:
+        pytest.skip("Java not found, which the Nu Html Checker needs (apt-get install default-jre-headless)")
+    _signed_in_with_code(client, people)
+    pages = {
+        "on": client.get("/account/two-factor").text,
+        "refused": client.post_form("/account/two-factor/off", {"off-password": "wrong", "off-code": "1"}).text,
+    }
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=30), tick=False):
+        made = client.post_form("/account/two-factor/recovery-codes", {"codes-code": _code(people.guarded.secret)})
+    assert made.status_code == 200
+    pages["recovery-codes"] = made.text
+    assert validate(pages, tmp_path) == {}
+    assert {name: skips for name, html in pages.items() if (skips := skipped_levels(html))} == {}
