@@ -3,9 +3,7 @@ and, when ``COHORT_REQUIRE_2FA_FOR`` requires it, keeping those it requires on t
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
 from ..forms import ConfirmForm
 from ..web import commit_or_explain
 from . import codes, limits, ops, two_factor
@@ -67,10 +65,7 @@ def two_factor_page():
 def start_two_factor():
     """A new secret to set up (or set up again), shown on the page as a QR code and as text."""
     if ConfirmForm().validate_on_submit():
-        try:
-            commit_or_explain(lambda: two_factor.begin(current_user))
-        except IntegrityError:  # a double click: the first request made the secret
-            db.session.rollback()
+        commit_or_explain(lambda: two_factor.begin(current_user))
     return redirect(url_for("auth.two_factor", _anchor="set-up"))
 
 
