@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from . import handles
+from .auth import two_factor
 from .backup import BackupError, backup_database, restore_database
 from .cohorts import ops
 from .demo import demo_logins, seed_demo
@@ -151,6 +152,22 @@ def show_mail_command(message_id: int | None, last: int) -> None:
     click.echo(email.get_body(("plain",)).get_content())
 
 
+@click.command("turn-off-two-factor")
+@with_appcontext
+@click.argument("email")
+def turn_off_two_factor_command(email: str) -> None:
+    """Turn off two-factor sign-in for EMAIL, whose owner lost their phone and recovery codes: only once
+    you are sure who is asking. They then sign in with their password and may turn it on again."""
+    user = ops.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    if not two_factor.is_on(user):
+        raise click.ClickException(f"Two-factor sign-in is not on for {user.email}.")
+    two_factor.remove(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in is off for {user.name} <{user.email}>: the password alone signs in.")
+
+
 def _echo_counts(counts: dict[str, int]) -> None:
     for name, count in counts.items():
         if count:
@@ -196,5 +213,6 @@ def init_app(app: Flask) -> None:
         show_mail_command,
         backup_command,
         restore_command,
+        turn_off_two_factor_command,
     ):
         app.cli.add_command(command)

@@ -82,6 +82,9 @@ def from_environment(instance_path: str) -> dict:
         "COHORT_SIGN_IN_ACCOUNT_MINUTES": _at_least_one("COHORT_SIGN_IN_ACCOUNT_MINUTES", 60),
         "COHORT_SIGN_IN_ADDRESS_LIMIT": _at_least_one("COHORT_SIGN_IN_ADDRESS_LIMIT", 100),
         "COHORT_SIGN_IN_ADDRESS_MINUTES": _at_least_one("COHORT_SIGN_IN_ADDRESS_MINUTES", 60),
+        # Who must turn on two-factor sign-in before using the site: facilitators, admins, both, or none
+        # (the default: they are only asked). A comma list, checked by cohort.auth.init_app.
+        "COHORT_REQUIRE_2FA_FOR": os.environ.get("COHORT_REQUIRE_2FA_FOR", ""),
         "COHORT_PROXY_HOPS": _whole_number("COHORT_PROXY_HOPS", 0),
         # Only these hosts are answered (a page for another host would link there).
         "TRUSTED_HOSTS": [

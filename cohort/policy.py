@@ -680,3 +680,21 @@ def is_site_admin(user) -> bool:
 def can_suspend(admin, user: User) -> bool:
     """A site admin suspends and reinstates accounts, never their own: the site keeps someone to run it."""
     return is_site_admin(admin) and admin.id != user.id and user.deleted_at is None
+
+
+# --- two-factor sign-in -------------------------------------------------------------------------
+
+# Who may be asked for two-factor sign-in, by the names ``COHORT_REQUIRE_2FA_FOR`` takes.
+TWO_FACTOR_GROUPS = ("facilitators", "admins")
+
+
+def two_factor_groups(user: User, roles) -> frozenset[str]:
+    """The groups of ``TWO_FACTOR_GROUPS`` that ``user`` (holding memberships of ``roles``) belongs to:
+    site admins, and whoever keeps a cohort, charter accepted or not. They are asked to turn two-factor
+    sign-in on, as a stolen password of theirs opens more than one person's words."""
+    groups = set()
+    if any(keeps_the_cohort(role) for role in roles):
+        groups.add("facilitators")
+    if is_site_admin(user):
+        groups.add("admins")
+    return frozenset(groups)

@@ -37,7 +37,13 @@ def insert_returning_id(model, values: dict, conflict: list[str]) -> int | None:
     return None if inserted is None else inserted.id
 
 
-def upsert(model, values: dict, conflict: list[str], update: dict) -> None:
-    """Insert a row, or update ``update`` on the existing row with the same ``conflict`` columns."""
-    statement = _insert(model).values(**values).on_conflict_do_update(index_elements=conflict, set_=update)
-    db.session.execute(statement)
+def upsert(model, values: dict, conflict: list[str], update: dict, where=None) -> bool:
+    """Insert a row, or update ``update`` on the existing row with the same ``conflict`` columns (only
+    if it meets ``where``, when given). True if a row was inserted or updated."""
+    statement = (
+        _insert(model)
+        .values(**values)
+        .on_conflict_do_update(index_elements=conflict, set_=update, where=where)
+        .returning(*model.__table__.primary_key.columns)
+    )
+    return db.session.execute(statement).first() is not None

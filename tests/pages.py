@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import pyotp
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from cohort.auth import two_factor
 from cohort.cohorts import letters as cohort_letters
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
@@ -65,14 +67,20 @@ class Scene:
     unsubscribe_url: str = "/unsubscribe/none"
     announcement_id: int = 1
     confirm_url: str = "/confirm-email/none"
+    two_factor_email: str = ""
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
     """Something on every page the facilitator (who also runs the site) can open: their own
     challenge with advice, a flag and a result; a pinned announcement with a question; a coming
-    session with an agenda; an open invitation; and a password-reset link for a member. Needs a
-    request context, for links."""
+    session with an agenda; an open invitation; a password-reset link for a member; two-factor
+    sign-in being set up (its QR code on the page); and an account with it on, for the code page.
+    Needs a request context, for links."""
     facilitator.is_admin = True
+    two_factor.begin(facilitator)
+    guarded = factories.make_user()
+    secret = two_factor.begin(guarded)
+    two_factor.confirm(guarded, pyotp.TOTP(secret).now(), keep="")
     post = factories.make_post(
         cohort,
         facilitator,
@@ -115,6 +123,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         url_for("notifications.unsubscribe", token=unsubscribe_token(second.id, NotificationKind.THANKS)),
         announcement.id,
         confirm_url,
+        guarded.email,
     )
 
 
@@ -171,10 +180,15 @@ def set_scene(app: Flask, people: SimpleNamespace) -> Scene:
 
 def visits(app: Flask, scene: Scene, email: str) -> Iterator[tuple[str, str, FlaskClient]]:
     """Each page's name and address with the client that opens it: anonymous for the public
-    pages, then signed in as ``email``."""
+    pages, halfway through signing in to the account with two-factor sign-in for the code page,
+    then signed in as ``email``."""
     anonymous = app.test_client()
     for name, url in public_pages(scene).items():
         yield name, url, anonymous
+    halfway = app.test_client()
+    halfway.login(scene.two_factor_email)
+    for name, url in halfway_pages(scene).items():
+        yield name, url, halfway
     reader = app.test_client()
     reader.login(email)
     for name, path in member_pages(scene).items():
@@ -193,6 +207,11 @@ def public_pages(scene: Scene) -> dict[str, str]:
     }
 
 
+def halfway_pages(scene: Scene) -> dict[str, str]:
+    """Pages seen after the right password of ``scene.two_factor_email``, before its code."""
+    return {"auth.two_factor_code": "/login/code"}
+
+
 def member_pages(scene: Scene) -> dict[str, str]:
     """Pages the facilitator sees, by endpoint (or a name of its own where one endpoint shows two)."""
     cohort = f"/c/{scene.slug}"
@@ -202,6 +221,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "home.dashboard": "/",
         "auth.account": "/account",
         "auth.delete_account": "/account/delete",
+        "auth.two_factor": "/account/two-factor",
         "notifications.index": "/notifications",
         "admin.cohorts": "/admin/cohorts",
         "admin.outbox": "/admin/outbox",
@@ -245,7 +265,8 @@ def expected_status(name: str) -> int:
 def unlisted_pages(app: Flask) -> set[str]:
     """Endpoints answering GET that are neither listed above nor known not to be pages."""
     placeholder = Scene("slug", 1, 1, 1, "", "")
-    listed = set(public_pages(placeholder)) | set(member_pages(placeholder)) | set(NOT_PAGES)
+    listed = set(public_pages(placeholder)) | set(halfway_pages(placeholder)) | set(member_pages(placeholder))
+    listed |= set(NOT_PAGES)
     return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods} - listed
 
 
@@ -253,7 +274,7 @@ def misnamed_pages(app: Flask, scene: Scene) -> dict[str, str]:
     """Listed pages whose address leads to another endpoint than the one they are listed under."""
     routes = app.url_map.bind("cohort.test")
     wrong = {}
-    for name, url in {**public_pages(scene), **member_pages(scene)}.items():
+    for name, url in {**public_pages(scene), **halfway_pages(scene), **member_pages(scene)}.items():
         path = url.split("cohort.test", 1)[-1].split("?", 1)[0]
         if expected_status(name) == 200 and name in app.view_functions:
             endpoint, _arguments = routes.match(path)

@@ -482,6 +482,8 @@ NOT_LISTINGS = {
     "auth.reset_password": "a form",
     "auth.account": "the person's own account",
     "auth.delete_account": "a form",
+    "auth.two_factor": "the person's own two-factor sign-in, in forms",
+    "auth.two_factor_code": "a form, between the password and the code",
     "auth.download_data": "the person's own data: tests/auth/test_personal_data.py checks it holds no one else's",
     "admin.audit": "facilitators' and admins' actions, each named by its kind and object, none of the cohort's words",
     "cohort.audit.index": "the cohort's facilitator actions, none of the cohort's words",
@@ -987,7 +989,12 @@ def test_every_listing_shows_each_viewer_exactly_what_the_policy_lets_them_see(a
 def test_every_page_that_lists_anything_is_in_the_registry():
     """A new page in tests/pages.py must join LISTINGS, or say in NOT_LISTINGS why it lists nothing."""
     placeholder = pages.Scene("slug", 1, 1, 1, "", "")
-    every_page = {*pages.public_pages(placeholder), *pages.member_pages(placeholder), *pages.NOT_PAGES}
+    every_page = {
+        *pages.public_pages(placeholder),
+        *pages.halfway_pages(placeholder),
+        *pages.member_pages(placeholder),
+        *pages.NOT_PAGES,
+    }
     registered = {listing.page for listing in LISTINGS.values()}
     assert registered == LISTING_PAGES
     assert LISTING_PAGES <= every_page, "a listing's page is not in tests/pages.py"

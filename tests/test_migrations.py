@@ -1,13 +1,15 @@
 """The committed migrations build exactly the schema the models describe."""
 
+import pyotp
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from cohort.auth import ops as auth_ops
+from cohort.auth import two_factor
 from cohort.extensions import db
 from cohort.models import User
 from cohort.policy import Refused
@@ -206,4 +208,31 @@ def test_the_former_handles_migration_keeps_every_account_and_holds_handles_left
         assert db.session.execute(text(accounts)).all() == [(alice_id, "ally"), (bob_id, "bob")]
         assert db.session.execute(text("SELECT count(*) FROM membership")).scalar_one() == 2
         upgrade()
+        db.engine.dispose()
+
+
+def test_the_two_factor_migration_adds_two_tables_and_goes_down_keeping_every_account(app):
+    """Run on the suite's own database, SQLite or PostgreSQL: 0019 alters no table, so going down
+    drops only its two (whoever had it on signs in with the password alone) and keeps every account
+    and membership; coming up again, both tables are back, empty, and take a new secret."""
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        secret = two_factor.begin(member.user)
+        two_factor.confirm(member.user, pyotp.TOTP(secret).now(), keep="")
+        db.session.commit()
+        user_id = member.user_id
+        rows = "SELECT (SELECT count(*) FROM membership), (SELECT count(*) FROM recovery_code)"
+        assert tuple(db.session.execute(text(rows)).one()) == (1, 10)
+        db.session.close()
+        downgrade(revision="0018_suspended_accounts")
+        assert {"two_factor", "recovery_code"} & set(inspect(db.engine).get_table_names()) == set()
+        assert db.session.execute(text("SELECT count(*) FROM membership")).scalar_one() == 1
+        db.session.close()
+        upgrade()
+        assert tuple(db.session.execute(text(rows)).one()) == (1, 0)
+        user = db.session.get(User, user_id)
+        assert not two_factor.is_on(user)
+        two_factor.begin(user)
+        db.session.commit()
         db.engine.dispose()

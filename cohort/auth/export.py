@@ -7,7 +7,7 @@ why a table is left out. A test walks the schema, so a new table must be named i
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -30,11 +30,13 @@ from ..models import (
     OutboxMessage,
     Post,
     PostRead,
+    RecoveryCode,
     Reply,
     Rsvp,
     SignIn,
     Thanks,
     ThreadFollow,
+    TwoFactor,
     User,
 )
 
@@ -50,6 +52,8 @@ ABOUT = (
 TABLES = {
     "user": "account",
     "former_handle": "account",
+    "two_factor": "account",  # whether it is on: never the secret
+    "recovery_code": "account",  # how many are left: never a code, not even hashed
     "membership": "memberships",
     "post": "posts",
     "reply": "replies",
@@ -98,7 +102,20 @@ def _account(user: User) -> dict:
         "created": _time(user.created_at),
         "email_confirmed": _time(user.email_confirmed_at),
         "suspended": _time(user.suspended_at),
+        "two_factor": _two_factor(user),
     }
+
+
+def _two_factor(user: User) -> dict:
+    enabled = db.session.scalar(
+        select(TwoFactor.enabled_at).where(TwoFactor.user_id == user.id, TwoFactor.enabled_at.is_not(None))
+    )
+    left = db.session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )
+    return {"on": enabled is not None, "since": _time(enabled), "recovery_codes_left": left}
 
 
 def _memberships(user: User) -> list[dict]:

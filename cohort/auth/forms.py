@@ -97,3 +97,36 @@ class DeleteAccountForm(FlaskForm):
     def validate_confirm(self, field):
         if field.data.strip().lower() != "delete":
             raise ValidationError("Type the word delete to confirm.")
+
+
+def _code_field(label: str, message: str) -> StringField:
+    # Wide enough for a recovery code typed with spaces; the operation says whether it is right.
+    return StringField(label, validators=[DataRequired(message), Length(max=40)])
+
+
+class SignInCodeForm(FlaskForm):
+    code = _code_field(
+        "Code from your authenticator app, or a recovery code",
+        "Enter the 6-digit code your app shows, or one of your recovery codes.",
+    )
+
+
+class FirstCodeForm(FlaskForm):
+    """Confirming the app is set up: the first code it shows turns two-factor sign-in on."""
+
+    code = _code_field("The 6-digit code your app shows", "Enter the 6-digit code your app shows.")
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = _code_field(
+        "A code from your app, or a recovery code",
+        "Enter the 6-digit code your app shows, or one of your recovery codes.",
+    )
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+    code = _code_field(
+        "A code from your app, or a recovery code",
+        "Enter the 6-digit code your app shows, or one of your recovery codes.",
+    )

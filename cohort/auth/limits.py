@@ -4,7 +4,8 @@ holds the same count (the embedded default as well as PostgreSQL).
 Three limits, each over a window of its own: one account from one address (low), one account from
 anywhere, and one address to any account (high, as a whole office may share one). The attempt is
 counted before its password is checked, and a limited attempt is refused whatever the password, so
-the limit never tells which guess was right."""
+the limit never tells which guess was right. A code of two-factor sign-in is an attempt like a
+password, counted for the same account."""
 
 from datetime import timedelta
 
@@ -38,6 +39,12 @@ class Attempt:
         if wait is not None:
             commit_or_explain(lambda: ops.withdraw_attempt(self.id))
             raise TooManyRequests(retry_after=wait)
+
+    def withdraw(self) -> None:
+        """The password was right but a code is still to come: this attempt is no failure, yet the
+        failures before it keep counting until the code is right (``succeeded``), so that knowing the
+        password never clears the count of wrong codes."""
+        commit_or_explain(lambda: ops.withdraw_attempt(self.id))
 
     def succeeded(self) -> None:
         """The password was right: forget this account's failures from this address."""

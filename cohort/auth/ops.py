@@ -26,12 +26,14 @@ from ..models import (
     OutboxMessage,
     Post,
     PostRead,
+    RecoveryCode,
     Reply,
     Rsvp,
     SignIn,
     SignInAttempt,
     Thanks,
     ThreadFollow,
+    TwoFactor,
     User,
     normalise_email,
     utcnow,
@@ -377,7 +379,8 @@ def _remove_words(user: User) -> None:
 
 
 def _forget_records(user: User) -> None:
-    """What the site kept about the person: signed out everywhere, told of nothing, following nothing."""
+    """What the site kept about the person: signed out everywhere, told of nothing, following nothing,
+    no two-factor secret or recovery code."""
     mine = (
         SignIn,
         FormerHandle,
@@ -391,6 +394,8 @@ def _forget_records(user: User) -> None:
         Thanks,
         Adoption,
         PostRead,
+        TwoFactor,
+        RecoveryCode,
     )
     for model in mine:
         db.session.execute(delete(model).where(model.user_id == user.id), execution_options=_NO_SYNC)

@@ -5,8 +5,13 @@ The session cookie and, with "Keep me signed in", the remember-me cookie carry t
 browser's sign-in record (``User.get_id``), never the account's id. Every request looks the record
 up: once it has ended (signing out, a new password, "sign out everywhere else"), been idle past
 ``COHORT_IDLE_TIMEOUT_HOURS`` or begun more than ``COHORT_ABSOLUTE_TIMEOUT_DAYS`` ago, the cookies
-sign no one in, on any app server, and are dropped."""
+sign no one in, on any app server, and are dropped.
 
+An account with two-factor sign-in is signed in only once a code follows the right password: in
+between, the browser's signed session holds who it is signing in as, for five minutes (``hold``),
+with no Flask-Login user, so no page that needs signing in opens."""
+
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app, g, request, session
@@ -21,6 +26,8 @@ from . import ops, queries
 # A sign-in's last use is written at most this often: reading a page writes nothing else.
 NOTE_ACTIVITY_EVERY = timedelta(minutes=5)
 _SEEN = "sign_in_seen"
+_HALFWAY = "two_factor_halfway"
+HALFWAY_FOR = timedelta(minutes=5)
 
 # The first mark found names the browser (Edge and Opera also say Chrome; Chrome also says Safari).
 _BROWSERS = (
@@ -71,6 +78,38 @@ def begin(user: User, token: str, *, remember: bool) -> None:
     login_user(user, remember=remember)
     if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         session["_remember"] = "clear"  # an earlier sign-in's remember-me cookie goes too
+
+
+@dataclass(frozen=True)
+class Halfway:
+    """A sign-in waiting for its code: the account, and what the sign-in will be once the code is right."""
+
+    user_id: int
+    remember: bool
+    next_url: str
+
+
+def hold(user: User, *, remember: bool, next_url: str | None) -> None:
+    """The password was right and a code is due: keep, for ``HALFWAY_FOR``, who is signing in."""
+    session[_HALFWAY] = {
+        "user": user.id,
+        "at": utcnow().timestamp(),
+        "remember": bool(remember),
+        "next": next_url or "",
+    }
+
+
+def halfway() -> tuple[Halfway | None, bool]:
+    """The sign-in this browser holds waiting for a code, and whether one was held but is too old
+    (then it is dropped: the password is asked again)."""
+    held = session.get(_HALFWAY)
+    if not isinstance(held, dict):
+        return None, False
+    age = utcnow().timestamp() - float(held.get("at", 0))
+    if not 0 <= age <= HALFWAY_FOR.total_seconds():
+        session.pop(_HALFWAY, None)
+        return None, True
+    return Halfway(int(held["user"]), bool(held.get("remember")), str(held.get("next", ""))), False
 
 
 def this_device() -> ops.Device:

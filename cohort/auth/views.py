@@ -20,7 +20,7 @@ from ..tokens import (
     read_password_reset_token,
 )
 from ..web import Outcome, commit_or_explain
-from . import limits, ops, passwords, queries, sign_ins
+from . import limits, ops, passwords, queries, sign_ins, two_factor
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -29,6 +29,7 @@ from .forms import (
     LoginForm,
     NewPasswordForm,
     ProfileForm,
+    SignInCodeForm,
 )
 
 bp = Blueprint("auth", __name__)
@@ -43,7 +44,7 @@ def _reset_request_limit() -> str:
     return current_app.config["COHORT_LOGIN_LIMIT"]
 
 
-def _sign_in(user: User, *, remember: bool = False) -> bool:
+def _start(user: User, *, remember: bool = False) -> bool:
     """Sign this browser in to ``user`` under a new sign-in record, in a new session; a sign-in it
     held before ends. False (and the reason flashed) for a suspended account."""
     previous = current_user.sign_in_token if current_user.is_authenticated else None
@@ -53,6 +54,20 @@ def _sign_in(user: User, *, remember: bool = False) -> bool:
     return outcome.ok
 
 
+def _ask_for_code(user: User, *, remember: bool, next_url: str | None):
+    sign_ins.hold(user, remember=remember, next_url=next_url)
+    return redirect(url_for("auth.two_factor_code"))
+
+
+def _sign_in(user: User, next_url: str | None = None):
+    """Sign in someone whose address a link proved (a reset, a confirmation, a new account) and go on
+    to ``next_url`` or the dashboard; with two-factor sign-in on, the code page comes first, whatever
+    the link. None (the reason flashed) for a suspended account."""
+    if two_factor.is_on(user):
+        return _ask_for_code(user, remember=False, next_url=next_url)
+    return _after_login(next_url) if _start(user) else None
+
+
 def _after_login(next_url: str | None):
     return redirect(next_url if is_safe_next(next_url) else url_for("home.dashboard"))
 
@@ -60,7 +75,8 @@ def _after_login(next_url: str | None):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with email and password, within the limits on failed attempts (``limits``). An unknown
-    address gets the same answer, after the same work, as a wrong password."""
+    address gets the same answer, after the same work, as a wrong password. With two-factor sign-in
+    on, a right password leads to the code page, and the failures counted stay until the code is right."""
     form = LoginForm()
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -70,18 +86,47 @@ def login():
         attempt = limits.Attempt(form.email.data)
         user = cohort_ops.find_user(form.email.data)
         if passwords.matches(user, form.password.data):
-            attempt.succeeded()
             if not user.email_confirmed:
+                attempt.succeeded()
                 commit_or_explain(lambda: ops.send_confirmation(user))
                 form.email.errors.append("Please confirm your address first: we have just emailed you a link to do so.")
                 return render_template("auth/login.html", form=form), 403
-            if not _sign_in(user, remember=form.remember.data):
+            if two_factor.is_on(user):
+                attempt.withdraw()
+                return _ask_for_code(user, remember=form.remember.data, next_url=form.next.data)
+            attempt.succeeded()
+            if not _start(user, remember=form.remember.data):
                 return render_template("auth/login.html", form=form), 403
             return _after_login(form.next.data)
         form.password.errors.append("That email and password do not match. Check both and try again.")
         return render_template("auth/login.html", form=form), 401
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def two_factor_code():
+    """The second step of signing in to an account with two-factor sign-in: a code from the app or a
+    recovery code, within five minutes of the password and within the same limits as a password."""
+    held, expired = sign_ins.halfway()
+    user = queries.user_by_id(held.user_id) if held else None
+    if user is None:
+        if expired:
+            flash("Signing in took more than five minutes, so please enter your password again.", "info")
+        return redirect(url_for("auth.login"))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        attempt = limits.Attempt(user.email)
+        outcome = commit_or_explain(lambda: two_factor.use_code(user, form.code.data), flash_refusal=False)
+        if outcome.ok:
+            attempt.succeeded()
+            if not _start(user, remember=held.remember):
+                return redirect(url_for("auth.login"))
+            return _after_login(held.next_url)
+        form.code.errors.append(outcome.message)
+        return render_template("auth/two_factor_code.html", form=form), 401
+    status = 422 if form.errors else 200
+    return render_template("auth/two_factor_code.html", form=form), status
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -124,14 +169,15 @@ def reset_password(token: str):
         return _link_problem("This link is not valid, or it has already been used. Ask for a new one below.", 404)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        outcome = commit_or_explain(
-            lambda: ops.reset_password(user, form.password.data),
-            "Your password has been changed and you are signed in.",
-            flash_refusal=False,
+        # The link proves the address, not the phone: with two-factor sign-in on, a code is still asked.
+        done = (
+            "Your password has been changed. Enter a code from your authenticator app to sign in."
+            if two_factor.is_on(user)
+            else "Your password has been changed and you are signed in."
         )
+        outcome = commit_or_explain(lambda: ops.reset_password(user, form.password.data), done, flash_refusal=False)
         if outcome.ok:
-            _sign_in(user)
-            return redirect(url_for("home.dashboard"))
+            return _sign_in(user) or redirect(url_for("home.dashboard"))
         form.password.errors.append(outcome.message)
     status = 422 if form.errors else 200
     return render_template("auth/reset_password.html", form=form, user=user), status
@@ -175,7 +221,7 @@ def confirm_email(token: str):
     if not form.validate_on_submit():
         return render_template("auth/confirm_email.html", form=form, token=token, email=user.email)
     if commit_or_explain(lambda: ops.confirm_email(user), "Thank you: your address is confirmed.").ok:
-        _sign_in(user)
+        return _sign_in(user) or redirect(url_for("home.dashboard"))
     return redirect(url_for("home.dashboard"))
 
 
@@ -220,8 +266,8 @@ def _joined_as_new_person(invitation: Invitation, user: User):
     """Sign in a new member whose address is proven; otherwise say that a link is on its way."""
     if not user.email_confirmed:
         return render_template("auth/confirm_sent.html", email=user.email, cohort=invitation.cohort)
-    _sign_in(user)
-    return redirect(url_for("cohort.cohorts.charter", slug=invitation.cohort.slug))
+    charter = url_for("cohort.cohorts.charter", slug=invitation.cohort.slug)
+    return _sign_in(user, charter) or redirect(charter)
 
 
 def _join_as_current_user(invitation: Invitation):
@@ -281,6 +327,7 @@ def _account_page(*, profile_form=None, password_form=None, handle_form=None, st
         handle_form=handle_form or HandleForm(obj=current_user, formdata=None),
         handle_rule=handles.HANDLE_RULE,
         devices=queries.live_sign_ins(current_user, current_user.sign_in_token),
+        two_factor=two_factor.standing(current_user),
         **_delivery_choices(),
     ), status
 

@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..auth import two_factor
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..meetings.queries import next_sessions_for
@@ -15,9 +16,13 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    """My cohorts, each with its member count, and my next sessions across them."""
+    """My cohorts, each with its member count, my next sessions across them, and for a facilitator or
+    site admin without two-factor sign-in, a request to turn it on."""
     return render_template(
-        "home/dashboard.html", rows=my_cohorts(current_user), next_sessions=next_sessions_for(current_user)
+        "home/dashboard.html",
+        rows=my_cohorts(current_user),
+        next_sessions=next_sessions_for(current_user),
+        two_factor_asked=two_factor.asked(current_user),
     )
 
 

@@ -28,6 +28,7 @@ from .post import Adoption, ChallengeStatus, MeasuredResult, Post, PostKind, Pos
 from .recognition import CohortValue, Flag, Thanks
 from .sign_in import SignIn
 from .sign_in_attempt import SignInAttempt
+from .two_factor import RecoveryCode, TwoFactor
 from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
 
@@ -65,12 +66,14 @@ __all__ = [
     "PostKind",
     "PostRead",
     "PostTag",
+    "RecoveryCode",
     "Reply",
     "Role",
     "SignIn",
     "SignInAttempt",
     "Tag",
     "Thanks",
+    "TwoFactor",
     "UTCDateTime",
     "User",
     "Visibility",

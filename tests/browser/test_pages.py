@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from ..pages import expected_status, member_pages, public_pages
+from ..pages import expected_status, halfway_pages, member_pages, public_pages
 from .conftest import SCREENSHOTS, sign_in
 from .data import cast, content
 
@@ -60,6 +60,13 @@ def test_every_page_looks_right_and_passes_axe(live_server, new_context, scene, 
     problems: dict[str, list[str]] = {}
     for name, url in public_pages(made).items():
         _look_at(page, url if url.startswith("http") else f"{live_server.url}{url}", name, width, problems)
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(made.two_factor_email)
+    page.get_by_label("Password").fill(people.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/login/code")
+    for name, path in halfway_pages(made).items():
+        _look_at(page, f"{live_server.url}{path}", name, width, problems)
     sign_in(page, live_server, people.facilitator, people.password)
     for name, path in member_pages(made).items():
         _look_at(page, f"{live_server.url}{path}", name, width, problems)
