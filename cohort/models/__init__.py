@@ -30,6 +30,7 @@ from .sign_in import SignIn
 from .sign_in_attempt import SignInAttempt
 from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "AuditEntry",
@@ -74,6 +75,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visibility",
+    "WorkerHeartbeat",
     "normalise_email",
     "utcnow",
 ]
