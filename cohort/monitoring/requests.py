@@ -90,10 +90,11 @@ def init_app(app: Flask) -> None:
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(logging.INFO)
     logger.propagate = False  # its own format, not the app's "[time] INFO in module:" prefix
-    if not logger.handlers:
-        logger.addHandler(_CurrentStderr())
-    for handler in logger.handlers:
-        handler.setFormatter(RequestLineFormatter(as_json=app.config["COHORT_LOG_FORMAT"] == "json"))
+    ours = [handler for handler in logger.handlers if isinstance(handler, _CurrentStderr)]
+    if not ours:
+        ours = [_CurrentStderr()]
+        logger.addHandler(ours[0])
+    ours[0].setFormatter(RequestLineFormatter(as_json=app.config["COHORT_LOG_FORMAT"] == "json"))
     if not event.contains(Engine, "before_cursor_execute", _count_statement):
         event.listen(Engine, "before_cursor_execute", _count_statement)
     app.before_request(_start)
