@@ -10,7 +10,7 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 
 from .metrics import LATENCY, REQUESTS, STATEMENTS
@@ -41,8 +41,10 @@ def _finish(response):
     LATENCY.labels(endpoint).observe(seconds)
     STATEMENTS.labels(endpoint).observe(g.sql_statements)
     response.headers["X-Request-ID"] = g.request_id
-    # The user is asked for only if this request already loaded them: logging must not cost a query.
+    # The user only if this request already loaded them, and their id from the identity map: the row
+    # may have expired at a commit, and logging must not cost a query.
     user = g.get("_login_user")
+    user_id = inspect(user).identity[0] if user is not None and user.is_authenticated else None
     logging.getLogger(LOGGER_NAME).info(
         "request",
         extra={
@@ -52,7 +54,7 @@ def _finish(response):
                 "status": response.status_code,
                 "ms": round(seconds * 1000, 1),
                 "sql": g.sql_statements,
-                "user": user.id if user is not None and user.is_authenticated else None,
+                "user": user_id,
                 "request_id": g.request_id,
             }
         },
