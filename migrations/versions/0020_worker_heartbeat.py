@@ -1,7 +1,7 @@
 """When each background worker last finished a run, for /metrics
 
-Revision ID: 0019_worker_heartbeat
-Revises: 0018_suspended_accounts
+Revision ID: 0020_worker_heartbeat
+Revises: 0019_two_factor
 Create Date: 2026-12-03 09:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_worker_heartbeat'
-down_revision = '0018_suspended_accounts'
+revision = '0020_worker_heartbeat'
+down_revision = '0019_two_factor'
 branch_labels = None
 depends_on = None
 
