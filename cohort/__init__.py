@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, errors, security, templating
+from . import cli, config, errors, monitoring, security, templating
 from .access import check_declarations, cohort_bp
 from .admin import bp as admin_bp
 from .audit import bp as audit_bp
@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(cohort_bp)
     check_declarations(app)
 
+    monitoring.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -5,6 +5,7 @@ generated once into the instance folder (see ``cohort.create_app``).
 """
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from sqlalchemy.engine import make_url
 
@@ -37,6 +38,21 @@ def _at_least_one(name: str, default: int) -> int:
     value = _whole_number(name, default)
     if value < 1:
         raise ValueError(f"{name} must be 1 or more")
+    return value
+
+
+def _networks(name: str) -> list[IPv4Network | IPv6Network]:
+    entries = [entry.strip() for entry in os.environ.get(name, "").split(",") if entry.strip()]
+    try:
+        return [ip_network(entry, strict=False) for entry in entries]
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, choices[0]).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
 
 
@@ -104,6 +120,12 @@ def from_environment(instance_path: str) -> dict:
         "COHORT_PASSWORD_RESET_MAX_AGE": 60 * 60,
         "COHORT_CONFIRMATION_MAX_AGE": 7 * 24 * 60 * 60,
         "COHORT_INVITATION_DAYS": 14,
+        # /metrics answers a scraper with this bearer token, or from these networks (comma-separated
+        # addresses or CIDR ranges); anyone else gets 404 (cohort/monitoring/).
+        "COHORT_METRICS_TOKEN": os.environ.get("COHORT_METRICS_TOKEN", ""),
+        "COHORT_METRICS_NETWORKS": _networks("COHORT_METRICS_NETWORKS"),
+        # One line per request: "text" (key=value) or "json".
+        "COHORT_LOG_FORMAT": _choice("COHORT_LOG_FORMAT", ("text", "json")),
     }
 
 

@@ -45,6 +45,7 @@ NOT_PAGES = {
     "static": "files",
     "home.healthz": "a status for load balancers",
     "home.favicon": "a redirect to the site's icon",
+    "monitoring.metrics": "figures for a Prometheus scraper (tests/test_monitoring.py)",
     "calendar.feed": "a calendar feed",
     "cohort.meetings.ics": "a calendar file",
     "auth.download_data": "a JSON file of the person's own data (tests/auth/test_personal_data.py)",

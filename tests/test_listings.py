@@ -510,6 +510,7 @@ NOT_LISTINGS = {
     "not-found": "the 404 page",
     "static": "files",
     "home.healthz": "a status for load balancers",
+    "monitoring.metrics": "figures for a scraper; no member's words (tests/test_monitoring.py)",
     "home.favicon": "a redirect to the site's icon",
     "auth.confirm_email": "a button that confirms one's own address",
 }

@@ -13,7 +13,8 @@ from datetime import datetime
 from flask import current_app
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import WorkerHeartbeat, utcnow
+from ..upsert import upsert
 from .delivery import Delivered, deliver_due
 
 WORKER_INTERVAL_SECONDS = 60
@@ -39,9 +40,13 @@ def queue_due(now: datetime | None = None) -> int:
 
 
 def run_once(now: datetime | None = None) -> Delivered:
+    """One run of the worker: queue what is due, deliver it, and note that the worker is alive."""
     now = now or utcnow()
     queue_due(now)
-    return deliver_due(now)
+    delivered = deliver_due(now)
+    upsert(WorkerHeartbeat, {"name": "mail", "beat_at": now}, ["name"], {"beat_at": now})
+    db.session.commit()
+    return delivered
 
 
 def run_worker(interval: float = WORKER_INTERVAL_SECONDS, stop: threading.Event | None = None) -> None:

@@ -31,6 +31,7 @@ from .sign_in_attempt import SignInAttempt
 from .two_factor import RecoveryCode, TwoFactor
 from .types import UTCDateTime, utcnow
 from .user import FormerHandle, User, normalise_email
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "AuditEntry",
@@ -77,6 +78,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visibility",
+    "WorkerHeartbeat",
     "normalise_email",
     "utcnow",
 ]
