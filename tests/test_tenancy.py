@@ -77,6 +77,9 @@ FORM = {
     "value_id": "1",
     "scope": "this",
     "confirm": "y",
+    "set": "1",
+    "following": "1",
+    "notes": "Probe notes",
 }
 NONCE = re.compile(r'nonce="[^"]*"')
 
@@ -385,3 +388,51 @@ def test_a_calendar_feed_of_a_member_of_a_holds_none_of_b_and_a_made_up_token_op
     for made_up in (token[:-1] + ("A" if token[-1] != "A" else "B"), "0", "x" * 64):
         response = client.get(f"/calendar/{made_up}.ics")
         assert response.status_code == 404 and MARK not in response.text.lower()
+
+
+def test_ids_of_cohort_b_sent_in_a_form_body_reach_nothing(app):
+    """Ids also travel in forms: a value to thank with, notifications to mark read, a challenge to bring
+    to a session, a handle to mention. Cohort B's are refused or ignored, and nothing of B changes."""
+    alpha, bravo = _sides(app)
+    a, b = alpha.ids, bravo.ids
+    facilitator, member = Visitor(app, alpha.facilitator), Visitor(app, alpha.member)
+    with app.app_context():
+        bravo_handle = db.session.execute(db.select(User.handle).filter_by(email=bravo.member)).scalar_one()
+        alpha_handle = db.session.execute(db.select(User.handle).filter_by(email=alpha.facilitator)).scalar_one()
+    before = _snapshot(app)
+    cohort = f"/c/{alpha.slug}"
+    thanked = facilitator.client.post(
+        f"{cohort}/posts/{a['post_id']}/thanks",
+        data={"csrf_token": facilitator.token, "set": "1", "value_id": b["value_id"]},
+    )
+    assert thanked.status_code == 404 and MARK not in thanked.text.lower()
+    member.client.post("/notifications/read", data={"csrf_token": member.token, "id": [b["notification_id"]]})
+    proposed = member.client.post(
+        f"{cohort}/sessions/{a['meeting_id']}/agenda",
+        data={"csrf_token": member.token, "title": "Bring theirs", "post_id": b["post_id"]},
+    )
+    assert proposed.status_code in (404, 422) and MARK not in proposed.text.lower()
+    assert _snapshot(app) == before, "an id of cohort B in a form changed something"
+
+    shared = member.client.post(
+        f"{cohort}/posts/new",
+        data={
+            "csrf_token": member.token,
+            "kind": "story",
+            "title": "Asking across",
+            "body": f"What would @{bravo_handle} or @{alpha_handle} do?",
+            "visibility": "attributed",
+        },
+    )
+    assert shared.status_code == 302
+    thread = member.client.get(shared.headers["Location"]).text
+    assert f">@{alpha_handle}</a>" in thread  # a member of A is linked …
+    assert f"@{bravo_handle}" in thread and f">@{bravo_handle}</a>" not in thread  # … one of B stays as typed
+    with app.app_context():
+        bravo_ids = set(
+            db.session.execute(db.select(User.id).where(User.email.in_([bravo.member, bravo.facilitator]))).scalars()
+        )
+        table = db.metadata.tables["notification"]
+        after = db.session.execute(table.select()).all()
+    told = [row for row in after if row.user_id in bravo_ids]
+    assert told == [row for row in before["notification"] if row.user_id in bravo_ids], "B was told of A's post"
