@@ -12,6 +12,7 @@ from cohort.extensions import db
 from cohort.models import AgendaItem, Cohort, CohortValue, Meeting, Post, Tag, User
 
 from . import factories
+from .meetings.helpers import SERIES
 from .pages import expected_status, set_scene, visits
 
 PAYLOAD = "\"><script>alert(1)</script>'{{7*7}}"
@@ -268,3 +269,52 @@ def test_a_flash_that_names_a_cohort_shows_the_name_as_text(app, people, mailbox
     assert joined.status_code == 200
     page = assert_text_only(joined.text, "page after joining")
     assert f"You have joined {PAYLOAD}." in "".join(page.text)
+
+
+def test_what_a_visitor_types_comes_back_as_text(app, people, client):
+    """Reflected input: a search, a sign-in form sent back with its error, a ``next`` address, a path."""
+    answers = {
+        "sign-in refused": client.post_form("/login", {"email": PAYLOAD, "password": "wrong", "next": PAYLOAD}),
+        "sign-in next": client.get("/login", query_string={"next": PAYLOAD}),
+        "reset asked": client.post_form("/forgot-password", {"email": PAYLOAD}),
+    }
+    for path in ("/c/" + PAYLOAD.replace("/", "") + "/", "/" + PAYLOAD.replace("/", "")):
+        assert RAW not in client.get(path).text, path
+    client.login(people.facilitator)
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.email == people.facilitator).values(is_admin=True))
+        db.session.commit()
+    for path in ("/c/" + PAYLOAD.replace("/", "") + "/", f"/c/{people.slug}/" + PAYLOAD.replace("/", "")):
+        assert RAW not in client.get(path).text, path
+    search = client.get(f"/c/{people.slug}/posts/", query_string={"q": PAYLOAD})
+    people_search = client.get("/admin/people", query_string={"q": PAYLOAD})
+    for where, response in {**answers, "post search": search, "people search": people_search}.items():
+        assert response.status_code in (200, 302, 400, 404, 422), where
+        assert_text_only(response.text, where, shown=False)
+    page = assert_text_only(search.text, "post search")
+    assert PAYLOAD in page.title and ("input", "value", PAYLOAD) in page.attributes
+    assert ("input", "value", PAYLOAD) in assert_text_only(people_search.text, "people search").attributes
+
+
+def test_a_facilitator_s_forms_keep_cohort_session_agenda_and_value_names_as_text(app, people, client):
+    """Typed through the facilitator's forms: a cohort's name, a session's title and place, an agenda
+    item and a value, each shown as text where it appears, and the session's mail and file exact."""
+    client.login(people.facilitator)
+    cohort = f"/c/{people.slug}"
+    settings = {"name": PAYLOAD, "description": PAYLOAD, "charter": "Be kind.", "timezone": "Europe/London"}
+    assert client.post_form(f"{cohort}/settings", settings).status_code == 302
+    session = {**SERIES, "title": PAYLOAD, "location": PAYLOAD, "repeat": "none", "action": "schedule"}
+    scheduled = client.post_form(f"{cohort}/sessions/new", session)
+    assert scheduled.status_code == 302, scheduled.text
+    detail = scheduled.headers["Location"]
+    client.post_form(f"{detail}/agenda", {"title": PAYLOAD, "post_id": "0"})
+    client.post_form(f"{cohort}/values", {"name": PAYLOAD})
+    for path in (f"{cohort}/", f"{cohort}/settings", detail, f"{detail}/edit", f"{cohort}/values", "/"):
+        page = assert_text_only(client.get(path).text, path)
+        assert PAYLOAD in page.title or path in ("/", f"{cohort}/values"), path
+    detail_page = _Page(client.get(detail).text)
+    assert "".join(detail_page.text).count(PAYLOAD) >= 3  # title, place and agenda item
+    assert PAYLOAD in "".join(_Page(client.get(f"{cohort}/values").text).text)
+    (event,) = Calendar.from_ical(client.get(f"{detail}.ics").data).walk("VEVENT")
+    assert str(event["SUMMARY"]) == f"{PAYLOAD} · {PAYLOAD}"
+    assert str(event["LOCATION"]).startswith(PAYLOAD)
