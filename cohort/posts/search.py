@@ -66,12 +66,16 @@ def _key() -> str:
 
 
 def _fts5_query(query: str) -> str | None:
-    """The words of a query as an FTS5 expression: every word must match, the last as a prefix."""
-    words = re.findall(r"\w+", query)[:MAX_QUERY_TERMS]
+    """The words of a query as an FTS5 expression: every word must match, each a quoted string, so
+    nothing typed is FTS5 syntax. The last word is a prefix while it is still being typed; one
+    followed by anything else (``50%``, ``50_``, ``"clinic"``) is whole, so "50%" does not find "500"."""
+    typed = re.findall(r"\w+", query)
+    words = typed[:MAX_QUERY_TERMS]
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"
+    if words == typed and re.search(r"[^\W_]$", query):  # "_" separates words, as in the index
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
@@ -80,7 +84,8 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
     if _is_postgresql():
         index = table(SEARCH_TABLE, column("post_id"), column("content"), column("document"))
         english = literal_column("'english'::regconfig")
-        tsquery = func.websearch_to_tsquery(english, query[:500])
+        # Every word must match, as on SQLite: plainto_tsquery reads no operators ("or", "-", quotes).
+        tsquery = func.plainto_tsquery(english, query[:500])
         key = index.c.post_id
         match = index.c.document.op("@@")(tsquery)
         rank = func.ts_rank(index.c.document, tsquery).desc()
