@@ -12,6 +12,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from . import sqlite_writers
+
 # Stable constraint names, so migrations can alter and drop them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,14 +36,16 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, _record):
+def _tune_sqlite(dbapi_connection, record):
     """WAL lets readers work beside a writer; foreign keys are off by default in SQLite. The busy
-    timeout is the driver's (5 s unless ``connect_args={"timeout": …}`` says otherwise)."""
+    timeout is the driver's (5 s unless ``connect_args={"timeout": …}`` says otherwise). Writers
+    queue for their turn (``sqlite_writers``)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        sqlite_writers.attach(dbapi_connection, record)
 
 
 @event.listens_for(Engine, "handle_error")
