@@ -125,3 +125,19 @@ def test_only_site_admins_open_the_outbox(app, client, people):
     assert client.get("/admin/outbox").status_code == 302  # to the sign-in page
     client.login(people.facilitator)
     assert client.get("/admin/outbox").status_code == 403
+
+
+def test_a_facilitator_address_far_over_its_cap_comes_back_cut(app, client, admin_email, people):
+    client.login(admin_email)
+    pasted = "lead@" + "x" * 300_000
+    for url, form in (
+        ("/admin/cohorts", _new_cohort(facilitator_email=pasted)),
+        (f"/admin/cohorts/{people.cohort_id}/facilitators", {"email": pasted}),
+    ):
+        response = client.post_form(url, form)
+        assert response.status_code == 422
+        assert "Only its first 508 characters are kept in the form." in response.text
+        assert pasted[:508] in response.text and pasted[:509] not in response.text
+        assert len(response.data) < 100_000
+    with app.app_context():
+        assert db.session.execute(db.select(Cohort).filter_by(slug="nordic-ceo-circle")).first() is None

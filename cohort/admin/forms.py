@@ -25,7 +25,7 @@ class NewCohortForm(FlaskForm):
     timezone = TimezoneField("Default time zone", default="Europe/London")
     facilitator_email = EmailField(
         "Facilitator's email",
-        validators=[DataRequired("Name a facilitator."), Email("Enter a valid email address.")],
+        validators=[DataRequired("Name a facilitator."), Email("Enter a valid email address."), Length(max=254)],
         description="Someone with an account becomes facilitator at once; anyone else is invited by email.",
     )
 
@@ -33,5 +33,5 @@ class NewCohortForm(FlaskForm):
 class AddFacilitatorForm(FlaskForm):
     email = EmailField(
         "Facilitator's email",
-        validators=[DataRequired("Enter an email address."), Email("Enter a valid email address.")],
+        validators=[DataRequired("Enter an email address."), Email("Enter a valid email address."), Length(max=254)],
     )

@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from ..access import get_agenda_item_or_404, get_meeting_or_404, get_post_or_404, requires
-from ..forms import ConfirmForm, int_arg
+from ..forms import ConfirmForm, Length, int_arg
+from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import AgendaStatus, Meeting, RsvpResponse
 from ..notifications import ops as notification_ops
 from ..policy import Permission
@@ -102,6 +103,13 @@ def notes(meeting_id: int):
             flash("Notes published." if outcome.value else "No changes to save.", "success")
             return _back(meeting, "notes")
         texts = {None: general, **per_item}  # what was typed comes back, to shorten and save
+        kept = Length.KEPT * MAX_MARKDOWN_CHARS
+        if any(len(text) > kept for text in texts.values()):
+            # As every form does (cohort.forms.Length): a pasted megabyte is not sent back whole.
+            texts = {key: text[:kept] for key, text in texts.items()}
+            flash(
+                f"A note far over the limit is cut: only its first {kept:,} characters are kept in the form.", "error"
+            )
         return render_template("meetings/notes.html", meeting=meeting, items=items, texts=texts, history=history), 422
     texts = {key: note.body for key, note in ops.current_notes(meeting).items()}
     return render_template("meetings/notes.html", meeting=meeting, items=items, texts=texts, history=history)

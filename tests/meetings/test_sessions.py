@@ -1,11 +1,17 @@
 """Scheduling, editing and cancelling sessions; answering, agenda, notes, attendance and feedback."""
 
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from markupsafe import escape
+
 from cohort.extensions import db
+from cohort.meetings import ops as meeting_ops
 from cohort.models import AgendaItem, Feedback, Meeting, MeetingNote, User
 
+from .. import factories
 from ..posts.helpers import PostKind, Visibility, add_member, make_post
 from .helpers import (
     FIRST,
@@ -317,6 +323,36 @@ def test_notes_too_long_keep_the_text(app, people, client):
     assert response.status_code == 422 and long_text.strip() in response.text
 
 
+def test_notes_far_over_the_limit_come_back_cut_and_say_so(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    pasted = "Notes " * 150_000  # 900,000 characters, under the cap on a whole request
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/notes", {"notes": pasted})
+    assert response.status_code == 422
+    assert "Each note must stay under 50,000 characters." in response.text
+    assert "only its first 100,000 characters are kept in the form." in response.text
+    assert pasted[:100_000] in response.text and pasted[:100_001] not in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(MeetingNote)).first() is None
+
+
+@pytest.mark.parametrize("field", ["notes", "item"])
+def test_notes_that_begin_with_a_blank_line_keep_it(app, people, client, field):
+    """A browser drops the newline just after <textarea>: the page puts one there, so the text's own stays."""
+    meeting_id = past_meeting(app, people.cohort_id)
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        facilitator = db.session.execute(db.select(User).filter_by(email=people.facilitator)).scalar_one()
+        item = meeting_ops.propose_item(factories.member_of(facilitator, people.cohort_id), meeting, "Rota gaps")
+        db.session.commit()
+        name = "notes" if field == "notes" else f"item-{item.id}"
+    client.login(people.facilitator)
+    text = "\n" + "Too long. " * 5_001
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/notes", {name: text})
+    assert response.status_code == 422
+    assert re.search(rf'name="{name}"[^>]*>\r?\n{re.escape(str(escape(text)))}</textarea>', response.text)
+
+
 INTRICATE = "[" * 20_000  # took a worker past gunicorn's 30-second timeout
 REFUSED = "This text is too intricate to show safely"
 
@@ -372,6 +408,24 @@ def test_attendance_and_anonymous_feedback(app, people, client):
     outsider_to_session.login(add_member(app, people))
     refused = outsider_to_session.post_form(url, {"rating": "5"}, follow_redirects=True)
     assert "Feedback is for those who attended" in refused.text
+
+
+def test_a_feedback_comment_over_its_cap_says_so_and_keeps_the_text(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    with app.app_context():
+        member_id = db.session.execute(db.select(User.id).filter_by(email=people.member)).scalar_one()
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    facilitator.post_form(f"/c/{people.slug}/sessions/{meeting_id}/attendance", {"attended": str(member_id)})
+    client.login(people.member)
+    comment = "\nThe huddles <helped>. " + "x" * 5_000
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/feedback", {"rating": "4", "comment": comment})
+    assert response.status_code == 422
+    error = response.text.split('id="comment-error">', 1)[1].split("</p>", 1)[0]
+    assert "5000" in error.replace(",", "")
+    assert f'aria-invalid="true">\n{escape(comment)}</textarea>' in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(Feedback)).first() is None
 
 
 def test_rsvp_is_closed_after_the_session(app, people, client):

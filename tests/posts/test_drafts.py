@@ -53,8 +53,8 @@ def _reply_texts(app, post_id: int) -> list[str]:
 
 
 def _box(page: str, suffix: str = "top") -> str:
-    """The text in a reply box of the thread page."""
-    return re.search(rf'<textarea id="reply-body-{suffix}"[^>]*>([^<]*)</textarea>', page).group(1)
+    """The text in a reply box of the thread page, as a browser reads it (without the newline after the tag)."""
+    return re.search(rf'<textarea id="reply-body-{suffix}"[^>]*>\n?([^<]*)</textarea>', page).group(1)
 
 
 def _incompressible_text() -> str:

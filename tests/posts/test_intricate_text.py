@@ -25,10 +25,20 @@ def test_a_reply_too_intricate_is_refused_and_kept_in_its_box(app, people, clien
     response = client.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": text})
     assert response.status_code == 422
     assert REFUSED in response.text
-    assert f">{text}</textarea>" in response.text
+    assert f">\n{text}</textarea>" in response.text
     assert _replies(app, post_id) == []
     # The same box takes an ordinary reply at once.
     assert client.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": "Ordinary."}).status_code == 302
+
+
+def test_a_reply_that_begins_with_a_blank_line_keeps_it_in_its_box(app, people, client):
+    """A browser drops the newline just after <textarea>: the box puts one there, so the reply's own stays."""
+    post_id = make_post(app, people, people.member)
+    client.login(people.member)
+    text = "\n[" + "[" * 20_000
+    response = client.post_form(f"/c/{people.slug}/posts/{post_id}/replies", {"body": text})
+    assert response.status_code == 422 and REFUSED in response.text
+    assert f">\n{text}</textarea>" in response.text
 
 
 def test_a_reply_edited_into_something_too_intricate_is_refused_and_kept(app, people, client):
