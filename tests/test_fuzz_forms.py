@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,6 +27,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from cohort import create_app
 from cohort.auth import ops as account_ops
+from cohort.auth import two_factor
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db, limiter
 from cohort.markdown import MAX_MARKDOWN_CHARS
@@ -43,7 +45,9 @@ HOST = "cohort.test"
 BODY_CAP = 1024 * 1024  # COHORT_MAX_FORM_BYTES by default
 # POST routes no page shows a form for, each with the reason it is not fuzzed here.
 EXCLUDED: dict[str, str] = {}
-ROLES = ("anonymous", "facilitator", "member", "newcomer")
+# "halfway" gave the right password of an account with two-factor sign-in and is asked for its code;
+# "guarded" is signed in to that account, whose settings page offers new recovery codes and turning it off.
+ROLES = ("anonymous", "facilitator", "member", "newcomer", "halfway", "guarded")
 
 
 def _post_endpoints() -> list[str]:
@@ -212,10 +216,18 @@ def _people() -> SimpleNamespace:
     )
 
 
-def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> tuple[str, int]:
+@dataclass
+class Furnished:
+    newcomer: str  # address of a member yet to accept the charter
+    past_id: int  # a session that took place
+    guarded: str  # address of a member with two-factor sign-in on
+    guarded_secret: str
+
+
+def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> Furnished:
     """What the registry's scene lacks: a member yet to accept the charter, a suspended account, a hidden
-    post and reply, an unpinned announcement and a session that took place, with its attendance.
-    Returns the newcomer's address and that session's id."""
+    post and reply, an unpinned announcement, a session that took place, with its attendance, and a
+    member with two-factor sign-in on."""
     with app.app_context():
         cohort = db.session.get(Cohort, people.cohort_id)
         facilitator = cohort_ops.find_user(people.facilitator)
@@ -235,8 +247,12 @@ def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> tuple[str, int]:
             membership.joined_at = min(membership.joined_at, start - timedelta(days=30))
         past = factories.make_meeting(cohort, start=start, title="Last month")
         meeting_ops.record_attendance(leading, past, {member.id})
+        guarded = factories.make_member(cohort).user
+        secret = two_factor.begin(guarded)
+        # The code of the step before this one, so that signing in now takes this step's code.
+        two_factor.confirm(guarded, pyotp.TOTP(secret).at(datetime.now(UTC) - timedelta(seconds=30)), keep="")
         db.session.commit()
-        return newcomer.email, past.id
+        return Furnished(newcomer.email, past.id, guarded.email, secret)
 
 
 def _pages_to_visit(app: Flask, scene: pages.Scene, people: SimpleNamespace, past_id: int) -> list[tuple[str, str]]:
@@ -250,6 +266,8 @@ def _pages_to_visit(app: Flask, scene: pages.Scene, people: SimpleNamespace, pas
         visits += [(role, f"/c/{people.slug}/posts/{post_id}") for post_id in posts]
         visits.append((role, f"/c/{people.slug}/sessions/{past_id}"))
     visits.append(("newcomer", f"/c/{people.slug}/charter"))
+    visits += [("halfway", url) for url in pages.halfway_pages(scene).values()]
+    visits.append(("guarded", "/account/two-factor"))
     return visits
 
 
@@ -298,13 +316,21 @@ def scene(migrated_database, smtp_server, tmp_path_factory) -> Scene:
         with app.app_context():
             people = _people()
         registry_scene = pages.set_scene(app, people)
-        newcomer, past_id = _furnish_the_rest(app, people)
+        rest = _furnish_the_rest(app, people)
         clients = {role: app.test_client() for role in ROLES}
-        for role, email in (("facilitator", people.facilitator), ("member", people.member), ("newcomer", newcomer)):
+        signing_in = (
+            ("facilitator", people.facilitator),
+            ("member", people.member),
+            ("newcomer", rest.newcomer),
+            ("halfway", rest.guarded),
+            ("guarded", rest.guarded),
+        )
+        for role, email in signing_in:
             clients[role].login(email)
+        clients["guarded"].post_form("/login/code", {"code": pyotp.TOTP(rest.guarded_secret).now()})
         app.test_client().login(people.facilitator)  # another device, for the forms that sign one out
         holders: dict[str, Holder] = {}
-        for role, url in _pages_to_visit(app, registry_scene, people, past_id):
+        for role, url in _pages_to_visit(app, registry_scene, people, rest.past_id):
             page = clients[role].get(url)
             for form in forms_on(url, page.text):
                 endpoint = endpoint_of(app, form.action)

@@ -67,11 +67,12 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
 
     Every candidate is compared, in constant time, so the time taken does not tell which matched."""
     totp = pyotp.TOTP(secret)
-    typed = normalise(code)
+    # As bytes: compare_digest refuses str with characters beyond ASCII, and anything may be typed.
+    typed = normalise(code).encode()
     current = step_at(now)
     found = None
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
-        if hmac.compare_digest(totp.generate_otp(step), typed) and found is None:
+        if hmac.compare_digest(totp.generate_otp(step).encode(), typed) and found is None:
             found = step
     return found
 

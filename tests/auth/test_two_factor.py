@@ -165,6 +165,21 @@ def test_the_password_alone_opens_nothing_and_the_code_signs_in(client, people):
     assert _signed_in(client)
 
 
+def test_digits_of_another_script_are_a_wrong_code_not_an_error(client, people):
+    """Six Arabic-Indic or full-width digits look like a code to a regular expression, but no app shows
+    them: they are refused as a wrong code, when signing in and when setting up."""
+    for typed in ("\u0661\u0662\u0663\u0664\u0665\u0666", "\uff11\uff12\uff13\uff14\uff15\uff16"):
+        client.login(people.guarded.email)
+        wrong = _send_code(client, typed)
+        assert wrong.status_code == 401 and "That code is not right." in wrong.text
+        assert typed in wrong.text  # kept in the form
+        assert not _signed_in(client)
+    client.login(people.plain)
+    assert client.post_form("/account/two-factor/start").status_code == 302
+    refused = client.post_form("/account/two-factor/confirm", {"code": "\u0661\u0662\u0663\u0664\u0665\u0666"})
+    assert refused.status_code == 422 and "That code is not right." in refused.text
+
+
 def test_a_code_is_taken_once(client, people, clock):
     code = _code(people.guarded.secret)
     client.login(people.guarded.email)
