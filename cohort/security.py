@@ -93,6 +93,11 @@ def _limit_requests(app: Flask) -> None:
     if secure is None:
         secure = _https_base(app.config)
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if secure:
+        # The __Host- prefix makes browsers refuse these cookies unless Secure, for this host alone and
+        # the whole site: no subdomain and no plain-HTTP page can set or plant one.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
     # The whole body, and (for multipart forms) any one text field in it.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = app.config["COHORT_MAX_FORM_BYTES"]
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A DAST pass: wapiti, signed in as a demo member, against gunicorn serving the demo data on a
-# throwaway SQLite database. Fails when wapiti reports any vulnerability.
+# throwaway SQLite database. Fails when wapiti reports any vulnerability or anomaly, or when its
+# sign-in failed (no cohort page crawled).
 # Usage: scripts/dast.sh [CRAWL_SECONDS [ATTACK_SECONDS]]: the crawl's time limit (300 by default)
 # and each attack module's (45 by default; 13 modules).
 # wapiti lives in a virtual environment of its own (.venv-dast): its pins clash with the project's.
@@ -51,7 +52,7 @@ done
   -x "$base/logout" -x "$base/account/devices/*" -x "$base/account/delete*" \
   -m "xss,permanentxss,csrf,sql,timesql,exec,file,redirect,crlf,http_headers,cookieflags,csp,methods" \
   --max-scan-time "$crawl_seconds" --max-attack-time "$attack_seconds" --flush-session --store-session "$workdir/session" \
-  -f json -o "$workdir/report.json" --no-bugreport -v 0
+  -f json -o "$workdir/report.json" -dr 1 --no-bugreport -v 0
 
 "$python" - "$workdir/report.json" <<'PY'
 import json
@@ -62,6 +63,10 @@ found = {category: len(items) for category, items in report["vulnerabilities"].i
 anomalies = {category: len(items) for category, items in report.get("anomalies", {}).items() if items}
 info = report.get("infos", {})
 print(f"wapiti {info.get('version', '')}: {info.get('crawled_pages_nbr', '?')} pages crawled")
+# A scan whose sign-in failed would crawl the public pages only and find nothing: that is no pass.
+crawled = json.dumps(info.get("crawled_pages") or [])
+signed_in = (info.get("auth") or {}).get("logged_in") and "/c/" in crawled
+print("signed in as a member: " + ("yes, cohort pages crawled" if signed_in else "NO: no cohort page was crawled"))
 for category, count in sorted(found.items()):
     print(f"  vulnerability: {category}: {count}")
     for item in report["vulnerabilities"][category][:5]:
@@ -71,5 +76,5 @@ for category, count in sorted(anomalies.items()):
     for item in report["anomalies"][category][:5]:
         print(f"    {item.get('method')} {item.get('path')}: {item.get('info', '')[:200]}")
 print("no vulnerability found" if not found else f"{sum(found.values())} findings")
-sys.exit(1 if found or anomalies else 0)
+sys.exit(1 if found or anomalies or not signed_in else 0)
 PY

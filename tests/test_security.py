@@ -172,18 +172,25 @@ def test_hsts_whenever_the_site_is_served_over_https(make_app):
 def test_cookies_are_secure_exactly_when_the_site_is_https_unless_forced(make_app, people, base_url, forced, secure):
     client = make_app(COHORT_BASE_URL=base_url, COHORT_SECURE_COOKIES=forced).test_client()
     cookies = client.login(people.member, remember="y").headers.getlist("Set-Cookie")
-    assert {cookie.split("=", 1)[0] for cookie in cookies} >= {"session", "remember_token"}
+    # Secure cookies carry the __Host- prefix, so browsers hold them to this host over HTTPS only.
+    prefix = "__Host-" if secure else ""
+    assert {cookie.split("=", 1)[0] for cookie in cookies} >= {f"{prefix}session", f"{prefix}remember_token"}
     for cookie in cookies:
         assert "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, cookie
         assert ("; Secure" in cookie) == secure, cookie
+        if secure:
+            assert "; Path=/" in cookie and "Domain=" not in cookie, cookie
+    # The prefixed cookies are the ones that sign in.
+    assert client.get("/account").status_code == 200
 
 
 @pytest.mark.parametrize("value, secure", [("0", False), ("1", True)])
 def test_the_secure_cookie_setting_is_read_from_the_environment(make_app, people, monkeypatch, value, secure):
     monkeypatch.setenv("COHORT_SECURE_COOKIES", value)
     client = make_app(COHORT_BASE_URL="https://cohort.test").test_client()
-    cookie = next(c for c in client.login(people.member).headers.getlist("Set-Cookie") if c.startswith("session="))
+    cookie = next(c for c in client.login(people.member).headers.getlist("Set-Cookie") if "session=" in c)
     assert ("; Secure" in cookie) == secure
+    assert cookie.startswith("__Host-session=") == secure
 
 
 # Methods.
