@@ -81,7 +81,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     two_factor.begin(facilitator)
     guarded = factories.make_user()
     secret = two_factor.begin(guarded)
-    two_factor.confirm(guarded, pyotp.TOTP(secret).now(), keep="")
+    two_factor.confirm(guarded, factories.TEST_PASSWORD, pyotp.TOTP(secret).now(), keep="")
     post = factories.make_post(
         cohort,
         facilitator,

@@ -219,7 +219,7 @@ def test_the_two_factor_migration_adds_two_tables_and_goes_down_keeping_every_ac
         cohort = factories.make_cohort()
         member = factories.make_member(cohort)
         secret = two_factor.begin(member.user)
-        two_factor.confirm(member.user, pyotp.TOTP(secret).now(), keep="")
+        two_factor.confirm(member.user, factories.TEST_PASSWORD, pyotp.TOTP(secret).now(), keep="")
         db.session.commit()
         user_id = member.user_id
         rows = "SELECT (SELECT count(*) FROM membership), (SELECT count(*) FROM recovery_code)"

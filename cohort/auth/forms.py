@@ -112,8 +112,9 @@ class SignInCodeForm(FlaskForm):
 
 
 class FirstCodeForm(FlaskForm):
-    """Confirming the app is set up: the first code it shows turns two-factor sign-in on."""
+    """Confirming the app is set up: the password and the first code the app shows turn it on."""
 
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
     code = _code_field("The 6-digit code your app shows", "Enter the 6-digit code your app shows.")
 
 

@@ -140,15 +140,19 @@ def begin(user: User) -> str:
     return secret
 
 
-def confirm(user: User, code: str, keep: str) -> list[str]:
-    """Turn two-factor sign-in on with the first right code from the app, and return ten new recovery
-    codes (shown once: only their hashes are kept). Every other device is signed out, as a session
-    begun with the password alone may not be the person's own; the one holding ``keep`` stays."""
+def confirm(user: User, password: str, code: str, keep: str) -> list[str]:
+    """Turn two-factor sign-in on with the password and the first right code from the app, and return
+    ten new recovery codes (shown once: only their hashes are kept). The password is asked again so
+    that someone who found the account signed in cannot tie it to their own phone and lock its owner
+    out. Every other device is signed out, as a session begun with the password alone may not be the
+    person's own; the one holding ``keep`` stays. Raises ``ops.WrongPassword`` or ``WrongCode``."""
     factor = _factor(user)
     if factor is None:
         raise Refused(NOT_STARTED)
     if factor.enabled_at is not None:
         raise Refused(ALREADY_ON)
+    if not passwords.matches(user, password):
+        raise ops.WrongPassword(ops.WRONG_PASSWORD)
     step = codes.matching_step(factor.secret, code, utcnow())
     if step is None:
         raise WrongCode(WRONG_FIRST_CODE)

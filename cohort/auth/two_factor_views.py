@@ -72,17 +72,22 @@ def start_two_factor():
 @bp.post("/account/two-factor/confirm")
 @login_required
 def confirm_two_factor():
-    """The first code from the app turns two-factor sign-in on; the recovery codes are shown this once."""
+    """The password and the first code from the app turn two-factor sign-in on; the recovery codes are
+    shown this once. Limited as a password is."""
     form = FirstCodeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        attempt = limits.Attempt(user.email)
         outcome = commit_or_explain(
-            lambda: two_factor.confirm(user, form.code.data, user.sign_in_token), flash_refusal=False
+            lambda: two_factor.confirm(user, form.password.data, form.code.data, user.sign_in_token),
+            flash_refusal=False,
         )
         if outcome.ok:
+            attempt.succeeded()
             flash("Two-factor sign-in is on. Other devices have been signed out.", "success")
             return _recovery_codes(outcome.value)
-        form.code.errors.append(outcome.message)
+        field = form.password if isinstance(outcome.refusal, ops.WrongPassword) else form.code
+        field.errors.append(outcome.message)
     return _page(first_form=form, status=422)
 
 

@@ -52,7 +52,7 @@ def _enrol(user: User) -> SimpleNamespace:
     """Turn two-factor sign-in on through the operations, as the app does, with the code of the step
     before this one (so the tests' own codes of this step are unused)."""
     secret = two_factor.begin(user)
-    recovery = two_factor.confirm(user, _code(secret, -30), keep="")
+    recovery = two_factor.confirm(user, factories.TEST_PASSWORD, _code(secret, -30), keep="")
     return SimpleNamespace(email=user.email, id=user.id, secret=secret, recovery=recovery)
 
 
@@ -102,14 +102,18 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_only_the_right_first_code_tu
     secret = SETUP_KEY.search(page.text).group(1).replace(" ", "")
     assert _factor(app, people.plain_id).secret == secret
 
-    refused = client.post_form("/account/two-factor/confirm", {"code": _wrong(secret)})
+    refused = client.post_form(
+        "/account/two-factor/confirm", {"password": factories.TEST_PASSWORD, "code": _wrong(secret)}
+    )
     assert refused.status_code == 422
     assert "That code is not right. Check that your app shows Cohort" in refused.text
     assert _factor(app, people.plain_id).enabled_at is None
     client.logout()
     assert client.login(people.plain).headers["Location"] == "/"  # still the password alone
 
-    turned_on = client.post_form("/account/two-factor/confirm", {"code": _code(secret)})
+    turned_on = client.post_form(
+        "/account/two-factor/confirm", {"password": factories.TEST_PASSWORD, "code": _code(secret)}
+    )
     assert turned_on.status_code == 200
     assert "This is the only time they are shown." in turned_on.text
     shown = RECOVERY.findall(turned_on.text)
@@ -121,13 +125,43 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_only_the_right_first_code_tu
     assert "10 recovery codes left" in client.get("/account").text
 
 
+def test_turning_it_on_asks_for_the_password_again(app, client, people):
+    """Someone who finds the account signed in cannot tie it to their own phone and lock its owner out;
+    wrong passwords here count against the sign-in limits."""
+    client.login(people.plain)
+    client.post_form("/account/two-factor/start")
+    secret = _factor(app, people.plain_id).secret
+    refused = client.post_form(
+        "/account/two-factor/confirm", {"password": "not the password at all", "code": _code(secret)}
+    )
+    assert refused.status_code == 422 and "not the password at all" not in refused.text
+    assert "That is not your current password." in refused.text
+    assert _factor(app, people.plain_id).enabled_at is None
+    missing = client.post_form("/account/two-factor/confirm", {"code": _code(secret)})
+    assert missing.status_code == 422 and "Enter your password." in missing.text
+    assert _factor(app, people.plain_id).enabled_at is None
+    for _ in range(10):
+        answer = client.post_form(
+            "/account/two-factor/confirm", {"password": "wrong guess again", "code": _code(secret)}
+        )
+        if answer.status_code == 429:
+            break
+    assert answer.status_code == 429 and "Retry-After" in answer.headers
+    assert _factor(app, people.plain_id).enabled_at is None
+
+
 def test_turning_it_on_signs_out_every_other_device(app, people):
     here, elsewhere = app.test_client(), app.test_client()
     here.login(people.plain)
     elsewhere.login(people.plain)
     here.post_form("/account/two-factor/start")
     secret = SETUP_KEY.search(here.get("/account/two-factor").text).group(1).replace(" ", "")
-    assert here.post_form("/account/two-factor/confirm", {"code": _code(secret)}).status_code == 200
+    assert (
+        here.post_form(
+            "/account/two-factor/confirm", {"password": factories.TEST_PASSWORD, "code": _code(secret)}
+        ).status_code
+        == 200
+    )
     assert _signed_in(here) and not _signed_in(elsewhere)
 
 
@@ -176,7 +210,10 @@ def test_digits_of_another_script_are_a_wrong_code_not_an_error(client, people):
         assert not _signed_in(client)
     client.login(people.plain)
     assert client.post_form("/account/two-factor/start").status_code == 302
-    refused = client.post_form("/account/two-factor/confirm", {"code": "\u0661\u0662\u0663\u0664\u0665\u0666"})
+    refused = client.post_form(
+        "/account/two-factor/confirm",
+        {"password": factories.TEST_PASSWORD, "code": "\u0661\u0662\u0663\u0664\u0665\u0666"},
+    )
     assert refused.status_code == 422 and "That code is not right." in refused.text
 
 
@@ -363,12 +400,20 @@ def test_the_forms_act_on_the_signed_in_account_only(app, client, people):
     client.post_form("/account/two-factor/start", other)
     assert _factor(app, people.guarded.id).secret == people.guarded.secret
     secret = _factor(app, people.plain_id).secret
-    client.post_form("/account/two-factor/confirm", {**other, "code": _code(people.guarded.secret)})
+    client.post_form(
+        "/account/two-factor/confirm",
+        {**other, "password": factories.TEST_PASSWORD, "code": _code(people.guarded.secret)},
+    )
     assert _factor(app, people.plain_id).enabled_at is None
     off = {**other, "off-password": factories.TEST_PASSWORD, "off-code": people.guarded.recovery[0]}
     assert client.post_form("/account/two-factor/off", off).status_code == 422
     assert _factor(app, people.guarded.id).enabled_at is not None
-    assert client.post_form("/account/two-factor/confirm", {**other, "code": _code(secret)}).status_code == 200
+    assert (
+        client.post_form(
+            "/account/two-factor/confirm", {**other, "password": factories.TEST_PASSWORD, "code": _code(secret)}
+        ).status_code
+        == 200
+    )
     assert _factor(app, people.guarded.id).secret == people.guarded.secret
 
 
@@ -432,7 +477,12 @@ def test_required_of_facilitators_it_confines_one_without_it_to_setting_it_up(ma
 
     _post_while_confined(client, "/account/two-factor/start")
     secret = SETUP_KEY.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
-    assert _post_while_confined(client, "/account/two-factor/confirm", {"code": _code(secret)}).status_code == 200
+    assert (
+        _post_while_confined(
+            client, "/account/two-factor/confirm", {"password": factories.TEST_PASSWORD, "code": _code(secret)}
+        ).status_code
+        == 200
+    )
     assert client.get(f"/c/{people.slug}/").status_code == 200
 
     member = app.test_client()
