@@ -2,6 +2,7 @@
 finds nothing, and no line carries what someone wrote, an address or a token."""
 
 import json
+import re
 import threading
 import urllib.request
 from ipaddress import ip_network
@@ -164,6 +165,32 @@ def test_one_line_per_request_naming_the_endpoint_and_no_address_text_or_token(a
     assert any("endpoint=cohort.posts.new status=302" in line and f"user={user_id}" in line for line in lines), lines
     for secret in (people.member, token, "Huddles at eight", "Secret", factories.TEST_PASSWORD):
         assert secret not in logged
+
+
+def test_a_password_given_shows_in_its_line_how_it_went_for_which_account_and_from_where(app, people, capfd):
+    """Guessing shows in the log: each attempt's outcome, the account as a keyed hash (the same for one
+    account, another for another), and the client's address; never the email address or the password."""
+    client = app.test_client()
+    capfd.readouterr()
+    client.login(people.member, password="wrong password, a guess")
+    client.login("nobody@example.org", password="wrong password, a guess")
+    client.login(people.member)
+    lines = [line for line in _request_lines(capfd.readouterr().err) if "method=POST" in line]
+    assert len(lines) == 3, lines
+    outcomes = [re.search(r"attempt=(\w+)", line).group(1) for line in lines]
+    accounts = [re.search(r"account=(\w+)", line).group(1) for line in lines]
+    assert outcomes == ["failed", "failed", "succeeded"]
+    assert accounts[0] == accounts[2] != accounts[1]
+    assert all("client=127.0.0.1" in line for line in lines)
+    for secret in (people.member, "nobody@example.org", "wrong password, a guess", factories.TEST_PASSWORD):
+        assert not [line for line in lines if secret in line]
+    for _ in range(12):
+        if client.login(people.member, password="another wrong guess").status_code == 429:
+            break
+    assert "attempt=limited" in capfd.readouterr().err
+    # A page that takes no password says nothing of attempts.
+    client.get("/login")
+    assert "attempt=" not in capfd.readouterr().err
 
 
 def test_lines_are_json_when_asked(make_app, people, capfd):

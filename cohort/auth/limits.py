@@ -7,9 +7,11 @@ counted before its password is checked, and a limited attempt is refused whateve
 the limit never tells which guess was right. A code of two-factor sign-in is an attempt like a
 password, counted for the same account."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, g, request
 from werkzeug.exceptions import TooManyRequests
 
 from ..models import normalise_email, utcnow
@@ -31,6 +33,10 @@ class Attempt:
     def __init__(self, email: str):
         self.account = normalise_email(email)
         self.address = request.remote_addr or ""
+        # The request's log line tells how the attempt ended (cohort/monitoring/requests.py): failed
+        # unless it is told otherwise below.
+        self.outcome = "failed"
+        g.sign_in_attempt = self
         now = utcnow()
         limits = _limits()
         forget_before = now - timedelta(minutes=max(minutes for _scope, _most, minutes in limits))
@@ -38,6 +44,7 @@ class Attempt:
         wait = queries.seconds_to_wait(self.account, self.address, now, limits)
         if wait is not None:
             commit_or_explain(lambda: ops.withdraw_attempt(self.id))
+            self.outcome = "limited"
             raise TooManyRequests(retry_after=wait)
 
     def withdraw(self) -> None:
@@ -45,7 +52,17 @@ class Attempt:
         failures before it keep counting until the code is right (``succeeded``), so that knowing the
         password never clears the count of wrong codes."""
         commit_or_explain(lambda: ops.withdraw_attempt(self.id))
+        self.outcome = "code_asked"
 
     def succeeded(self) -> None:
         """The password was right: forget this account's failures from this address."""
         commit_or_explain(lambda: ops.attempt_succeeded(self.id, self.account, self.address))
+        self.outcome = "succeeded"
+
+    @property
+    def account_key(self) -> str:
+        """A short keyed hash of the address given: the log can tell attempts on one account apart from
+        attempts on many without holding anyone's email address."""
+        key = current_app.secret_key
+        key = key.encode() if isinstance(key, str) else key
+        return hmac.new(key, self.account.encode(), hashlib.sha256).hexdigest()[:12]

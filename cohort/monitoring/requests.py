@@ -1,6 +1,9 @@
 """Each request: an id (passed on from ``X-Request-ID`` or made), its SQL statements counted, its figures
 recorded, and one log line. The line names the endpoint, never the path (a reset link's path is its
-token), and the user by id only: no text anyone wrote, no address, no token."""
+token), and the user by id only: no text anyone wrote, no email address, no token. A request that
+gave a password or a code also says how it went (``attempt=failed``, ``limited``, ``code_asked``,
+``succeeded``), for which account as a keyed hash, and from which client address, so that guessing
+shows in the log (ASVS V16.3.1)."""
 
 import json
 import logging
@@ -45,20 +48,19 @@ def _finish(response):
     # may have expired at a commit, and logging must not cost a query.
     user = g.get("_login_user")
     user_id = inspect(user).identity[0] if user is not None and user.is_authenticated else None
-    logging.getLogger(LOGGER_NAME).info(
-        "request",
-        extra={
-            "fields": {
-                "method": request.method,
-                "endpoint": endpoint,
-                "status": response.status_code,
-                "ms": round(seconds * 1000, 1),
-                "sql": g.sql_statements,
-                "user": user_id,
-                "request_id": g.request_id,
-            }
-        },
-    )
+    fields = {
+        "method": request.method,
+        "endpoint": endpoint,
+        "status": response.status_code,
+        "ms": round(seconds * 1000, 1),
+        "sql": g.sql_statements,
+        "user": user_id,
+        "request_id": g.request_id,
+    }
+    attempt = g.get("sign_in_attempt")
+    if attempt is not None:
+        fields |= {"attempt": attempt.outcome, "account": attempt.account_key, "client": attempt.address}
+    logging.getLogger(LOGGER_NAME).info("request", extra={"fields": fields})
     return response
 
 
