@@ -308,9 +308,8 @@ def build(writer: Writer, plan: Plan, rng: random.Random, now: datetime) -> dict
 
     membership_id = 0
     members_of, facilitators_of = {}, {}
+    charter = render_markdown(CHARTER)
     for cohort_id in range(1, plan.cohorts + 1):
-        charter = render_markdown(CHARTER) if cohort_id == 1 else facts["charter_html"]
-        facts["charter_html"] = charter
         writer.add(
             Cohort,
             {
@@ -325,7 +324,7 @@ def build(writer: Writer, plan: Plan, rng: random.Random, now: datetime) -> dict
             },
         )
         members = people_of[cohort_id][: plan.members_per_cohort]
-        # Every tenth member also belongs to the next cohort, so dashboards list more than one.
+        # Every tenth member of the next cohort belongs to this one too, so dashboards list more than one.
         guests = [user for user in people_of[cohort_id % plan.cohorts + 1][: plan.members_per_cohort] if user % 10 == 3]
         members_of[cohort_id] = members + guests
         facilitators_of[cohort_id] = members[:FACILITATORS_PER_COHORT]
@@ -349,8 +348,7 @@ def build(writer: Writer, plan: Plan, rng: random.Random, now: datetime) -> dict
             writer.add(Tag, {"id": (cohort_id - 1) * len(TAGS) + position + 1, "cohort_id": cohort_id, "name": name})
 
     facts.update(_posts(writer, plan, rng, words, now, start, people_of, members_of, facilitators_of))
-    facts["session_id"] = _sessions(writer, plan, rng, now, start, members_of, facts.pop("open_challenges"))
-    facts.pop("charter_html")
+    facts["session_id"] = _sessions(writer, plan, rng, now, members_of, facts.pop("open_challenges"))
     return facts
 
 
@@ -528,8 +526,8 @@ def _posts(writer, plan, rng, words, now, start, people_of, members_of, facilita
     return {"long_thread": 1, "short_thread": 2, "write_thread": 3, "open_challenges": open_challenges}
 
 
-def _sessions(writer, plan, rng, now, start, members_of, open_challenges) -> int:
-    """Monthly sessions: a few to come, the rest spread over the past; RSVPs and agenda items.
+def _sessions(writer, plan, rng, now, members_of, open_challenges) -> int:
+    """Sessions a month apart: a few to come, the rest in the past; their RSVPs and agenda items.
     Returns the first cohort's next session."""
     agenda_html = render_markdown(AGENDA)
     per_cohort = plan.sessions // plan.cohorts
@@ -540,10 +538,10 @@ def _sessions(writer, plan, rng, now, start, members_of, open_challenges) -> int
         challenges = open_challenges[cohort_id]
         for number in range(per_cohort):
             meeting_id += 1
-            if number < coming:
-                starts = now.replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=30 * (number + 1))
-            else:
-                starts = now - (now - start) * (number - coming + 1) / (per_cohort - coming)
+            # A month apart, the past ones going back as far as their number takes them: more of them
+            # is a longer history, not a busier calendar.
+            months = number + 1 if number < coming else coming - number - 1
+            starts = now.replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=30 * months)
             if cohort_id == 1 and number == 0:
                 next_session = meeting_id
             writer.add(
