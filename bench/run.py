@@ -38,11 +38,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dataset import Dataset, describe, generate  # noqa: E402
+from bench.dataset import LONG_THREAD, SHORT_THREAD, Dataset, describe, generate  # noqa: E402
 from cohort import create_app  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.monitoring.requests import LOGGER_NAME as REQUEST_LOGGER  # noqa: E402
@@ -66,6 +67,8 @@ RATIO_TARGETS = {
     "reply (write)": 0.15,
 }
 MAX_WORKER_MB = 150
+# Baselines further apart than this, before and after the pages, are said to be so.
+DRIFT_NOTED = 0.15
 MAX_BYTES_PER_REPLY = 1536
 
 
@@ -183,6 +186,21 @@ def run_wrk(url: str, arguments, cookie: str | None, *script_args: str) -> dict:
     return figures
 
 
+def combined(runs: list[dict]) -> dict:
+    """One figure from several runs of the same page: their requests over their time, the mean of
+    their latencies, all their errors, and each run's rate (``runs``)."""
+    total = {key: sum(run[key] for run in runs) for key in ("requests", "seconds", "wrong_answers", "socket_errors")}
+    latencies = {key: sum(run[key] for run in runs) / len(runs) for key in ("p50_ms", "p95_ms", "p99_ms")}
+    return {
+        **total,
+        **latencies,
+        "max_ms": max(run["max_ms"] for run in runs),
+        "requests_per_second": total["requests"] / total["seconds"],
+        "errors": total["wrong_answers"] + total["socket_errors"],
+        "runs": [run["requests_per_second"] for run in runs],
+    }
+
+
 def drain(base: str, workers: int) -> None:
     """Wait until the server has answered what wrk left queued when it stopped (a slow page leaves
     seconds of it), so that the next page's figures are its own."""
@@ -202,6 +220,26 @@ def deep_page(browser: Browser, first: str) -> tuple[str, int]:
         path = urllib.parse.urljoin(path, html.unescape(found.group(1)))
         followed += 1
     return path, followed
+
+
+def check_pages(member: Browser, empty: Browser, pages: dict, write: tuple[str, str]) -> tuple[dict, str, list]:
+    """Open each page once: its HTML size, the write's form body for wrk (with the thread's CSRF
+    token, "{n}" for the request's number), and what answered other than as itself."""
+    sizes, wrong = {}, []
+    for name, path in pages.items():
+        browser = empty if name == EMPTY else member
+        status, page = browser.open(path)
+        sizes[name] = len(page)
+        if status != 200:
+            wrong.append(f"{name}: {path} answered {status} {browser.location}".strip())
+    thread, form_url = write
+    _, page = member.open(thread)
+    form = {"body": "Reply {n} from the benchmark: we tried this in the fracture clinic.", "parent_id": ""}
+    form["csrf_token"] = CSRF.search(page.decode()).group(1)
+    status, _ = member.open(form_url, form)
+    if status != 302 or f"{thread}#reply-" not in member.location:
+        wrong.append(f"reply (write): answered {status} {member.location}")
+    return sizes, urllib.parse.urlencode(form).replace("%7Bn%7D", "{n}"), wrong
 
 
 def count_statements(url: str, dataset: Dataset, pages: dict, write: tuple[str, str]) -> dict[str, int]:
@@ -256,6 +294,63 @@ def verdict(name: str, row: dict, rows: dict) -> str:
         ok = row["p95_ms"] <= 3 * rows["posts list"]["p95_ms"]
         return f"p95 ≤ 3 × list's {'met' if ok else 'missed'}"
     return ""
+
+
+def summarise(figures: dict, sizes: dict, sql: dict) -> dict:
+    """Each page's figures with its ratios, its target's verdict, its SQL count and HTML size."""
+    rows = {}
+    for name, row in figures.items():
+        row["ratio_hello"] = row["requests_per_second"] / figures[HELLO]["requests_per_second"]
+        row["ratio_empty"] = row["requests_per_second"] / figures[EMPTY]["requests_per_second"]
+        row["sql"] = sql.get(name)
+        row["html_bytes"] = sizes.get(name)
+        rows[name] = row
+    for name, row in rows.items():
+        row["target"] = verdict(name, row, rows)
+    return rows
+
+
+def bytes_per_reply(sizes: dict) -> float:
+    """What each reply adds to a thread's HTML: the 500-reply thread against the 20-reply one."""
+    return (sizes["thread, 500 replies"] - sizes["thread, 20 replies"]) / (LONG_THREAD - SHORT_THREAD)
+
+
+def report(rows: dict, sizes: dict, arguments, dataset: Dataset, dialect: str, peaks: list[float]) -> str:
+    """The table and the figures that are not per page, in Markdown."""
+    per_reply = bytes_per_reply(sizes)
+    rates = {name: " and ".join(f"{rate:.0f}" for rate in rows[name]["runs"]) for name in (HELLO, EMPTY)}
+    drift = max(max(rows[name]["runs"]) / min(rows[name]["runs"]) for name in (HELLO, EMPTY)) - 1
+    busy = f" ({drift:.0%} apart: the machine's load changed during the run, so the ratios are rough)"
+    notes = [
+        f"scale {arguments.scale:g}, {dialect}, gunicorn {arguments.workers} workers, "
+        f"wrk -t{arguments.threads} -c{arguments.connections} -d{arguments.seconds}s",
+        f"thread HTML per reply: {per_reply / 1024:.2f} KB "
+        f"(target ≤ {MAX_BYTES_PER_REPLY / 1024:.1f} KB: {'met' if per_reply <= MAX_BYTES_PER_REPLY else 'missed'})",
+        "workers' peak memory: "
+        + ", ".join(f"{peak:.0f} MB" for peak in peaks)
+        + f" (target ≤ {MAX_WORKER_MB} MB each: {'met' if max(peaks) <= MAX_WORKER_MB else 'missed'})",
+        f"baselines, before and after the pages: {HELLO} {rates[HELLO]} req/s, {EMPTY} {rates[EMPTY]} req/s"
+        + (busy if drift > DRIFT_NOTED else ""),
+        f"dataset generated in {dataset.seconds:.1f} s",
+    ]
+    return table(rows) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+
+
+def save(rows: dict, markdown: str, arguments, dataset: Dataset, dialect: str, peaks: list[float], sizes) -> str:
+    """Write the Markdown and the figures as JSON to bench/results/; the files' shared name."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"bench-{stamp}-{dialect}-scale{arguments.scale:g}"
+    (RESULTS / f"{name}.md").write_text(markdown)
+    figures = {
+        "settings": dict(vars(arguments)),
+        "dataset": {"seconds": dataset.seconds, "rows": dataset.counts},
+        "pages": rows,
+        "worker_peak_mb": peaks,
+        "thread_bytes_per_reply": bytes_per_reply(sizes),
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return name
 
 
 def table(rows: dict) -> str:
@@ -328,89 +423,56 @@ def main() -> None:
         env = {"COHORT_DATABASE_URL": url, "COHORT_SECRET_KEY": SECRET}
         log = Path(folder) / "gunicorn.log"
         hello, hello_base = start_gunicorn("bench.hello:app", arguments.workers, {}, log)
+        server = None
         try:
-            figures = {HELLO: run_wrk(hello_base + "/", arguments, None, "200")}
-        finally:
-            stop(hello)
-
-        server, base = start_gunicorn("bench.served:app", arguments.workers, env, log)
-        wrong = []
-        try:
+            server, base = start_gunicorn("bench.served:app", arguments.workers, env, log)
             member, empty = Browser(base), Browser(base)
             member.sign_in(dataset.member_email, dataset.password)
             empty.sign_in(dataset.empty_email, dataset.password)
             pages["posts list, deep page"], followed = deep_page(member, pages["posts list"])
             print(f"deep page: {pages['posts list, deep page']} ({followed} “Older” links from page 1)", flush=True)
-            sizes = {}
-            for name, path in pages.items():
-                status, page = (empty if name == EMPTY else member).open(path)
-                sizes[name] = len(page)
-                if status != 200:
-                    wrong.append(f"{name}: {path} answered {status} {member.location}".strip())
-            status, page = member.open(write[0])
-            token = CSRF.search(page.decode()).group(1)
-            form = {"body": "Reply {n} from the benchmark: we tried this in the fracture clinic.", "parent_id": ""}
-            body = urllib.parse.urlencode({**form, "csrf_token": token}).replace("%7Bn%7D", "{n}")
-            status, _ = member.open(write[1], {**form, "csrf_token": token})
-            if status != 302 or f"{write[0]}#reply-" not in member.location:
-                wrong.append(f"reply (write): answered {status} {member.location}")
+            sizes, body, wrong = check_pages(member, empty, pages, write)
             if wrong:
                 print("pages that answered wrongly:\n  " + "\n  ".join(wrong), file=sys.stderr)
                 sys.exit(1)
 
-            figures[EMPTY] = run_wrk(base + pages[EMPTY], arguments, empty.cookie_header(), "200")
-            drain(base, arguments.workers)
+            # The baselines before and after the pages: a machine that got busier in between shows.
+            baselines = {HELLO: [], EMPTY: []}
+
+            def measure_baselines():
+                print("wrk: hello world, empty signed-in page", flush=True)
+                baselines[HELLO].append(run_wrk(hello_base + "/", arguments, None, "200"))
+                baselines[EMPTY].append(run_wrk(base + pages[EMPTY], arguments, empty.cookie_header(), "200"))
+                drain(base, arguments.workers)
+
+            measure_baselines()
+            figures = {}
             for name, path in pages.items():
                 if name != EMPTY:
                     print(f"wrk: {name}", flush=True)
                     figures[name] = run_wrk(base + path, arguments, member.cookie_header(), "200")
                     drain(base, arguments.workers)
+            print("wrk: reply (write)", flush=True)
             figures["reply (write)"] = run_wrk(
                 base + write[1], arguments, member.cookie_header(), "302", f"{write[0]}#reply-", body
             )
+            drain(base, arguments.workers)
+            measure_baselines()
+            figures = {name: combined(runs) for name, runs in baselines.items()} | figures
             peaks = worker_peaks_mb(server)
         finally:
-            stop(server)
+            stop(hello)
+            if server is not None:
+                stop(server)
 
         sql = count_statements(url, dataset, pages, write)
 
-    rows = {}
-    for name, row in figures.items():
-        row["ratio_hello"] = row["requests_per_second"] / figures[HELLO]["requests_per_second"]
-        row["ratio_empty"] = row["requests_per_second"] / figures[EMPTY]["requests_per_second"]
-        row["sql"] = sql.get(name)
-        row["html_bytes"] = sizes.get(name)
-        rows[name] = row
-    for name, row in rows.items():
-        row["target"] = verdict(name, row, rows)
-    per_reply = (sizes["thread, 500 replies"] - sizes["thread, 20 replies"]) / 480
-    notes = [
-        f"scale {arguments.scale:g}, {dataset.url.split(':', 1)[0]}, gunicorn {arguments.workers} workers, "
-        f"wrk -t{arguments.threads} -c{arguments.connections} -d{arguments.seconds}s",
-        f"thread HTML per reply: {per_reply / 1024:.2f} KB "
-        f"(target ≤ {MAX_BYTES_PER_REPLY / 1024:.1f} KB: {'met' if per_reply <= MAX_BYTES_PER_REPLY else 'missed'})",
-        "workers' peak memory: "
-        + ", ".join(f"{peak:.0f} MB" for peak in peaks)
-        + f" (target ≤ {MAX_WORKER_MB} MB each: {'met' if max(peaks) <= MAX_WORKER_MB else 'missed'})",
-        f"dataset generated in {dataset.seconds:.1f} s",
-    ]
-    markdown = table(rows) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+    rows = summarise(figures, sizes, sql)
+    dialect = make_url(url).get_backend_name()
+    markdown = report(rows, sizes, arguments, dataset, dialect, peaks)
     print()
     print(markdown)
-
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"bench-{stamp}-{dataset.url.split(':', 1)[0].split('+')[0]}-scale{arguments.scale:g}"
-    (RESULTS / f"{name}.md").write_text(markdown)
-    settings = {key: value for key, value in vars(arguments).items()}
-    report = {
-        "settings": settings,
-        "dataset": {"seconds": dataset.seconds, "rows": dataset.counts},
-        "pages": rows,
-        "worker_peak_mb": peaks,
-        "thread_bytes_per_reply": per_reply,
-    }
-    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    name = save(rows, markdown, arguments, dataset, dialect, peaks, sizes)
     print(f"results: bench/results/{name}.md and .json")
     errors = sum(row["errors"] for row in rows.values())
     sys.exit(1 if errors else 0)
