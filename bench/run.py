@@ -14,7 +14,7 @@ process to count its SQL statements.
 Prints a table (requests a second, latencies, errors, the ratio to hello world and to the empty
 signed-in page, the issue's target beside it, SQL statements, HTML size) and the workers' peak
 memory, and writes it with the figures as JSON to bench/results/. It asserts no timing: it exits 1
-only when a page answered wrongly. ``--smoke`` is a tiny dataset and one second a page, for CI.
+only when a page answered wrongly. ``--smoke`` is a tiny dataset, one second a page and two connections, for CI.
 """
 
 import argparse
@@ -392,12 +392,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, help="multiplies the dataset (default 1; 0.01 with --smoke)")
     parser.add_argument("--seconds", type=int, help="wrk's time on each page (default 10; 1 with --smoke)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, help="wrk's open connections (default 16; 2 with --smoke)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--smoke", action="store_true", help="a tiny dataset and one second a page")
+    parser.add_argument("--smoke", action="store_true", help="a tiny dataset, one second a page, two connections")
     arguments = parser.parse_args()
     arguments.scale = arguments.scale or (0.01 if arguments.smoke else 1.0)
     arguments.seconds = arguments.seconds or (1 if arguments.smoke else 10)
+    # One connection a worker in the smoke run: a long thread then comes back within its second.
+    arguments.connections = arguments.connections or (2 if arguments.smoke else 16)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk (Debian) or brew install wrk.")
 
