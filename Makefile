@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cohort
 
-.PHONY: run test lint mutation install install-dev clean
+.PHONY: run test lint bench mutation install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ lint: install-dev
 test: lint
 	$(BIN)/python -m pytest
 	bash tests/postgres-pass.sh $(BIN)/python
+
+# Every main page under wrk on a generated dataset, against a Flask hello world (README, "Benchmarks"):
+# make bench BENCH_ARGS="--scale 5 --seconds 20". Needs wrk (apt-get install wrk).
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Mutation testing of the policy and the request layer (slow; not part of `make test` or CI).
 # mutmut works in mutants/ and keeps its results there, so a second run retests only what changed;
