@@ -212,7 +212,7 @@ def test_read_only_database_answers_503_reads_on_and_recovers_without_a_restart(
 
 
 @pytest.mark.sqlite
-def test_full_database_answers_503_writes_nothing_and_takes_the_write_once_there_is_room(
+def test_full_database_answers_503_healthz_says_full_and_the_write_lands_once_there_is_room(
     make_app, migrated_database, tmp_path
 ):
     app = make_app(SQLALCHEMY_DATABASE_URI=_copy_database(migrated_database, tmp_path / "full.sqlite"))
@@ -262,8 +262,12 @@ def test_full_database_answers_503_writes_nothing_and_takes_the_write_once_there
     assert response.headers["Retry-After"]
     assert "Cohort is unavailable" in response.text
     assert counts() == before
+    health = client.get("/healthz")
+    assert (health.status_code, health.json) == (503, {"status": "full"})
+    assert health.headers["Retry-After"]
     for connection in connections:
         connection.execute("PRAGMA max_page_count = 1073741823")
+    assert client.get("/healthz").json == {"status": "ok"}
     assert client.post(f"/c/{slug}/posts/{post_id}/replies", data=reply).status_code == 302
     after = counts()
     assert after[0] == 1 and after[1] == before[1] + 1 and after[3] > activity
