@@ -84,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
         # Bodies past this are refused with 413 before they are read (see security.init_app): text
         # forms need far less. Uploads will need their own cap, set per request before the form is read.
         "COHORT_MAX_FORM_BYTES": _whole_number("COHORT_MAX_FORM_BYTES", 1024 * 1024),
+        # Each Markdown render is bounded (cohort/markdown.py); the renders of one request share this
+        # many seconds, well below gunicorn's 30-second worker timeout.
+        "COHORT_MARKDOWN_SECONDS_PER_REQUEST": _at_least_one("COHORT_MARKDOWN_SECONDS_PER_REQUEST", 10),
         # A sign-in ends after this long without a request, and this long after it began, whatever
         # happens; the session and remember-me cookies last no longer (cohort/auth/sign_ins.py).
         "COHORT_IDLE_TIMEOUT_HOURS": _at_least_one("COHORT_IDLE_TIMEOUT_HOURS", 12),
