@@ -12,6 +12,10 @@ from sqlalchemy.engine import make_url
 # How long a new PostgreSQL connection may take before the request gives up with a 503: without it a
 # server that never answers holds a worker until gunicorn kills it.
 CONNECT_TIMEOUT_SECONDS = 5
+# How long a PostgreSQL statement waits for a lock another transaction holds before the request gives
+# up with a 503: without it a write queued behind a stuck transaction waits until gunicorn kills the
+# worker (30 s) and the person gets an empty 500.
+DEFAULT_LOCK_TIMEOUT_SECONDS = 10
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -68,6 +72,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # 0: no lock timeout of the app's own (behind PgBouncer, which refuses startup options).
+        "COHORT_DB_LOCK_TIMEOUT_SECONDS": _whole_number("COHORT_DB_LOCK_TIMEOUT_SECONDS", DEFAULT_LOCK_TIMEOUT_SECONDS),
         "SECRET_KEY": os.environ.get("COHORT_SECRET_KEY"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -78,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
         # Bodies past this are refused with 413 before they are read (see security.init_app): text
         # forms need far less. Uploads will need their own cap, set per request before the form is read.
         "COHORT_MAX_FORM_BYTES": _whole_number("COHORT_MAX_FORM_BYTES", 1024 * 1024),
+        # Each Markdown render is bounded (cohort/markdown.py); the renders of one request share this
+        # many seconds, well below gunicorn's 30-second worker timeout.
+        "COHORT_MARKDOWN_SECONDS_PER_REQUEST": _at_least_one("COHORT_MARKDOWN_SECONDS_PER_REQUEST", 10),
         # A sign-in ends after this long without a request, and this long after it began, whatever
         # happens; the session and remember-me cookies last no longer (cohort/auth/sign_ins.py).
         "COHORT_IDLE_TIMEOUT_HOURS": _at_least_one("COHORT_IDLE_TIMEOUT_HOURS", 12),
@@ -130,11 +139,22 @@ def from_environment(instance_path: str) -> dict:
 
 
 def bound_connection_attempts(settings: dict) -> None:
-    """Give PostgreSQL connections a connect timeout, unless the URL or the engine options set one."""
+    """Give PostgreSQL connections a connect timeout and a lock timeout, unless the URL, the engine
+    options (or ``PGOPTIONS``, for the lock timeout) set them."""
     url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+    if url.get_backend_name() != "postgresql":
         return
     # Copied, not changed in place: the options may be a dict the caller shares.
     options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **options.get("connect_args", {})}
+    connect_args = dict(options.get("connect_args", {}))
+    if "connect_timeout" not in url.query:
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    lock_timeout = settings.get("COHORT_DB_LOCK_TIMEOUT_SECONDS", DEFAULT_LOCK_TIMEOUT_SECONDS)
+    # The server options a connection gets: the engine's replace the URL's, and either replaces PGOPTIONS.
+    server_options = connect_args.get("options", url.query.get("options", os.environ.get("PGOPTIONS", "")))
+    if isinstance(server_options, tuple):  # the option given more than once in the URL
+        server_options = " ".join(server_options)
+    if lock_timeout and "lock_timeout" not in server_options:
+        connect_args["options"] = f"{server_options} -c lock_timeout={round(lock_timeout * 1000)}".lstrip()
+    options["connect_args"] = connect_args
     settings["SQLALCHEMY_ENGINE_OPTIONS"] = options

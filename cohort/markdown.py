@@ -5,10 +5,12 @@ import re
 import secrets
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 import markdown as md
 import nh3
+from flask import current_app, g, has_request_context
 
 from .mentions import MentionExtension, candidates, mentionable
 from .models import Membership
@@ -147,6 +149,20 @@ def _out_of_time(signum, frame):
     raise TooIntricate("it takes too long to render")
 
 
+def _seconds_for_this_render() -> float:
+    """A render's own bound, or what is left of its request's: the renders of one request share
+    ``COHORT_MARKDOWN_SECONDS_PER_REQUEST`` from the first, so many texts each just under the bound
+    (a note for every agenda item) cannot together hold the worker past gunicorn's timeout."""
+    if not has_request_context():
+        return MAX_RENDER_SECONDS
+    if "markdown_deadline" not in g:
+        g.markdown_deadline = time.monotonic() + current_app.config["COHORT_MARKDOWN_SECONDS_PER_REQUEST"]
+    left = g.markdown_deadline - time.monotonic()
+    if left <= 0:
+        raise TooIntricate("it takes too long to render")
+    return min(MAX_RENDER_SECONDS, left)
+
+
 @contextmanager
 def _time_limit(seconds: float):
     """Interrupt the render after ``seconds`` with a timer signal: a pair of system calls, nothing more.
@@ -174,6 +190,7 @@ def _time_limit(seconds: float):
 
 def _render(text: str, cohort_id: int | None) -> tuple[str, list[Membership]]:
     text = text[:MAX_MARKDOWN_CHARS]
+    seconds = _seconds_for_this_render()
     _refuse_intricate(text)
     members = mentionable(cohort_id, candidates(text)) if "@" in text else {}
     # Only the links this render makes carry the mention class: the writer's own HTML cannot guess it.
@@ -183,7 +200,7 @@ def _render(text: str, cohort_id: int | None) -> tuple[str, list[Membership]]:
         extensions=[*EXTENSIONS, MentionExtension(members, link_class, linked)], output_format="html"
     )
     try:
-        with _time_limit(MAX_RENDER_SECONDS):
+        with _time_limit(seconds):
             rendered = converter.convert(text)
     except RecursionError as error:
         raise TooIntricate("it nests too deeply") from error
@@ -221,22 +238,44 @@ def render_with_mentions(text: str, cohort_id: int) -> tuple[str, set[int]]:
     return html, {membership.user_id for membership in members}
 
 
+class Renderings:
+    """The texts of one operation in a cohort, each rendered once however often the operation needs
+    it: a series' sessions sharing one agenda, a note and who it newly mentions."""
+
+    def __init__(self, cohort_id: int):
+        self.cohort_id = cohort_id
+        self._done: dict[str, tuple[str, set[int]]] = {}
+
+    def with_mentions(self, text: str) -> tuple[str, set[int]]:
+        """``render_with_mentions(text, cohort_id)``, rendered the first time it is asked for."""
+        if text not in self._done:
+            self._done[text] = render_with_mentions(text, self.cohort_id)
+        return self._done[text]
+
+    def html(self, text: str) -> str:
+        """``render_markdown(text, cohort_id)``, rendered the first time it is asked for."""
+        return self.with_mentions(text)[0]
+
+    def newly_mentioned(self, before: str, after: str) -> set[int]:
+        """Who ``after`` mentions that ``before`` did not: only they are told of it."""
+        if "@" not in after:
+            return set()
+        return self.with_mentions(after)[1] - self._mentioned_before(before)
+
+    def _mentioned_before(self, text: str) -> set[int]:
+        if "@" not in text:
+            return set()
+        try:
+            return self.with_mentions(text)[1]
+        except TooIntricate:
+            # Saved before renders were bounded: every member it names counts, so no one is told
+            # twice, and its author can still replace it.
+            return {member.membership.user_id for member in mentionable(self.cohort_id, candidates(text)).values()}
+
+
 def newly_mentioned(before: str, after: str, cohort_id: int) -> set[int]:
     """Who a changed text mentions that its earlier version did not: only they are told of it."""
-    if "@" not in after:
-        return set()
-    return render_with_mentions(after, cohort_id)[1] - _mentioned_before(before, cohort_id)
-
-
-def _mentioned_before(text: str, cohort_id: int) -> set[int]:
-    if "@" not in text:
-        return set()
-    try:
-        return render_with_mentions(text, cohort_id)[1]
-    except TooIntricate:
-        # Saved before renders were bounded: every member it names counts, so no one is told twice,
-        # and its author can still replace it.
-        return {member.membership.user_id for member in mentionable(cohort_id, candidates(text)).values()}
+    return Renderings(cohort_id).newly_mentioned(before, after)
 
 
 def plain_text(rendered_html: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 
-from cohort import create_app
+from cohort import config, create_app
 from cohort.config import CONNECT_TIMEOUT_SECONDS
 from cohort.extensions import db
 from cohort.models import (
@@ -212,7 +212,7 @@ def test_read_only_database_answers_503_reads_on_and_recovers_without_a_restart(
 
 
 @pytest.mark.sqlite
-def test_full_database_answers_503_writes_nothing_and_takes_the_write_once_there_is_room(
+def test_full_database_answers_503_healthz_says_full_and_the_write_lands_once_there_is_room(
     make_app, migrated_database, tmp_path
 ):
     app = make_app(SQLALCHEMY_DATABASE_URI=_copy_database(migrated_database, tmp_path / "full.sqlite"))
@@ -262,8 +262,12 @@ def test_full_database_answers_503_writes_nothing_and_takes_the_write_once_there
     assert response.headers["Retry-After"]
     assert "Cohort is unavailable" in response.text
     assert counts() == before
+    health = client.get("/healthz")
+    assert (health.status_code, health.json) == (503, {"status": "full"})
+    assert health.headers["Retry-After"]
     for connection in connections:
         connection.execute("PRAGMA max_page_count = 1073741823")
+    assert client.get("/healthz").json == {"status": "ok"}
     assert client.post(f"/c/{slug}/posts/{post_id}/replies", data=reply).status_code == 302
     after = counts()
     assert after[0] == 1 and after[1] == before[1] + 1 and after[3] > activity
@@ -348,6 +352,79 @@ def test_postgresql_connections_ended_by_the_server_answer_503_or_work_never_500
     assert client.get(f"/c/{slug}/posts/{post_id}").status_code == 200
     assert client.get("/healthz").json == {"status": "ok"}
     admin.dispose()
+
+
+# What another transaction holds while a member sends a form: the whole table (a migration's lock),
+# or the thread's row (a writer that has not committed), which a new reply must wait for.
+HELD = {
+    "the post table": ("LOCK TABLE post IN ACCESS EXCLUSIVE MODE", "new post"),
+    "the thread's row": ("SELECT id FROM post WHERE id = :post_id FOR UPDATE", "reply"),
+}
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("held", HELD.values(), ids=HELD.keys())
+def test_a_postgresql_write_waiting_on_a_lock_gives_up_with_503_and_lands_once_after(make_app, migrated_database, held):
+    statement, sent = held
+    app = make_app(COHORT_DB_LOCK_TIMEOUT_SECONDS=1)
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        post = factories.make_post(cohort, factories.make_member(cohort).user)
+        db.session.commit()
+        slug, email, post_id = cohort.slug, member.user.email, post.id
+    client = app.test_client()
+    client.login(email)
+    token = client.csrf_token()
+    if sent == "reply":
+        url, form = f"/c/{slug}/posts/{post_id}/replies", {"body": "Held up", "csrf_token": token}
+    else:
+        url, form = f"/c/{slug}/posts/new", _story("Held up", token)
+
+    def written() -> int:
+        with app.app_context():
+            return _count(Reply, Reply.body == "Held up") + _count(Post, Post.title == "Held up")
+
+    holder_engine = create_engine(migrated_database)
+    with holder_engine.connect() as holder:
+        # Without the app's lock timeout the form would wait for this: the server ends the holder
+        # after 8 s idle, so the test fails (the form lands late) rather than hangs.
+        holder.execute(text("SET idle_in_transaction_session_timeout = '8s'"))
+        holder.execute(text(statement), {"post_id": post_id})
+        response = client.post(url, data=form)
+        holder.rollback()
+    holder_engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Cohort is unavailable" in response.text
+    assert written() == 0
+    # The person sends the same form again once the lock is gone: it lands, once.
+    assert client.post(url, data=form).status_code == 302
+    assert written() == 1
+
+
+def test_postgresql_connections_get_a_lock_timeout_unless_one_is_set(monkeypatch):
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+
+    def sent(url: str, **settings) -> dict:
+        settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, **settings}
+        config.bound_connection_attempts(settings)
+        return settings["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
+
+    server = "postgresql+psycopg://cohort@db.internal/cohort"
+    assert sent(server) == {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": "-c lock_timeout=10000"}
+    assert sent(server, COHORT_DB_LOCK_TIMEOUT_SECONDS=3)["options"] == "-c lock_timeout=3000"
+    assert "options" not in sent(server, COHORT_DB_LOCK_TIMEOUT_SECONDS=0)
+    # The URL's own options are kept (the engine's would replace them), and its lock timeout wins.
+    assert sent(f"{server}?options=-csearch_path%3Dcohort")["options"] == "-csearch_path=cohort -c lock_timeout=10000"
+    assert "options" not in sent(f"{server}?options=-c%20lock_timeout%3D2s&connect_timeout=9")
+    assert sent(server, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=1s"}}) == {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "options": "-c lock_timeout=1s",
+    }
+    assert sent("sqlite:///cohort.sqlite") == {}
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=4s")
+    assert "options" not in sent(server)
 
 
 @pytest.mark.postgresql

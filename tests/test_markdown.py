@@ -91,6 +91,22 @@ def test_a_render_past_its_time_is_stopped_by_the_timer(monkeypatch):
     assert render_markdown("# Agenda") == "<h1>Agenda</h1>"
 
 
+def test_a_requests_renders_share_its_budget_and_work_outside_a_request_has_none(make_app):
+    app = make_app(COHORT_MARKDOWN_SECONDS_PER_REQUEST=0.05)
+    text = "[" * 400  # some hundredths of a second: far inside a render's bound
+    with app.app_context():  # the command line and the mail worker: each render bounded on its own
+        assert [render_markdown(f"{text} {number}").startswith("<p>[") for number in range(3)] == [True] * 3
+    with app.test_request_context():
+        with pytest.raises(TooIntricate, match="it takes too long to render"):
+            for number in range(50):
+                render_markdown(f"{text} {number}")
+        with pytest.raises(TooIntricate, match="it takes too long to render"):
+            render_markdown("# Agenda")  # the budget is spent: refused before rendering
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    with app.test_request_context():  # the next request has its own
+        assert render_markdown("# Agenda") == "<h1>Agenda</h1>"
+
+
 def test_another_thread_has_no_timer_but_the_count_still_refuses():
     outcomes = {}
 

@@ -26,23 +26,44 @@ def dashboard():
     )
 
 
+# SQLite's write probe: a scratch table filled with 64 KiB (a long reply, its HTML and its search entry)
+# in a transaction that is always rolled back. It needs new pages, so it fails when the file may not
+# grow (``PRAGMA max_page_count``), as a header write would not; rolled back, it never reaches the disk.
+_PROBE = (
+    "CREATE TABLE cohort_healthz_probe (filler BLOB)",
+    "INSERT INTO cohort_healthz_probe VALUES (zeroblob(65536))",
+)
+_SQLITE_STATES = {
+    "SQLITE_READONLY": "read-only",
+    "SQLITE_BUSY": "locked",
+    "SQLITE_LOCKED": "locked",
+    "SQLITE_FULL": "full",
+}
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers a read (and, on SQLite, takes a write), 503 saying why when not."""
+    """200 when the database answers a read (and, on SQLite, takes a write that needs room to grow),
+    503 saying why when not: ``locked``, ``read-only``, ``full`` or ``unavailable``."""
     try:
         with db.engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
             if connection.dialect.name == "sqlite":
-                # A header write, rolled back: BEGIN IMMEDIATE alone succeeds on a read-only file.
+                # BEGIN IMMEDIATE alone succeeds on a read-only file. On an error, the connection's
+                # return to the pool rolls back.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-                version = int(connection.exec_driver_sql("PRAGMA user_version").scalar())
-                connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+                for statement in _PROBE:
+                    connection.exec_driver_sql(statement)
                 connection.exec_driver_sql("ROLLBACK")
     except SQLAlchemyError as error:
-        message = str(getattr(error, "orig", error))
-        status = "read-only" if "readonly" in message else "locked" if "locked" in message else "unavailable"
-        return jsonify(status=status), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return jsonify(status=_state(error)), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return jsonify(status="ok")
+
+
+def _state(error: SQLAlchemyError) -> str:
+    # SQLite's extended codes (SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT) name their primary code first.
+    name = getattr(getattr(error, "orig", None), "sqlite_errorname", None) or ""
+    return _SQLITE_STATES.get("_".join(name.split("_")[:2]), "unavailable")
 
 
 @bp.get("/favicon.ico")

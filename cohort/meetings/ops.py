@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, select
 from .. import audit, policy
 from ..extensions import db
 from ..locks import lock_meeting
-from ..markdown import MAX_MARKDOWN_CHARS, newly_mentioned, render_markdown, render_with_mentions
+from ..markdown import MAX_MARKDOWN_CHARS, Renderings, render_with_mentions
 from ..models import (
     AgendaItem,
     AgendaStatus,
@@ -125,7 +125,9 @@ def edit(
         for name, value in vars(details).items()
         if name != "duration_minutes" and value != getattr(meeting, name)
     }
-    mentioned = newly_mentioned(meeting.agenda, details.agenda, meeting.cohort_id)
+    # The series' sessions mostly share one agenda: rendered once, not once a session.
+    renderings = Renderings(meeting.cohort_id)
+    mentioned = renderings.newly_mentioned(meeting.agenda, details.agenda)
     moved = False
     for target in targets:
         day = new_date if target.id == meeting.id else target.starts_at.astimezone(ZoneInfo(target.timezone)).date()
@@ -133,7 +135,7 @@ def edit(
         for name, value in (vars(details) if target.id == meeting.id else changed).items():
             if name != "duration_minutes":
                 setattr(target, name, value)
-        target.agenda_html = render_markdown(target.agenda, target.cohort_id)
+        target.agenda_html = renderings.html(target.agenda)
         moved = moved or target.starts_at != start
         target.timezone = timezone
         target.starts_at = start
@@ -275,14 +277,15 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
             f"Each note must stay under {MAX_MARKDOWN_CHARS:,} characters. Your text is below: shorten it and save."
         )
     current = current_notes(meeting)
+    renderings = Renderings(meeting.cohort_id)
     changed = 0
     told = set()
     for item_id, text in [(None, general), *per_item.items()]:
         previous = current.get(item_id)
         if text.strip() == (previous.body.strip() if previous else ""):
             continue
-        body_html = render_markdown(text, meeting.cohort_id)
-        mentioned = newly_mentioned(previous.body if previous else "", text, meeting.cohort_id)
+        body_html = renderings.html(text)
+        mentioned = renderings.newly_mentioned(previous.body if previous else "", text)
         db.session.add(
             MeetingNote(
                 meeting_id=meeting.id,

@@ -384,6 +384,49 @@ def test_notes_too_intricate_keep_the_text(app, people, client):
         assert db.session.execute(db.select(MeetingNote)).first() is None
 
 
+# Passes the count before rendering and takes python-markdown a fraction of a second (0.3-1 s on the
+# machines measured): far inside a render's 2-second bound, but two dozen of them are not inside a
+# request's budget, set low here so that refusals come quickly.
+SLOW = "[" * 1200
+
+
+def test_a_series_edited_this_and_following_renders_its_shared_agenda_once(make_app, people):
+    app = make_app(COHORT_MARKDOWN_SECONDS_PER_REQUEST=2.5)  # one render fits, twenty-four would not
+    client = app.test_client()
+    client.login(people.facilitator)
+    ids = schedule_series(client, people.slug, occurrences="24")
+    response = client.post_form(
+        f"/c/{people.slug}/sessions/{ids[0]}/edit", {**SERIES, "agenda": SLOW, "scope": "following"}
+    )
+    assert response.status_code == 302, response.text
+    meetings = [_meeting(app, meeting_id) for meeting_id in ids]
+    assert [meeting.agenda for meeting in meetings] == [SLOW] * 24
+    assert meetings[0].agenda_html.startswith("<p>[[[")
+    assert {meeting.agenda_html for meeting in meetings} == {meetings[0].agenda_html}
+
+
+def test_notes_that_together_take_too_long_to_render_are_refused_by_the_request_budget(make_app, people):
+    app = make_app(COHORT_MARKDOWN_SECONDS_PER_REQUEST=1)
+    meeting_id = past_meeting(app, people.cohort_id)
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        facilitator = db.session.execute(db.select(User).filter_by(email=people.facilitator)).scalar_one()
+        membership = factories.member_of(facilitator, people.cohort_id)
+        items = [meeting_ops.propose_item(membership, meeting, f"Item {number}") for number in range(15)]
+        db.session.commit()
+        fields = ["notes", *(f"item-{item.id}" for item in items)]
+    # Sixteen notes, each well inside a render's bound: together several times the budget.
+    notes = {field: f"{SLOW} note {number}" for number, field in enumerate(fields)}
+    client = app.test_client()
+    client.login(people.facilitator)
+    response = client.post_form(f"/c/{people.slug}/sessions/{meeting_id}/notes", notes)
+    assert response.status_code == 422
+    assert "This text is too intricate to show safely: it takes too long to render." in response.text
+    assert all(text in response.text for text in notes.values())
+    with app.app_context():
+        assert db.session.execute(db.select(MeetingNote)).first() is None
+
+
 def test_attendance_and_anonymous_feedback(app, people, client):
     meeting_id = past_meeting(app, people.cohort_id)
     with app.app_context():
