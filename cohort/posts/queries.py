@@ -423,7 +423,7 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
             policy.visible_posts_condition(viewer),
             Post.kind == PostKind.CHALLENGE,
             Post.status == ChallengeStatus.OPEN,
-            _counted_replies(viewer, Reply.author_id != Post.author_id) == 0,
+            policy.unanswered_condition(viewer),
         )
         .order_by(Post.created_at)
         .limit(limit)
