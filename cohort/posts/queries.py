@@ -580,7 +580,7 @@ def search(viewer: Membership, query: str):
     """Search results this viewer may see, each with its snippet and its author as they may know them."""
     return [
         (post, snippet, author_label(post, post.author, viewer))
-        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer))
+        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer), viewer.cohort_id)
     ]
 
 
