@@ -291,8 +291,9 @@ def _session_notes(post: Post, viewer: Membership) -> list[tuple[MeetingNote, Me
     ]
 
 
-# What the thread page shows of the post itself, loaded with it.
-THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), selectinload(Post.results))
+# What the thread page shows of the post itself, loaded with it in one statement (a few tags and
+# results at most, so their product stays small).
+THREAD_LOAD_OPTIONS = (joinedload(Post.author), joinedload(Post.tags), joinedload(Post.results))
 
 
 def _over_replies(viewer: Membership, aggregate, *conditions):
