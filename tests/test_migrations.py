@@ -268,4 +268,5 @@ def test_the_lists_migration_counts_the_advice_already_given_and_keeps_the_searc
         assert tuple(db.session.execute(text(counts), {"id": post_id}).one()) == (1, 1)
         found = post_queries.search(factories.member_of(db.session.get(User, author_id), cohort_id), "quillwort")
         assert [post.title for post, _snippet, _name in found] == ["Quillwort clinic"]
+        db.session.close()  # gives its connection back before the pool is emptied
         db.engine.dispose()
