@@ -85,6 +85,8 @@ class Post(db.Model):
         Index("ix_post_cohort_activity", "cohort_id", "last_activity_at", "id"),
         # "Challenges waiting for advice": the oldest open ones no one else has answered, read in order.
         Index("ix_post_cohort_waiting", "cohort_id", "status", "advice_count", "created_at"),
+        # The cohort home's latest stories: the newest of one kind, read in order.
+        Index("ix_post_cohort_kind_created", "cohort_id", "kind", "created_at"),
         # One form, one post: the same form sent twice (Back, then Share; a double click) finds the
         # post it made. A unique index, not a constraint, so SQLite adds it without rebuilding the table.
         Index("ix_post_author_form_key", "author_id", "form_key", unique=True),

@@ -109,6 +109,7 @@ def search_posts(
         score = -func.ts_rank(index.c.document, tsquery)  # the best first, as bm25 orders them
         # ts_headline reads the query itself; SQLite's snippet() needs the MATCH in its own statement.
         snippet_needs = ()
+        joined_key = key
         snippet = func.ts_headline(
             english,
             index.c.content,
@@ -130,6 +131,9 @@ def search_posts(
         # From the content column (1), as on PostgreSQL: the title is already on the result.
         snippet = func.snippet(whole_table, 1, MARK_START, MARK_END, "…", 24)
         snippet_needs = (match,)
+        # "+ 0" keeps SQLite from looking each result up in the index by its rowid, which reads a
+        # prefix's every match again per result: it reads them once, in the rowid range below.
+        joined_key = key + 0
 
     # Newest first, the index stops after ``candidates`` matches; the oldest of them bounds the ranking.
     newest = (
@@ -148,16 +152,16 @@ def search_posts(
         .where(match, visible, key >= select(func.min(newest.c.post_id)).scalar_subquery())
         .order_by(score, key.desc())
         .limit(limit)
-        .subquery()
+        .cte("ranked")
     )
     # Snippets only for the page's results: each is costly to make.
     rows = db.session.execute(
         select(Post, snippet)
         .options(joinedload(Post.author))
         .select_from(index)
-        .join(ranked, ranked.c.post_id == key)
+        .join(ranked, ranked.c.post_id == joined_key)
         .join(Post, Post.id == key)
-        .where(*snippet_needs)
+        .where(*snippet_needs, key >= select(func.min(ranked.c.post_id)).scalar_subquery())
         .order_by(ranked.c.score, key.desc())
     ).all()
     return [(post, highlight(raw or "")) for post, raw in rows]

@@ -1,5 +1,5 @@
 """Pages whose cost does not grow with the data: keyset order for the posts list, advice counted on
-each post, and the cohort in SQLite's search index
+each post, the newest posts of a kind indexed, and the cohort in SQLite's search index
 
 Revision ID: 0021_lists
 Revises: 0020_worker_heartbeat
@@ -35,6 +35,7 @@ def upgrade():
         batch_op.create_index(
             'ix_post_cohort_waiting', ['cohort_id', 'status', 'advice_count', 'created_at'], unique=False
         )
+        batch_op.create_index('ix_post_cohort_kind_created', ['cohort_id', 'kind', 'created_at'], unique=False)
     op.execute(
         f"UPDATE post SET advice_count = {COUNT_ADVICE.format('')},"
         f" hidden_advice_count = {COUNT_ADVICE.format('NOT')}"
@@ -49,6 +50,7 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite_search("title, content", "s.title, s.content")
     with op.batch_alter_table('post', schema=None, recreate='never') as batch_op:
+        batch_op.drop_index('ix_post_cohort_kind_created')
         batch_op.drop_index('ix_post_cohort_waiting')
         batch_op.drop_index('ix_post_cohort_activity')
         batch_op.create_index('ix_post_cohort_activity', ['cohort_id', 'last_activity_at'], unique=False)
