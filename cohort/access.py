@@ -99,7 +99,8 @@ def require_admin(view):
 
 
 def _one_or_404(statement):
-    found = db.session.execute(statement).scalar_one_or_none()
+    # unique(): a collection loaded in the same statement (joinedload) repeats the row.
+    found = db.session.execute(statement).unique().scalar_one_or_none()
     if found is None:
         abort(404)
     return found

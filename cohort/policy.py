@@ -211,6 +211,15 @@ def visible_replies_condition(membership: Membership | None) -> ColumnElement[bo
     return and_(condition, Reply.hidden_at.is_(None))
 
 
+def unanswered_condition(membership: Membership | None) -> ColumnElement[bool]:
+    """Posts with no reply from anyone but their author that this member can read, by the counts kept
+    on each post (a twin of ``can_see_reply`` over others' replies, for posts already visible)."""
+    condition = Post.advice_count == 0
+    if has(membership, Permission.MODERATE):
+        return and_(condition, Post.hidden_advice_count == 0)
+    return condition
+
+
 def reply_placeholder(membership: Membership | None, reply: Reply) -> str | None:
     """What stands in for a reply this member may not read: "deleted", "hidden", or None to show it."""
     if reply.deleted_at is not None:

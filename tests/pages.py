@@ -22,6 +22,7 @@ from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
 from cohort.models import (
+    Attendance,
     Cohort,
     CohortValue,
     Flag,
@@ -33,9 +34,11 @@ from cohort.models import (
     Thanks,
     User,
 )
+from cohort.moderation import ops as moderation_ops
 from cohort.notifications.tokens import unsubscribe_token
 from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
+from cohort.recognition import ops as recognition_ops
 from cohort.tokens import email_confirmation_token, password_reset_token
 
 from . import factories
@@ -69,6 +72,8 @@ class Scene:
     announcement_id: int = 1
     confirm_url: str = "/confirm-email/none"
     two_factor_email: str = ""
+    story_id: int = 1
+    past_meeting_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -112,6 +117,20 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         body="Bring **one task** you could hand over or stop.\n\n- a recurring meeting\n- a report no one reads",
     )
     post_ops.add_reply(factories.member_of(advisor, cohort), announcement, "Can I bring my deputy?")
+    story = factories.make_post(cohort, advisor, title="Virtual care plans", body="Referrals by **phone**.")
+    held = [ResultRow("Waits", "days", 9, 3, "")]
+    post_ops.record_outcome(factories.member_of(advisor, cohort), story, "It held.", held)
+    reader = factories.member_of(second, cohort)
+    post_ops.set_adoption(reader, story, True)
+    recognition_ops.thank(reader, story)
+    hidden = post_ops.add_reply(reader, post, "A reply a facilitator hid.")
+    moderation_ops.hide(leading, hidden)
+    moderation_ops.hide(leading, factories.make_post(cohort, second, title="A post a facilitator hid"))
+    past = factories.make_meeting(cohort, start=datetime.now(ZoneInfo("Europe/London")) - timedelta(days=20))
+    # Written as rows: the attendance form lists only those who were members then, and these joined now.
+    db.session.add_all([Attendance(meeting_id=past.id, user_id=user.id) for user in (advisor, second)])
+    db.session.flush()
+    meeting_ops.give_feedback(factories.member_of(advisor, cohort), past, 5, "Useful, thank you.")
     db.session.commit()
     return Scene(
         cohort.slug,
@@ -125,6 +144,8 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         announcement.id,
         confirm_url,
         guarded.email,
+        story.id,
+        past.id,
     )
 
 
@@ -153,10 +174,23 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         post_ops.set_helpful(acting, advice, True)
         post_ops.add_reply(acting, post, f"Answer {number}", advice)
         post_ops.add_reply(acting, challenge, "A thought")
+        # Each thanks, adoption and reply by someone new, so that a page loading people one by one
+        # would show here (one person for all of them would be loaded once).
+        reader = factories.make_member(cohort)
         db.session.flush()
-        db.session.add(Thanks(reply_id=advice.id, user_id=facilitator.id, value_id=value.id))
+        db.session.add(Thanks(reply_id=advice.id, user_id=reader.user_id, value_id=value.id))
         db.session.add(Flag(cohort_id=cohort.id, reply_id=advice.id, reporter_id=member.id, reason="Please look."))
-        post_ops.set_adoption(acting, story, True)
+        post_ops.set_adoption(reader, story, True)
+        story_shown = db.session.get(Post, scene.story_id)
+        post_ops.set_adoption(membership, story_shown, True)
+        recognition_ops.thank(membership, story_shown)
+        told = post_ops.add_reply(reader, story_shown, f"Adopting it {number}")
+        recognition_ops.thank(membership, told, value.id)
+        moderation_ops.hide(acting, post_ops.add_reply(reader, post, f"Hidden {number}"))
+        past = db.session.get(Meeting, scene.past_meeting_id)
+        db.session.add(Attendance(meeting_id=past.id, user_id=member.id))
+        db.session.flush()
+        meeting_ops.give_feedback(membership, past, 1 + number % 5, f"Feedback {number}")
         meeting_ops.answer(membership, meeting, RsvpResponse.YES if number % 2 else RsvpResponse.MAYBE)
         meeting_ops.propose_item(acting if number % 2 == 0 else membership, meeting, f"Item {number}", challenge)
         post_ops.record_outcome(membership, challenge, "It moved.", [ResultRow("Waits", "days", 30, 12, "")])
@@ -240,6 +274,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.posts.new": f"{cohort}/posts/new?kind=story",
         "cohort.posts.thread": post,
         "announcement": f"{cohort}/posts/{scene.announcement_id}",
+        "story": f"{cohort}/posts/{scene.story_id}",
         "cohort.posts.edit": f"{post}/edit",
         "cohort.replies.edit": f"{post}/replies/{scene.own_reply_id}/edit",
         "cohort.loop.commitment": f"{post}/try",
@@ -250,6 +285,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.meetings.index": f"{cohort}/sessions/",
         "cohort.meetings.new": f"{cohort}/sessions/new",
         "cohort.meetings.detail": session,
+        "past session": f"{cohort}/sessions/{scene.past_meeting_id}",
         "cohort.meetings.pre_read": f"{session}/pre-read",
         "cohort.meetings.edit": f"{session}/edit",
         "cohort.meetings.cancel": f"{session}/cancel",

@@ -476,6 +476,8 @@ LISTING_PAGES = {
 NOT_LISTINGS = {
     "cohort.loop.propose": "a form choosing a session for one challenge",
     "announcement": "a thread, as cohort.posts.thread (whose listings are checked), of an announcement",
+    "story": "a thread, as cohort.posts.thread (whose listings are checked), of a story",
+    "past session": "a session page, as cohort.meetings.detail (whose listings are checked), of a past one",
     "auth.login": "a form, before signing in",
     "auth.forgot_password": "a form, before signing in",
     "auth.invitation": "one invitation, before joining",

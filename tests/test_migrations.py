@@ -14,6 +14,7 @@ from cohort.extensions import db
 from cohort.models import User
 from cohort.policy import Refused
 from cohort.posts import ops as post_ops
+from cohort.posts import queries as post_queries
 
 from . import factories
 
@@ -235,4 +236,37 @@ def test_the_two_factor_migration_adds_two_tables_and_goes_down_keeping_every_ac
         assert not two_factor.is_on(user)
         two_factor.begin(user)
         db.session.commit()
+        db.engine.dispose()
+
+
+def test_the_lists_migration_counts_the_advice_already_given_and_keeps_the_search_index(app):
+    """Run on the suite's own database, SQLite or PostgreSQL: going down to 0020 and up again keeps
+    every post, reply and search row, counts each post's advice from its replies (others', not
+    deleted; shown and hidden apart), and search still finds the posts, in their own cohort only."""
+    with app.app_context():
+        cohort, elsewhere = factories.make_cohort(), factories.make_cohort()
+        author, advisor = factories.make_member(cohort), factories.make_member(cohort)
+        post = factories.make_post(cohort, author.user, title="Quillwort clinic")
+        factories.make_post(elsewhere, factories.make_member(elsewhere).user, title="Quillwort elsewhere")
+        post_ops.add_reply(author, post, "Our own note")
+        for text_ in ("Shown advice", "Hidden advice", "Deleted advice"):
+            post_ops.add_reply(advisor, post, text_)
+        db.session.commit()
+        post_id, author_id, cohort_id = post.id, author.user_id, cohort.id
+        db.session.execute(text("UPDATE reply SET hidden_at = created_at WHERE body = 'Hidden advice'"))
+        db.session.execute(text("UPDATE reply SET deleted_at = created_at WHERE body = 'Deleted advice'"))
+        db.session.commit()
+        rows = "SELECT (SELECT count(*) FROM post), (SELECT count(*) FROM reply), (SELECT count(*) FROM post_search)"
+        assert tuple(db.session.execute(text(rows)).one()) == (2, 4, 2)
+        db.session.close()
+        downgrade(revision="0020_worker_heartbeat")
+        assert tuple(db.session.execute(text(rows)).one()) == (2, 4, 2)
+        db.session.close()
+        upgrade()
+        assert tuple(db.session.execute(text(rows)).one()) == (2, 4, 2)
+        counts = "SELECT advice_count, hidden_advice_count FROM post WHERE id = :id"
+        assert tuple(db.session.execute(text(counts), {"id": post_id}).one()) == (1, 1)
+        found = post_queries.search(factories.member_of(db.session.get(User, author_id), cohort_id), "quillwort")
+        assert [post.title for post, _snippet, _name in found] == ["Quillwort clinic"]
+        db.session.close()  # gives its connection back before the pool is emptied
         db.engine.dispose()

@@ -5,6 +5,7 @@ Each takes the acting user, leaves the commit to its caller, and raises ``Refuse
 show; mail queued here leaves only once that commit succeeds."""
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,7 @@ from ..models import (
 from ..models.sign_in import token_hash
 from ..models.user import new_token
 from ..policy import Refused
+from ..posts import ops as post_ops
 from ..posts.search import index_post
 from . import letters, passwords, queries
 
@@ -367,11 +369,16 @@ def _remove_words(user: User) -> None:
         post.results.clear()
         post.tags.clear()
         touched.add(post)
-    for reply in db.session.execute(select(Reply).where(Reply.author_id == user.id)).scalars():
+    uncounted = Counter()
+    replies = select(Reply).where(Reply.author_id == user.id).with_for_update(key_share=True)
+    for reply in db.session.execute(replies).scalars():
+        uncounted[reply.post_id, post_ops.advice_column(reply, reply.post)] += 1
         reply.deleted_at = reply.deleted_at or now
         reply.body = reply.body_html = ""
         reply.helpful_at = None
         touched.add(reply.post)
+    for (post_id, column), count in uncounted.items():
+        post_ops.move_advice(post_id, {column: -count})
     db.session.execute(delete(Flag).where(Flag.reporter_id == user.id))
     db.session.flush()
     for post in touched:

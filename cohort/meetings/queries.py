@@ -3,8 +3,8 @@ sessions, and the feed."""
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..extensions import db
@@ -17,6 +17,7 @@ from ..models import (
     FeedbackGiven,
     MeasuredResult,
     Meeting,
+    MeetingFollow,
     MeetingNote,
     Membership,
     Post,
@@ -27,7 +28,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..notifications.queries import follows_session
 from .ops import bringable_challenges, current_notes, members_then
 from .preread import Advice, BroughtChallenge, Figure, Outcome, PreRead, PreReadItem
 
@@ -162,20 +162,22 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
     if meeting.has_ended():
         # Who came to a past session is asked only of those who were members then.
         in_cohort.append(members_then(meeting))
-    members = [
-        user
-        for user in db.session.execute(
-            select(User).join(Membership, Membership.user_id == User.id).where(*in_cohort).order_by(User.name)
-        ).scalars()
-    ]
-    responses = dict(db.session.execute(select(Rsvp.user_id, Rsvp.response).where(Rsvp.meeting_id == meeting.id)).all())
+    # Each member with their answer and whether they came, in one statement.
+    rows = db.session.execute(
+        select(User, Rsvp.response, Attendance.user_id)
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(Rsvp, and_(Rsvp.user_id == User.id, Rsvp.meeting_id == meeting.id))
+        .outerjoin(Attendance, and_(Attendance.user_id == User.id, Attendance.meeting_id == meeting.id))
+        .where(*in_cohort)
+        .order_by(User.name)
+    ).all()
+    members = [user for user, _response, _came in rows]
+    responses = {user.id: response for user, response, _came in rows if response is not None}
     by_response = {response: [] for response in RsvpResponse}
     not_answered = []
     for user in members:
         (by_response[responses[user.id]] if user.id in responses else not_answered).append(user)
-    attended_ids = set(
-        db.session.execute(select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)).scalars()
-    )
+    attended_ids = {came for _user, _response, came in rows if came is not None}
 
     items = list(
         db.session.execute(
@@ -209,14 +211,14 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
                 select(Feedback).where(Feedback.meeting_id == meeting.id).order_by(Feedback.created_at)
             ).scalars()
         )
-    gave_feedback = (
-        db.session.execute(
-            select(FeedbackGiven.user_id).where(
-                FeedbackGiven.meeting_id == meeting.id, FeedbackGiven.user_id == viewer.user_id
-            )
-        ).first()
-        is not None
-    )
+    gave_feedback, following = db.session.execute(
+        select(
+            exists().where(FeedbackGiven.meeting_id == meeting.id, FeedbackGiven.user_id == viewer.user_id),
+            select(MeetingFollow.following)
+            .where(MeetingFollow.user_id == viewer.user_id, MeetingFollow.meeting_id == meeting.id)
+            .scalar_subquery(),
+        )
+    ).one()
     came = (viewer.user_id in attended_ids) if attended_ids else responses.get(viewer.user_id) == RsvpResponse.YES
     return {
         "meeting": meeting,
@@ -235,7 +237,7 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "gave_feedback": gave_feedback,
         "can_run": policy.can_run_sessions(viewer),
         "can_propose": policy.can_propose_item(viewer, meeting),
-        "following": follows_session(viewer.user_id, meeting),
+        "following": bool(following),
     }
 
 
@@ -344,7 +346,8 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
         )
         for post in db.session.execute(
             select(Post)
-            .options(joinedload(Post.author), selectinload(Post.results))
+            # Results in the same statement: a few a post.
+            .options(joinedload(Post.author), joinedload(Post.results))
             .where(
                 policy.visible_posts_condition(viewer),
                 *unhidden_posts,
@@ -353,7 +356,9 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
                 Post.outcome_at <= meeting.starts_at,
             )
             .order_by(Post.outcome_at, Post.id)
-        ).scalars()
+        )
+        .unique()
+        .scalars()
     ]
     return PreRead(
         cohort_name=cohort.name,

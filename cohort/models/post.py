@@ -81,7 +81,12 @@ class Tag(db.Model):
 
 class Post(db.Model):
     __table_args__ = (
-        Index("ix_post_cohort_activity", "cohort_id", "last_activity_at"),
+        # The posts list's order, so a page after any row starts where that row stands (keyset pages).
+        Index("ix_post_cohort_activity", "cohort_id", "last_activity_at", "id"),
+        # "Challenges waiting for advice": the oldest open ones no one else has answered, read in order.
+        Index("ix_post_cohort_waiting", "cohort_id", "status", "advice_count", "created_at"),
+        # The cohort home's latest stories: the newest of one kind, read in order.
+        Index("ix_post_cohort_kind_created", "cohort_id", "kind", "created_at"),
         # One form, one post: the same form sent twice (Back, then Share; a double click) finds the
         # post it made. A unique index, not a constraint, so SQLite adds it without rebuilding the table.
         Index("ix_post_author_form_key", "author_id", "form_key", unique=True),
@@ -122,6 +127,11 @@ class Post(db.Model):
     form_key: Mapped[str | None] = mapped_column(String(FORM_KEY_LENGTH))
     # When an announcement was pinned on the cohort home; None once unpinned (and for other kinds).
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Replies by others than the author, not deleted: those members may read, and those hidden by a
+    # facilitator. Kept by every operation that adds, deletes, hides or restores a reply, in its
+    # transaction and in SQL (n = n + 1), so "waiting for advice" need not count any replies.
+    advice_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    hidden_advice_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cohort: Mapped[Cohort] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -2,6 +2,8 @@
 whole change in the caller's transaction (the caller commits), and keeps the search index in step."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -229,14 +231,45 @@ def unpin_post(actor: Membership, post: Post) -> None:
     post.pinned_at = None
 
 
-def _touch(post: Post) -> None:
+def _touch(post: Post, **counts) -> None:
     # Activity is not an edit: it must not raise the content version.
     db.session.execute(
         update(Post)
         .where(Post.id == post.id)
-        .values(last_activity_at=utcnow())
+        .values(last_activity_at=utcnow(), **counts)
         .execution_options(synchronize_session=False)
     )
+
+
+def advice_column(reply: Reply, post: Post) -> str | None:
+    """Which of the post's advice counts holds this reply: none for the author's own or a deleted one."""
+    if reply.author_id == post.author_id or reply.deleted_at is not None:
+        return None
+    return "hidden_advice_count" if reply.hidden_at is not None else "advice_count"
+
+
+def move_advice(post_id: int, moves: dict[str | None, int]) -> None:
+    """Add to the post's advice counts ({column: change}; a None column is no count), in SQL
+    (``n = n + 1``), so writers at once each add to what the others left."""
+    columns = Post.__table__.c
+    values = {name: columns[name] + change for name, change in moves.items() if name and change}
+    if values:
+        db.session.execute(
+            update(Post).where(Post.id == post_id).values(values).execution_options(synchronize_session=False)
+        )
+
+
+@contextmanager
+def advice_counted(reply: Reply) -> Iterator[None]:
+    """Keep the post's advice counts in step with what the block does to ``reply``. Its state is read
+    afresh under a row lock first (PostgreSQL; SQLite has one writer at a time), so two changes at
+    once (hiding it twice, deleting it while it is hidden) each count from what the other left."""
+    db.session.refresh(reply, with_for_update={"key_share": True})
+    was = advice_column(reply, reply.post)
+    yield
+    now = advice_column(reply, reply.post)
+    if was != now:
+        move_advice(reply.post_id, {was: -1, now: 1})
 
 
 def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = None) -> Reply:
@@ -248,7 +281,8 @@ def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = N
     reply.body_html, mentioned = render_with_mentions(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
-    _touch(post)
+    counted = advice_column(reply, post)
+    _touch(post, **({counted: Post.__table__.c[counted] + 1} if counted else {}))
     index_post(post)
     events.reply_added(reply, post, parent, mentioned)
     return reply
@@ -272,10 +306,11 @@ def delete_reply(actor: Membership, reply: Reply) -> None:
     policy.require_permission(
         policy.can_delete_reply(actor, reply, reply.post), "Only its author can delete this reply."
     )
-    reply.deleted_at = utcnow()
-    reply.body = ""
-    reply.body_html = ""
-    reply.helpful_at = None
+    with advice_counted(reply):
+        reply.deleted_at = utcnow()
+        reply.body = ""
+        reply.body_html = ""
+        reply.helpful_at = None
     db.session.flush()
     index_post(reply.post)
 
@@ -390,10 +425,18 @@ def mark_read(actor: Membership, post: Post, *, notified: bool = True) -> None:
 def set_hidden(target: Post | Reply, hidden_by: int | None) -> None:
     """Hide (``hidden_by`` a user id) or restore (None) a post or reply; the search index follows.
     The rule is the moderation operation's; this is the write it shares with nothing else."""
-    target.hidden_at = utcnow() if hidden_by else None
-    target.hidden_by_id = hidden_by
+    if isinstance(target, Reply):
+        with advice_counted(target):
+            _set_hidden(target, hidden_by)
+    else:
+        _set_hidden(target, hidden_by)
     db.session.flush()
     index_post(target if isinstance(target, Post) else target.post)
+
+
+def _set_hidden(target: Post | Reply, hidden_by: int | None) -> None:
+    target.hidden_at = utcnow() if hidden_by else None
+    target.hidden_by_id = hidden_by
 
 
 def tag_names(post: Post) -> str:

@@ -3,15 +3,17 @@
 Each function runs a fixed number of queries whatever the number of posts or replies.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
+from ..forms import MAX_ID
 from ..models import (
     Adoption,
     AgendaItem,
@@ -289,8 +291,9 @@ def _session_notes(post: Post, viewer: Membership) -> list[tuple[MeetingNote, Me
     ]
 
 
-# What the thread page shows of the post itself, loaded with it.
-THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), selectinload(Post.results))
+# What the thread page shows of the post itself, loaded with it in one statement (a few tags and
+# results at most, so their product stays small).
+THREAD_LOAD_OPTIONS = (joinedload(Post.author), joinedload(Post.tags), joinedload(Post.results))
 
 
 def _over_replies(viewer: Membership, aggregate, *conditions):
@@ -330,8 +333,55 @@ class Filters:
     author_id: int | None = None
 
 
-def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 20) -> tuple[list[ListedPost], bool]:
-    """One page of posts, newest activity first, and whether an older page exists."""
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+CURSOR = re.compile(r"([0-9]{1,16})-([0-9]{1,10})")
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """A place in the posts list: the last activity and id of a row. A page is the rows just older
+    (or newer) than it, read from the index in the list's order, so the hundredth page costs what
+    the first does; and a post that moves up while someone pages on shifts no other row."""
+
+    at: datetime
+    post_id: int
+
+    @property
+    def token(self) -> str:
+        """The cursor in a link: ``<microseconds since 1970>-<id>``."""
+        return f"{(self.at - EPOCH) // MICROSECOND}-{self.post_id}"
+
+    @classmethod
+    def parse(cls, token: str) -> "ListCursor | None":
+        """The cursor a link carries, or None for anything else."""
+        found = CURSOR.fullmatch(token)
+        if found is None or not 0 < int(found[2]) <= MAX_ID:
+            return None
+        return cls(EPOCH + int(found[1]) * MICROSECOND, int(found[2]))
+
+    @classmethod
+    def of(cls, post: Post) -> "ListCursor":
+        return cls(post.last_activity_at, post.id)
+
+
+@dataclass
+class PostsPage:
+    listed: list[ListedPost]
+    # Where the next older and newer pages start, or None when there is none.
+    older: ListCursor | None
+    newer: ListCursor | None
+
+
+def list_posts(
+    viewer: Membership,
+    filters: Filters,
+    before: ListCursor | None = None,
+    after: ListCursor | None = None,
+    per_page: int = 20,
+) -> PostsPage:
+    """A page of posts, newest activity first: the newest, or those just older than ``before``, or
+    just newer than ``after``."""
     read_at = (
         select(PostRead.read_at)
         .where(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id)
@@ -379,11 +429,28 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
         )
     if filters.author_id:
         statement = statement.where(policy.authored_by_condition(viewer, filters.author_id))
-    rows = db.session.execute(
-        statement.order_by(Post.last_activity_at.desc(), Post.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-    ).all()
+    key = tuple_(Post.last_activity_at, Post.id)
+    if after is not None:
+        rows = db.session.execute(
+            statement.where(key > tuple_(after.at, after.post_id))
+            .order_by(Post.last_activity_at, Post.id)
+            .limit(per_page + 1)
+        ).all()
+        if len(rows) <= per_page:  # nothing newer beyond them: the newest page, full
+            return list_posts(viewer, filters, per_page=per_page)
+        rows = rows[per_page - 1 :: -1]
+        newer = ListCursor.of(rows[0][0])
+        older = ListCursor.of(rows[-1][0])
+    else:
+        if before is not None:
+            statement = statement.where(key < tuple_(before.at, before.post_id))
+        rows = db.session.execute(
+            statement.order_by(Post.last_activity_at.desc(), Post.id.desc()).limit(per_page + 1)
+        ).all()
+        older = ListCursor.of(rows[per_page - 1][0]) if len(rows) > per_page else None
+        # Past the last row, "newer" is the page before the cursor itself.
+        newer = None if before is None else (ListCursor.of(rows[0][0]) if rows else before)
+        rows = rows[:per_page]
     listed = [
         ListedPost(
             post=post,
@@ -394,9 +461,9 @@ def list_posts(viewer: Membership, filters: Filters, page: int, per_page: int = 
             unread=read is None and post.author_id != viewer.user_id,
             new_replies=new or 0,
         )
-        for post, reply_count, last_reply_at, helpful_count, read, new in rows[:per_page]
+        for post, reply_count, last_reply_at, helpful_count, read, new in rows
     ]
-    return listed, len(rows) > per_page
+    return PostsPage(listed, older, newer)
 
 
 def cohort_tags(viewer: Membership) -> list[str]:
@@ -423,7 +490,7 @@ def unanswered_challenges(viewer: Membership, limit: int = 5) -> list[ListedPost
             policy.visible_posts_condition(viewer),
             Post.kind == PostKind.CHALLENGE,
             Post.status == ChallengeStatus.OPEN,
-            _counted_replies(viewer, Reply.author_id != Post.author_id) == 0,
+            policy.unanswered_condition(viewer),
         )
         .order_by(Post.created_at)
         .limit(limit)
@@ -514,7 +581,7 @@ def search(viewer: Membership, query: str):
     """Search results this viewer may see, each with its snippet and its author as they may know them."""
     return [
         (post, snippet, author_label(post, post.author, viewer))
-        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer))
+        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer), viewer.cohort_id)
     ]
 
 

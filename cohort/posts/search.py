@@ -34,7 +34,7 @@ def index_post(post: Post) -> None:
     # beside the other's row. NO KEY UPDATE is the lock an UPDATE of the post takes, so it waits
     # on other writers without deadlocking against the key-share locks new replies hold.
     current = db.session.execute(
-        select(Post.title, Post.body_html, Post.commitment_html, Post.outcome_html, Post.deleted_at)
+        select(Post.cohort_id, Post.title, Post.body_html, Post.commitment_html, Post.outcome_html, Post.deleted_at)
         .where(Post.id == post.id)
         .with_for_update(key_share=True)
     ).one()
@@ -55,10 +55,20 @@ def index_post(post: Post) -> None:
         for part in (current.body_html, current.commitment_html, current.outcome_html, *replies)
         if part
     )
-    db.session.execute(
-        text(f"INSERT INTO {SEARCH_TABLE} ({_key()}, title, content) VALUES (:post_id, :title, :content)"),  # noqa: S608
-        {"post_id": post.id, "title": current.title, "content": content},
-    )
+    row = {"post_id": post.id, "title": current.title, "content": content}
+    if _is_postgresql():
+        insert = text(f"INSERT INTO {SEARCH_TABLE} (post_id, title, content) VALUES (:post_id, :title, :content)")  # noqa: S608
+    else:
+        insert = text(
+            f"INSERT INTO {SEARCH_TABLE} (rowid, title, content, cohort) VALUES (:post_id, :title, :content, :cohort)"  # noqa: S608
+        )
+        row["cohort"] = _cohort_word(current.cohort_id)
+    db.session.execute(insert, row)
+
+
+def _cohort_word(cohort_id: int) -> str:
+    """The word SQLite's index holds for a post's cohort, in a column of its own (migration 0021)."""
+    return f"c{cohort_id}"
 
 
 def _key() -> str:
@@ -79,8 +89,16 @@ def _fts5_query(query: str) -> str | None:
     return " ".join(quoted)
 
 
-def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> list[tuple[Post, Markup]]:
-    """Posts matching ``query`` among those ``visible`` selects, best first, each with a snippet."""
+# How many of the newest matches are ranked: bm25 and ts_rank score every row they are given, so a
+# common word would otherwise cost more with every post the cohort writes.
+CANDIDATES = 2000
+
+
+def search_posts(
+    query: str, visible: ColumnElement[bool], cohort_id: int, limit: int = 50, candidates: int = CANDIDATES
+) -> list[tuple[Post, Markup]]:
+    """Posts of the cohort matching ``query`` among those ``visible`` selects, best first, each with a
+    snippet: the best of the newest ``candidates`` matches, so the cost stays that of a few thousand."""
     if _is_postgresql():
         index = table(SEARCH_TABLE, column("post_id"), column("content"), column("document"))
         english = literal_column("'english'::regconfig")
@@ -88,7 +106,10 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
         tsquery = func.plainto_tsquery(english, query[:500])
         key = index.c.post_id
         match = index.c.document.op("@@")(tsquery)
-        rank = func.ts_rank(index.c.document, tsquery).desc()
+        score = -func.ts_rank(index.c.document, tsquery)  # the best first, as bm25 orders them
+        # ts_headline reads the query itself; SQLite's snippet() needs the MATCH in its own statement.
+        snippet_needs = ()
+        joined_key = key
         snippet = func.ts_headline(
             english,
             index.c.content,
@@ -99,22 +120,49 @@ def search_posts(query: str, visible: ColumnElement[bool], limit: int = 50) -> l
         expression = _fts5_query(query)
         if expression is None:
             return []
+        # The cohort is a word of its own column, so the index itself finds only this cohort's posts.
+        expression = f'cohort : "{_cohort_word(cohort_id)}" AND {{title content}} : ({expression})'
         index = table(SEARCH_TABLE, column("rowid"))
         whole_table = literal_column(SEARCH_TABLE)
         key = index.c.rowid
         match = whole_table.op("MATCH")(expression)
-        rank = func.bm25(whole_table, literal_column("4.0"), literal_column("1.0"))
+        # Title, content, and nothing for the cohort's word, which every row of the cohort holds.
+        score = func.bm25(whole_table, literal_column("4.0"), literal_column("1.0"), literal_column("0.0"))
         # From the content column (1), as on PostgreSQL: the title is already on the result.
         snippet = func.snippet(whole_table, 1, MARK_START, MARK_END, "…", 24)
+        snippet_needs = (match,)
+        # "+ 0" keeps SQLite from looking each result up in the index by its rowid, which reads a
+        # prefix's every match again per result: it reads them once, in the rowid range below.
+        joined_key = key + 0
 
+    # Newest first, the index stops after ``candidates`` matches; the oldest of them bounds the ranking.
+    newest = (
+        select(key.label("post_id"))
+        .select_from(index)
+        .join(Post, Post.id == key)
+        .where(match, visible)
+        .order_by(key.desc())
+        .limit(candidates)
+        .subquery()
+    )
+    ranked = (
+        select(key.label("post_id"), score.label("score"))
+        .select_from(index)
+        .join(Post, Post.id == key)
+        .where(match, visible, key >= select(func.min(newest.c.post_id)).scalar_subquery())
+        .order_by(score, key.desc())
+        .limit(limit)
+        .cte("ranked")
+    )
+    # Snippets only for the page's results: each is costly to make.
     rows = db.session.execute(
         select(Post, snippet)
         .options(joinedload(Post.author))
         .select_from(index)
+        .join(ranked, ranked.c.post_id == joined_key)
         .join(Post, Post.id == key)
-        .where(match, visible)
-        .order_by(rank, Post.id.desc())
-        .limit(limit)
+        .where(*snippet_needs, key >= select(func.min(ranked.c.post_id)).scalar_subquery())
+        .order_by(ranked.c.score, key.desc())
     ).all()
     return [(post, highlight(raw or "")) for post, raw in rows]
 

@@ -15,8 +15,6 @@ from .forms import PostForm, ReplyForm
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
-MAX_PAGE = 10_000
-
 
 @bp.app_template_filter("figure")
 def format_figure(value: float) -> str:
@@ -47,6 +45,17 @@ def _enum_arg(name: str, enum_class):
         abort(400)
 
 
+def _cursor_arg(name: str):
+    """A place in the list from an "Older" or "Newer" link; 400 for anything else."""
+    token = request.args.get(name)
+    if token is None:
+        return None
+    cursor = queries.ListCursor.parse(token)
+    if cursor is None:
+        abort(400)
+    return cursor
+
+
 @bp.get("/")
 @requires(Permission.TAKE_PART)
 def index():
@@ -60,14 +69,18 @@ def index():
         tag=(request.args.get("tag") or "").strip().lower() or None,
         author_id=int_arg(request.args.get("author")),
     )
-    page = int_arg(request.args.get("page"), default=1, maximum=MAX_PAGE)
-    listed, has_older = queries.list_posts(g.membership, filters, page)
+    if "page" in request.args:
+        # Numbered pages are gone (a deep one cost more the deeper it was): start from the newest.
+        kept = {name: value for name, value in request.args.items(multi=True) if name != "page"}
+        return redirect(url_for(".index", **kept), 301)
+    before, after = _cursor_arg("before"), _cursor_arg("after")
+    if before and after:
+        abort(400)
+    page = queries.list_posts(g.membership, filters, before=before, after=after)
     return render_template(
         "posts/index.html",
-        listed=listed,
-        filters=filters,
         page=page,
-        has_older=has_older,
+        filters=filters,
         tags=queries.cohort_tags(g.membership),
         members=queries.author_choices(g.membership),
         statuses=list(ChallengeStatus),

@@ -38,15 +38,112 @@ def test_filters_by_kind_status_tag_and_author(app, people, client):
     assert client.get(base, query_string={"kind": "essay"}).status_code == 400
 
 
+def _older(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)">Older →</a>', page)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def _newer(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)">← Newer</a>', page)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def _titles(page: str) -> list[str]:
+    return re.findall(r'<h2><a href="[^"]+">([^<]+)</a></h2>', page)
+
+
 def test_newest_activity_comes_first_and_pages_hold_twenty(app, people, client):
     ids = [make_post(app, people, people.member, title=f"Numbered post {n:02d}") for n in range(22)]
     make_reply(app, ids[0], people.facilitator, "Bumps the oldest post to the top")
     client.login(people.member)
     first_page = client.get(f"/c/{people.slug}/posts/").text
     assert first_page.index("Numbered post 00") < first_page.index("Numbered post 21")
-    assert "Older →" in first_page and "Numbered post 01" not in first_page
-    second_page = client.get(f"/c/{people.slug}/posts/?page=2").text
-    assert "Numbered post 01" in second_page and "← Newer" in second_page and "Older →" not in second_page
+    assert "Older →" in first_page and "Numbered post 01" not in first_page and "← Newer" not in first_page
+    second_page = client.get(_older(first_page)).text
+    assert _titles(second_page) == ["Numbered post 02", "Numbered post 01"]
+    assert "← Newer" in second_page and "Older →" not in second_page
+    assert _titles(client.get(_newer(second_page)).text) == _titles(first_page)
+
+
+def _at_one_moment(app, ids: list[int]) -> None:
+    with app.app_context():
+        for post_id in ids:
+            db.session.get(Post, post_id).last_activity_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+        db.session.commit()
+
+
+def test_older_and_newer_links_walk_every_post_once_in_order_even_when_activity_ties(app, people, client):
+    ids = [make_post(app, people, people.member, title=f"Post {n:02d}") for n in range(45)]
+    _at_one_moment(app, ids[10:30])  # ties across a page boundary: the id decides
+    client.login(people.member)
+    pages = [client.get(f"/c/{people.slug}/posts/").text]
+    while _older(pages[-1]):
+        pages.append(client.get(_older(pages[-1])).text)
+    walked = [title for page in pages for title in _titles(page)]
+    with app.app_context():
+        expected = db.session.scalars(
+            db.select(Post.title).order_by(Post.last_activity_at.desc(), Post.id.desc())
+        ).all()
+    assert [len(_titles(page)) for page in pages] == [20, 20, 5]
+    assert walked == expected
+    back = [pages[-1]]
+    while _newer(back[-1]):
+        back.append(client.get(_newer(back[-1])).text)
+    assert [_titles(page) for page in reversed(back)] == [_titles(page) for page in pages]
+
+
+def test_a_post_moving_up_while_someone_pages_on_shifts_no_other_post(app, people, client):
+    ids = [make_post(app, people, people.member, title=f"Post {n:02d}") for n in range(30)]
+    client.login(people.member)
+    first_page = client.get(f"/c/{people.slug}/posts/").text
+    make_reply(app, ids[0], people.facilitator, "The oldest post moves to the top")
+    second_page = client.get(_older(first_page)).text
+    # Numbered pages would now repeat Post 10, pushed down by the post that moved up.
+    assert _titles(second_page) == [f"Post {n:02d}" for n in range(9, 0, -1)]
+
+
+def test_filters_stay_on_the_older_and_newer_links(app, people, client):
+    for n in range(25):
+        make_post(app, people, people.member, title=f"Story {n:02d}")
+        make_post(app, people, people.member, title=f"Challenge {n:02d}", kind=PostKind.CHALLENGE)
+    client.login(people.member)
+    first_page = client.get(f"/c/{people.slug}/posts/?kind=challenge").text
+    second_page = client.get(_older(first_page)).text
+    assert "kind=challenge" in _older(first_page) and "kind=challenge" in _newer(second_page)
+    assert _titles(second_page) == [f"Challenge {n:02d}" for n in range(4, -1, -1)]
+
+
+def test_numbered_page_links_from_before_lead_to_the_newest_posts_with_their_filters(app, people, client):
+    client.login(people.member)
+    for query in ("page=3&kind=story", "page=999999999999999999&kind=story", "page=-3&kind=story", "kind=story&page=x"):
+        response = client.get(f"/c/{people.slug}/posts/?{query}")
+        assert (response.status_code, response.headers["Location"]) == (301, f"/c/{people.slug}/posts/?kind=story")
+
+
+def test_a_cursor_not_made_by_the_list_is_refused_and_one_past_the_end_shows_nothing(app, people, client):
+    for n in range(3):
+        make_post(app, people, people.member, title=f"Post {n:02d}")
+    client.login(people.member)
+    base = f"/c/{people.slug}/posts/"
+    for query in (
+        "before=abc",
+        "before=",
+        "before=1-2-3",
+        "before=12345678901234567-1",
+        "before=1-0",
+        "before=1-99999999999",
+        "after=-1-1",
+        "after=1.5-1",
+        "before=1%00-1",
+        "before=１-1",
+        "before=1-2&after=1-2",
+    ):
+        response = client.get(f"{base}?{query}")
+        assert response.status_code == 400, query
+    past_the_end = client.get(f"{base}?before=1-1")
+    assert past_the_end.status_code == 200 and "Nothing here yet" in past_the_end.text
+    assert _titles(client.get(_newer(past_the_end.text)).text) == ["Post 02", "Post 01", "Post 00"]
+    assert _titles(client.get(f"{base}?after=9999999999999999-1").text) == ["Post 02", "Post 01", "Post 00"]
 
 
 def test_unread_marks_for_new_posts_and_new_replies(app, people, client):

@@ -1,6 +1,14 @@
 """Full-text search: ranked, highlighted, and never outside what the reader may see."""
 
-from .helpers import PostKind, Visibility, add_member, make_post, make_reply
+from cohort import policy
+from cohort.extensions import db
+from cohort.models import Post
+from cohort.moderation import ops as moderation_ops
+from cohort.posts import ops
+from cohort.posts.search import search_posts
+
+from .. import factories
+from .helpers import PostKind, Visibility, add_member, make_post, make_reply, user
 
 
 def _search(client, people, query, slug=None):
@@ -96,3 +104,50 @@ def test_odd_queries_never_fail(app, people, client):
     client.login(people.member)
     for query in ['"', "AND OR NOT", "*", "a:b", "(", "NEAR(", "'; DROP TABLE post; --", "ü" * 300]:
         assert _search(client, people, query).status_code == 200, query
+
+
+def _found(app, people, email: str, query: str, candidates: int) -> list[str]:
+    with app.app_context():
+        viewer = factories.member_of(user(email), people.cohort_id)
+        visible = policy.visible_posts_condition(viewer)
+        return [post.title for post, _snippet in search_posts(query, visible, people.cohort_id, candidates=candidates)]
+
+
+def test_only_the_newest_matches_are_ranked_and_the_best_of_them_come_first(app, people, client):
+    """bm25 and ts_rank score every match given them, so a search ranks the newest few thousand of the
+    cohort's matches it may show; here five. Newer matches elsewhere, hidden or deleted take no place."""
+    make_post(app, people, people.member, title="Quillwort everywhere", body="Quillwort, quillwort, quillwort.")
+    for n in range(6):
+        make_post(app, people, people.member, title=f"Older {n}", body="A passing quillwort.")
+    make_post(app, people, people.member, title="Quillwort in the title", body="Quillwort twice: quillwort.")
+    for n in range(3):
+        make_post(app, people, people.member, title=f"Newer {n}", body="One more quillwort.")
+    hidden = make_post(app, people, people.member, title="Quillwort hidden", body="Quillwort quillwort quillwort.")
+    gone = make_post(app, people, people.member, title="Quillwort deleted", body="Quillwort quillwort quillwort.")
+    only_facilitators = Visibility.FACILITATORS
+    make_post(
+        app, people, people.facilitator, title="Quillwort private", body="Quillwort.", visibility=only_facilitators
+    )
+    elsewhere = people.other_cohort_id
+    make_post(app, people, people.outsider, title="Quillwort elsewhere", body="Quillwort.", cohort_id=elsewhere)
+    with app.app_context():
+        facilitator = factories.member_of(user(people.facilitator), people.cohort_id)
+        moderation_ops.hide(facilitator, db.session.get(Post, hidden))
+        ops.delete_post(factories.member_of(user(people.member), people.cohort_id), db.session.get(Post, gone))
+        db.session.commit()
+    newest = _found(app, people, people.member, "quillwort", candidates=5)
+    assert newest[0] == "Quillwort in the title"
+    assert sorted(newest[1:]) == ["Newer 0", "Newer 1", "Newer 2", "Older 5"]
+    assert _found(app, people, people.member, "quillwort", candidates=2000)[:2] == [
+        "Quillwort everywhere",
+        "Quillwort in the title",
+    ]
+    # The facilitators' own candidates include what only they may read.
+    assert sorted(_found(app, people, people.facilitator, "quillwort", candidates=3)) == [
+        "Newer 2",
+        "Quillwort hidden",
+        "Quillwort private",
+    ]
+    client.login(people.member)
+    page = _search(client, people, "quillwort").text
+    assert page.index("Quillwort everywhere") < page.index("Quillwort in the title") < page.index("Newer 0")
