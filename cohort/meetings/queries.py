@@ -193,8 +193,11 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         title = item.title if item.post_id is None or post is not None else UNSHOWN_CHALLENGE
         if item.post_id is None or post is not None:
             readable_items.add(item.id)
-        # Named as on the challenge itself; not at all for a challenge this viewer may no longer read.
-        if item.post is None:
+        # Named as on the challenge itself; not at all for a challenge this viewer may no longer read,
+        # nor for an item whose words their author removed.
+        if item.title == policy.REMOVED_WORDS:
+            proposer = None
+        elif item.post is None:
             proposer = item.proposed_by.name
         elif post is None:
             proposer = None
@@ -304,8 +307,9 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
     agenda = []
     for item in items:
         post = readable.get(item.post_id)
+        removed = item.title == policy.REMOVED_WORDS  # its author's words removed: no one is named for it
         if item.post_id is None:
-            agenda.append(PreReadItem(item.title, item.proposed_by.name, None))
+            agenda.append(PreReadItem(item.title, None if removed else item.proposed_by.name, None))
         elif post is None:
             # A challenge this reader may not read: neither its title nor who brought it.
             agenda.append(PreReadItem(UNSHOWN_CHALLENGE, None, None))
@@ -319,7 +323,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
                 helpful=tuple(helpful[post.id]),
                 commitment_html=post.commitment_markup,
             )
-            brought_by = named(post, item.proposed_by_id, item.proposed_by.name)
+            brought_by = None if removed else named(post, item.proposed_by_id, item.proposed_by.name)
             agenda.append(PreReadItem(item.title, brought_by, challenge))
 
     previous = db.session.execute(
