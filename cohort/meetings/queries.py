@@ -231,7 +231,12 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "attendees": [user for user in members if user.id in attended_ids],
         "agenda_items": agenda,
         # An item's notes discuss its challenge: none for an item whose challenge this viewer may not read.
-        "notes": {key: note for key, note in current_notes(meeting).items() if key is None or key in readable_items},
+        # Notes emptied (cleared, or their author's words removed) are no notes.
+        "notes": {
+            key: note
+            for key, note in current_notes(meeting).items()
+            if (key is None or key in readable_items) and note.body_html
+        },
         "challenges": bringable_challenges(viewer),
         "feedback": feedback,
         "can_give_feedback": not gave_feedback and policy.can_give_feedback(viewer, meeting, attended=came),

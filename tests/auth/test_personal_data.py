@@ -271,6 +271,7 @@ def test_removed_words_are_gone_from_pages_and_search_while_others_replies_stay(
     assert "<strong>[deleted]</strong>" in sessions.held and "brought by" not in sessions.held
     assert "[deleted]" in sessions.pre_read and "Brought by" not in sessions.pre_read
     assert "[deleted]" not in sessions.upcoming and "proposed by" not in sessions.upcoming
+    assert 'id="notes"' not in sessions.held and 'class="item-note' not in sessions.held  # no empty notes shown
     for shown in vars(sessions).values():
         for words in (HELD_ITEM, PROPOSED_ITEM, HELD_NOTE, ITEM_NOTE, "Wilhelmina&#39;s minutes"):
             assert words not in shown
