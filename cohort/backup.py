@@ -78,11 +78,19 @@ def backup_database(path: Path) -> Backup:
     # Written beside the target and renamed once complete, so a failed backup leaves no half file.
     partial = path.with_name(path.name + ".partial")
     try:
+        _create_private(partial)
         counts = _backup_sqlite(partial) if _is_sqlite() else _backup_postgresql(partial)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
     return Backup(path=path, size=path.stat().st_size, counts=counts)
+
+
+def _create_private(partial: Path) -> None:
+    """Create ``partial`` empty, readable and writable by its owner alone, before anything goes into it:
+    a backup holds every member's words and addresses, whatever the process's umask would allow."""
+    partial.unlink(missing_ok=True)  # left by a backup killed before it could clean up
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
 def restore_database(path: Path) -> Restored:

@@ -37,6 +37,8 @@ from .models import (
 ANONYMOUS = "A cohort member"
 # The name a deleted account keeps, wherever its words stay (cohort/auth/ops.py ``delete_account``).
 FORMER_MEMBER = "A former member"
+# What stands where words were removed and their place is kept (as a deleted reply reads), naming no one.
+REMOVED_WORDS = "[deleted]"
 
 
 class Permission(enum.StrEnum):

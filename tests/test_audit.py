@@ -12,6 +12,7 @@ from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
 from cohort.models import FORMER_MEMBER, AuditEntry, Cohort, Flag, Membership, Role, User, utcnow
 from cohort.moderation import ops as moderation_ops
+from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
 from . import factories
@@ -55,6 +56,9 @@ ACTIONS = {
     ),
     "value_added": lambda acting, cohort, people: recognition_ops.add_value(acting, "Curiosity"),
     "hidden": lambda acting, cohort, people: moderation_ops.hide(
+        acting, factories.make_post(cohort, _member(people).user)
+    ),
+    "post_deleted": lambda acting, cohort, people: post_ops.delete_post(
         acting, factories.make_post(cohort, _member(people).user)
     ),
     "session_cancelled": lambda acting, cohort, people: meeting_ops.cancel(
@@ -232,3 +236,64 @@ def test_the_page_runs_the_same_statements_however_long_the_log(app, people, cou
         _act(app, people, lambda acting, cohort, number=number: recognition_ops.add_value(acting, f"Value {number}"))
     assert measured() == few
     assert "Older entries" in client.get(f"/c/{people.slug}/audit").text
+
+
+def test_a_facilitator_deleting_someone_elses_post_is_logged_and_an_author_deleting_their_own_is_not(app, people):
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        theirs = factories.make_post(cohort, _member(people).user, title="Ward rounds at dawn")
+        own = factories.make_post(cohort, _facilitator(people).user, title="My own aside")
+        mine = factories.make_post(cohort, _member(people).user, title="Second thoughts")
+        reply = post_ops.add_reply(_member(people), own, "A reply only its author may delete")
+        db.session.commit()
+        ids = (theirs.id, own.id, mine.id, reply.id)
+    facilitator, member = app.test_client(), app.test_client()
+    facilitator.login(people.facilitator)
+    member.login(people.member)
+    at = {"environ_base": {"REMOTE_ADDR": ADDRESS}}
+    # Someone else's reply a facilitator hides, never deletes: refused, so nothing to log.
+    refused = facilitator.post_form(f"/c/{people.slug}/posts/{ids[1]}/replies/{ids[3]}/delete", **at)
+    assert refused.status_code == 403
+    assert facilitator.post_form(f"/c/{people.slug}/posts/{ids[0]}/delete", **at).status_code == 302
+    assert facilitator.post_form(f"/c/{people.slug}/posts/{ids[1]}/delete", **at).status_code == 302
+    assert member.post_form(f"/c/{people.slug}/posts/{ids[2]}/delete", **at).status_code == 302
+    entries = _entries(app)
+    assert [(entry.action, entry.object_kind, entry.object_id, entry.address) for entry in entries] == [
+        ("post_deleted", "post", ids[0], ADDRESS)
+    ]
+    page = facilitator.get(f"/c/{people.slug}/audit").text
+    assert "Deleted a story" in page and ADDRESS in page
+    assert "Ward rounds at dawn" not in page  # the log keeps what was done, not the words
+
+
+def test_a_deleted_facilitators_entries_stay_without_their_name_email_or_address(app, people):
+    departing_email, departing_name, departing_address = (
+        "ottoline@trust.example.org",
+        "Ottoline Pemberton",
+        "198.51.100.77",
+    )
+    with app.app_context():
+        cohort = db.session.get(Cohort, people.cohort_id)
+        departing = factories.make_user(email=departing_email, name=departing_name)
+        factories.make_member(cohort, departing, role=Role.FACILITATOR)
+        post_id = factories.make_post(cohort, _member(people).user, title="Rota swaps").id
+        factories.make_user(email="admin@cohort.example.org", admin=True)
+        db.session.commit()
+    leaving = app.test_client()
+    at = {"environ_base": {"REMOTE_ADDR": departing_address}}
+    leaving.login(departing_email, **at)
+    assert leaving.post_form(f"/c/{people.slug}/posts/{post_id}/hide", **at).status_code == 302
+    assert _entries(app)[-1].address == departing_address  # recorded first, as any action is
+    deleted = leaving.post_form(
+        "/account/delete", {"words": "keep", "password": factories.TEST_PASSWORD, "confirm": "delete"}, **at
+    )
+    assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/login")
+
+    facilitator, admin = app.test_client(), app.test_client()
+    facilitator.login(people.facilitator)
+    admin.login("admin@cohort.example.org")
+    for page in (facilitator.get(f"/c/{people.slug}/audit").text, admin.get("/admin/audit").text):
+        row = next(line for line in page.split("<tr>") if "Hid a story" in line)
+        assert FORMER_MEMBER in row
+        for personal in (departing_name, departing_email, departing_address):
+            assert personal not in page

@@ -1,7 +1,9 @@
 """``flask --app cohort backup`` while members write, and ``restore`` into an empty database."""
 
+import os
 import re
 import sqlite3
+import stat
 import subprocess
 import threading
 import time
@@ -136,6 +138,23 @@ def test_backup_under_writes_restores_whole_and_consistent(app, people, tmp_path
     assert client.login(people.member).status_code == 302
     found = client.get(f"/c/{people.slug}/posts/", query_string={"q": "virtual care"})
     assert found.status_code == 200 and "Story 0" in found.text
+
+
+@pytest.fixture
+def permissive_umask():
+    """The usual umask, which leaves a new file readable by everyone (0644)."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_backup_file_is_readable_by_its_owner_alone(app, people, runner, tmp_path, permissive_umask):
+    path = tmp_path / "cohort.backup"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.stat().st_size > 0
+    assert [entry.name for entry in tmp_path.iterdir()] == ["cohort.backup"]  # no partial left beside it
 
 
 def test_restore_into_a_migrated_database_without_rows(app, people, runner, tmp_path):

@@ -157,6 +157,22 @@ def test_hsts_whenever_the_site_is_served_over_https(make_app):
     assert secure_request.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+def test_signing_out_tells_the_browser_to_forget_what_it_kept(app, people):
+    """ASVS V14.3.1: a sign-out clears the browser's cache and storage for the site; no other answer does."""
+    client = app.test_client()
+    client.login(people.member)
+    others = [client.get("/account"), client.get(f"/c/{people.slug}/"), client.get("/logout")]
+    forged = client.post("/logout", data={"csrf_token": "not the token"})
+    assert client.get("/account").status_code == 200  # a forged sign-out signs no one out
+    signed_out = client.logout()
+    assert signed_out.status_code == 302 and signed_out.headers["Location"] == "/login"
+    assert signed_out.headers["Clear-Site-Data"] == '"cache", "storage"'
+    login_page = client.get("/login")
+    assert "You have signed out." in login_page.text  # cookies are not cleared: the message travels in one
+    for response in [*others, forged, login_page, client.login(people.member)]:
+        assert "Clear-Site-Data" not in response.headers, response.request.path
+
+
 # Cookies.
 
 

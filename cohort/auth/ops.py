@@ -16,13 +16,19 @@ from ..cohorts import ops as cohort_ops
 from ..extensions import db
 from ..models import (
     Adoption,
+    AgendaItem,
+    AgendaStatus,
     Attendance,
     FeedbackGiven,
     Flag,
     FormerHandle,
     Invitation,
+    Meeting,
     MeetingFollow,
+    MeetingNote,
+    MessageStatus,
     Notification,
+    NotificationKind,
     NotificationPreference,
     OutboxMessage,
     Post,
@@ -356,7 +362,8 @@ def _leave_cohorts(user: User) -> None:
 
 
 def _remove_words(user: User) -> None:
-    """The account's posts and replies, deleted with their text cleared; others' replies stay."""
+    """The account's posts and replies, deleted with their text cleared (others' replies stay), and
+    what it said in sessions."""
     now = utcnow()
     touched = set()
     for post in db.session.execute(select(Post).where(Post.author_id == user.id)).scalars():
@@ -380,9 +387,50 @@ def _remove_words(user: User) -> None:
     for (post_id, column), count in uncounted.items():
         post_ops.move_advice(post_id, {column: -count})
     db.session.execute(delete(Flag).where(Flag.reporter_id == user.id))
+    _remove_session_words(user)
     db.session.flush()
     for post in touched:
         index_post(post)
+
+
+def _remove_session_words(user: User) -> None:
+    """The agenda items the account proposed and the session notes it wrote.
+
+    An item no held session discussed, with no notes on it, is deleted. One on a held session's agenda,
+    or carrying notes (others' among them), keeps its place as ``policy.REMOVED_WORDS``, naming no one.
+    Notes keep their versions, emptied; the facilitators' alerts of a proposal, which quote its title, go."""
+    noted = select(MeetingNote.agenda_item_id).where(MeetingNote.agenda_item_id.is_not(None))
+    started = select(Meeting.id).where(Meeting.starts_at <= utcnow())
+    mine = AgendaItem.proposed_by_id == user.id
+    discussed = and_(AgendaItem.status == AgendaStatus.ACCEPTED, AgendaItem.meeting_id.in_(started))
+    _unquote_proposals(user, select(AgendaItem.meeting_id).where(mine))
+    db.session.execute(
+        delete(AgendaItem).where(mine, not_(discussed), AgendaItem.id.not_in(noted)), execution_options=_NO_SYNC
+    )
+    db.session.execute(update(AgendaItem).where(mine).values(title=policy.REMOVED_WORDS), execution_options=_NO_SYNC)
+    db.session.execute(
+        update(MeetingNote).where(MeetingNote.author_id == user.id).values(body="", body_html=""),
+        execution_options=_NO_SYNC,
+    )
+    db.session.execute(
+        delete(Notification).where(
+            Notification.actor_id == user.id, Notification.kind == NotificationKind.AGENDA_PROPOSAL
+        ),
+        execution_options=_NO_SYNC,
+    )
+
+
+def _unquote_proposals(user: User, meeting_ids) -> None:
+    """Mail telling facilitators of the account's proposals quotes their titles: the quote is dropped,
+    and what has not left yet is withdrawn (the item it announces is gone or emptied)."""
+    mailed = select(OutboxMessage).where(
+        OutboxMessage.kind == NotificationKind.AGENDA_PROPOSAL.value, OutboxMessage.meeting_id.in_(meeting_ids)
+    )
+    for message in db.session.execute(mailed).scalars():
+        if message.context.get("actor_id") == user.id:
+            message.context = {**message.context, "detail": ""}
+            if message.status == MessageStatus.QUEUED:
+                message.status = MessageStatus.WITHDRAWN
 
 
 def _forget_records(user: User) -> None:

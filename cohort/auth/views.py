@@ -139,7 +139,11 @@ def logout():
         logout_user()
         drafts.forget()  # the next person on this browser must not find it
         flash("You have signed out.", "info")
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        # The browser forgets the pages it cached and whatever scripts stored for this site, so the next
+        # person on it finds nothing of this account. Not "cookies": the session cookie carries the flash.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)

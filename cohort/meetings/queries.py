@@ -195,8 +195,11 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         title = item.title if item.post_id is None or post is not None else UNSHOWN_CHALLENGE
         if item.post_id is None or post is not None:
             readable_items.add(item.id)
-        # Named as on the challenge itself; not at all for a challenge this viewer may no longer read.
-        if item.post is None:
+        # Named as on the challenge itself; not at all for a challenge this viewer may no longer read,
+        # nor for an item whose words their author removed.
+        if item.title == policy.REMOVED_WORDS:
+            proposer = None
+        elif item.post is None:
             proposer = item.proposed_by.name
         elif post is None:
             proposer = None
@@ -230,7 +233,12 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         "attendees": [user for user in members if user.id in attended_ids],
         "agenda_items": agenda,
         # An item's notes discuss its challenge: none for an item whose challenge this viewer may not read.
-        "notes": {key: note for key, note in current_notes(meeting).items() if key is None or key in readable_items},
+        # Notes emptied (cleared, or their author's words removed) are no notes.
+        "notes": {
+            key: note
+            for key, note in current_notes(meeting).items()
+            if (key is None or key in readable_items) and note.body_html
+        },
         "challenges": bringable_challenges(viewer),
         "feedback": feedback,
         "can_give_feedback": not gave_feedback and policy.can_give_feedback(viewer, meeting, attended=came),
@@ -306,8 +314,9 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
     agenda = []
     for item in items:
         post = readable.get(item.post_id)
+        removed = item.title == policy.REMOVED_WORDS  # its author's words removed: no one is named for it
         if item.post_id is None:
-            agenda.append(PreReadItem(item.title, item.proposed_by.name, None))
+            agenda.append(PreReadItem(item.title, None if removed else item.proposed_by.name, None))
         elif post is None:
             # A challenge this reader may not read: neither its title nor who brought it.
             agenda.append(PreReadItem(UNSHOWN_CHALLENGE, None, None))
@@ -321,7 +330,7 @@ def pre_read(viewer: Membership, meeting: Meeting, *, for_mail: bool = False) ->
                 helpful=tuple(helpful[post.id]),
                 commitment_html=post.commitment_markup,
             )
-            brought_by = named(post, item.proposed_by_id, item.proposed_by.name)
+            brought_by = None if removed else named(post, item.proposed_by_id, item.proposed_by.name)
             agenda.append(PreReadItem(item.title, brought_by, challenge))
 
     previous = db.session.execute(

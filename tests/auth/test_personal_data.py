@@ -1,5 +1,6 @@
 """A member downloads everything stored about them, and deletes their account."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,7 @@ from cohort.auth.export import NOT_PERSONAL, TABLES
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, OutboxMessage, Role, RsvpResponse, User
+from cohort.models import Cohort, OutboxMessage, Role, RsvpResponse, User, utcnow
 from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
 
@@ -20,13 +21,20 @@ NAME, EMAIL = "Wilhelmina Quartermaine", "wilhelmina.q@harbour.example.org"
 OTHER_NAME, OTHER_EMAIL = "Bartholomew Ingleby", "bart.ingleby@moor.example.org"
 
 
+HELD_ITEM, HELD_NOTE, ITEM_NOTE = "Bedside handover scripts", "Wilhelmina's minutes: handover drifted.", "Try SBAR."
+PROPOSED_ITEM = "Rota fatigue among juniors"
+
+
 @pytest.fixture
 def people(app):
-    """Wilhelmina, who wrote a post and a reply; Bartholomew, who replied under her post; a facilitator."""
+    """Wilhelmina, who wrote a post and a reply, brought an item to February's session and wrote its
+    notes (co-facilitating it), and proposes an item for March; Bartholomew, who replied under her
+    post; a facilitator."""
     with app.app_context():
         cohort = factories.make_cohort(name="North Coast Leaders")
-        factories.make_member(cohort, role=Role.FACILITATOR)
-        me = factories.make_member(cohort, factories.make_user(email=EMAIL, name=NAME)).user
+        facilitator = factories.make_member(cohort, role=Role.FACILITATOR).user
+        her = factories.make_member(cohort, factories.make_user(email=EMAIL, name=NAME))
+        me = her.user
         other = factories.make_member(cohort, factories.make_user(email=OTHER_EMAIL, name=OTHER_NAME)).user
         post = factories.make_post(cohort, me, title="Virtual fracture clinic", body="Our **own** approach.")
         theirs = post_ops.add_reply(factories.member_of(other, cohort), post, "Bartholomew's private advice here.")
@@ -34,6 +42,12 @@ def people(app):
         recognition_ops.thank(factories.member_of(me, cohort), theirs)
         meeting = factories.make_meeting(cohort, title="March session")
         meeting_ops.answer(factories.member_of(me, cohort), meeting, RsvpResponse.YES)
+        held = factories.make_meeting(cohort, title="February session", start=utcnow() - timedelta(days=30))
+        her.role = Role.FACILITATOR  # for February only: she co-facilitated it
+        item = meeting_ops.propose_item(her, held, HELD_ITEM)
+        meeting_ops.save_notes(her, held, HELD_NOTE, {item.id: ITEM_NOTE})
+        her.role = Role.MEMBER
+        meeting_ops.propose_item(her, meeting, PROPOSED_ITEM)
         db.session.commit()
         return SimpleNamespace(
             cohort_id=cohort.id,
@@ -44,6 +58,8 @@ def people(app):
             their_reply_id=theirs.id,
             my_reply_id=mine.id,
             meeting_id=meeting.id,
+            held_id=held.id,
+            facilitator=facilitator.email,
         )
 
 
@@ -198,6 +214,14 @@ def test_kept_words_show_a_former_member_and_nothing_personal_remains(make_app, 
     assert "Virtual fracture clinic" in page.text and "A former member" in page.text
     assert "Wilhelmina answers, thankfully." in page.text
     assert NAME not in page.text
+    sessions = _session_pages(app, people)
+    assert f"{HELD_ITEM}</strong>" in sessions.held and "brought by A former member" in sessions.held
+    assert HELD_NOTE in sessions.held and ITEM_NOTE in sessions.held
+    assert HELD_NOTE in sessions.notes and ITEM_NOTE in sessions.notes
+    assert PROPOSED_ITEM in sessions.upcoming and "proposed by A former member" in sessions.upcoming
+    assert HELD_ITEM in sessions.pre_read and "Brought by A former member" in sessions.pre_read
+    for shown in vars(sessions).values():
+        assert NAME not in shown
     with app.app_context():
         gone = db.session.get(User, people.me_id)
         assert gone.deleted_at is not None and gone.email.endswith("@invalid")
@@ -207,6 +231,24 @@ def test_kept_words_show_a_former_member_and_nothing_personal_remains(make_app, 
         auth_ops.send_password_reset(gone.email)
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mail_before
         assert cohort_ops.find_user(gone.email) is None
+
+
+def _session_pages(app, people) -> SimpleNamespace:
+    """What the facilitator sees of February's session, its notes and its pre-read, and of March's agenda."""
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    pages = {
+        "held": f"/c/{people.slug}/sessions/{people.held_id}",
+        "notes": f"/c/{people.slug}/sessions/{people.held_id}/notes",
+        "pre_read": f"/c/{people.slug}/sessions/{people.held_id}/pre-read",
+        "upcoming": f"/c/{people.slug}/sessions/{people.meeting_id}",
+    }
+    shown = {}
+    for name, url in pages.items():
+        response = facilitator.get(url)
+        assert response.status_code == 200, url
+        shown[name] = response.text
+    return SimpleNamespace(**shown)
 
 
 def test_removed_words_are_gone_from_pages_and_search_while_others_replies_stay(app, people, other_post):
@@ -223,8 +265,20 @@ def test_removed_words_are_gone_from_pages_and_search_while_others_replies_stay(
     for gone in ("fracture", "zeppelins"):
         assert f"0 results for “{gone}”" in reader.get(f"/c/{people.slug}/posts/?q={gone}").text
     assert "Theatre lists" in reader.get(f"/c/{people.slug}/posts/?q=theatre").text
+    sessions = _session_pages(app, people)
+    # The item stays on the agenda of the session it was discussed at, its words and proposer gone;
+    # the proposal for March, never on an agenda, is gone altogether.
+    assert "<strong>[deleted]</strong>" in sessions.held and "brought by" not in sessions.held
+    assert "[deleted]" in sessions.pre_read and "Brought by" not in sessions.pre_read
+    assert "[deleted]" not in sessions.upcoming and "proposed by" not in sessions.upcoming
+    assert 'id="notes"' not in sessions.held and 'class="item-note' not in sessions.held  # no empty notes shown
+    for shown in vars(sessions).values():
+        for words in (HELD_ITEM, PROPOSED_ITEM, HELD_NOTE, ITEM_NOTE, "Wilhelmina&#39;s minutes"):
+            assert words not in shown
     text_now = _every_text_in_the_database(app)
     assert "virtual fracture clinic" not in text_now and "wilhelmina answers" not in text_now
+    for words in (HELD_ITEM, PROPOSED_ITEM, "handover drifted", ITEM_NOTE):
+        assert words.lower() not in text_now  # notifications of the proposal included
     assert "bartholomew's private advice here." in text_now  # his reply under her post stays
     assert NAME.lower() not in text_now and EMAIL.lower() not in text_now
 

@@ -332,3 +332,15 @@ def test_typing_at_offers_members_and_the_reply_links_to_the_one_picked(live_ser
     mention.click()
     expect(page).to_have_url(re.compile(rf"/c/{people.slug}/members#member-{sarah_id}$"))
     expect(page.locator(f"#member-{sarah_id}")).to_contain_text("Sarah O'Neill")
+
+
+def test_signing_out_clears_what_the_site_stored_and_still_says_so(live_server, new_context):
+    people = cast(live_server)
+    page = new_context().new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.evaluate("localStorage.setItem('left-behind', 'the advisor was here')")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()  # the session cookie survived the clearing
+    assert page.evaluate("localStorage.getItem('left-behind')") is None
+    sign_in(page, live_server, people.advisor, people.password)  # and the next sign-in works as before
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
