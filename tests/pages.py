@@ -69,6 +69,7 @@ class Scene:
     announcement_id: int = 1
     confirm_url: str = "/confirm-email/none"
     two_factor_email: str = ""
+    advice_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -125,6 +126,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         announcement.id,
         confirm_url,
         guarded.email,
+        advice_id=advice.id,
     )
 
 
@@ -256,6 +258,9 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.participation.notes": f"{session}/notes",
         "auth.logout": "/logout",
         "not-found": "/c/no-such-cohort/",
+        "cohort.replies.answer": f"{post}/replies/{scene.advice_id}/reply",
+        "cohort.recognition.thank_reply_page": f"{post}/replies/{scene.advice_id}/thanks",
+        "cohort.moderation.flag_reply_page": f"{post}/replies/{scene.advice_id}/flag",
     }
 
 
