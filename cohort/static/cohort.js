@@ -89,21 +89,21 @@ function enhanceThread(list) {
   let replyForm = list.querySelector("form.inline-reply");
   let thanksForm = null;
   let opener = null;
+  if (replyForm) {
+    replyForm.querySelector("[data-cancel]").hidden = false;
+  }
 
   const authorOf = (item) => item.querySelector(".byline strong").textContent.trim();
 
   const answer = (link, item) => {
     const id = item.id.replace("reply-", "");
     const fresh = !replyForm;
-    if (fresh) {
-      replyForm = replyTemplate.content.firstElementChild.cloneNode(true);
-    } else if (replyForm.elements.parent_id.value !== id) {
+    replyForm ??= replyTemplate.content.firstElementChild.cloneNode(true);
+    const box = replyForm.elements.body;
+    if (!fresh && replyForm.elements.parent_id.value !== id) {
       // An error shown for another reply says nothing about this one; the text typed stays.
       replyForm.querySelectorAll(".error").forEach((error) => error.remove());
       replyForm.querySelector(".field").classList.remove("field-error");
-    }
-    const box = replyForm.elements.body;
-    if (replyForm.elements.parent_id.value !== id) {
       box.removeAttribute("aria-invalid");
       box.removeAttribute("aria-describedby");
     }
