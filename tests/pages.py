@@ -259,8 +259,8 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "auth.logout": "/logout",
         "not-found": "/c/no-such-cohort/",
         "cohort.replies.answer": f"{post}/replies/{scene.advice_id}/reply",
-        "cohort.recognition.thank_reply_page": f"{post}/replies/{scene.advice_id}/thanks",
-        "cohort.moderation.flag_reply_page": f"{post}/replies/{scene.advice_id}/flag",
+        "cohort.recognition.thank_reply_page": f"{post}/replies/{scene.advice_id}/thank",
+        "cohort.moderation.flag_reply_page": f"{post}/replies/{scene.advice_id}/report",
     }
 
 

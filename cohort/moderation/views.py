@@ -41,7 +41,7 @@ def flag_reply(post_id: int, reply_id: int):
     return _raise_flag(post, get_reply_or_404(post, reply_id))
 
 
-@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/flag")
+@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/report")
 @requires(Permission.TAKE_PART)
 def flag_reply_page(post_id: int, reply_id: int):
     """The form to flag one reply: where the thread's "Flag" leads (it has no form of its own per reply)."""

@@ -52,7 +52,7 @@ def thank_reply(post_id: int, reply_id: int):
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
 
 
-@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/thanks")
+@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/thank")
 @requires(Permission.TAKE_PART)
 def thank_reply_page(post_id: int, reply_id: int):
     """Thanks for one reply, and the form to give or take back one's own: where the thread's

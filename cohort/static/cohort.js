@@ -122,7 +122,7 @@ function enhanceThread(list) {
 
   const thank = (link, item) => {
     thanksForm ??= thanksTemplate.content.firstElementChild.cloneNode(true);
-    thanksForm.action = link.href;
+    thanksForm.action = link.dataset.thank;
     thanksForm.elements.value_id.value = "";
     thanksForm.querySelector("label").textContent = `Thank ${authorOf(item)}`;
     link.closest(".reply-row").after(thanksForm);

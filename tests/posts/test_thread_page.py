@@ -102,12 +102,12 @@ def test_each_reply_offers_what_the_policy_allows_and_nothing_else(app, people):
     page = author.get(f"/c/{people.slug}/posts/{post_id}").text
     base = f"/c/{people.slug}/posts/{post_id}/replies"
     others = _item(page, advice)
-    assert f'href="{base}/{advice}/reply"' in others and f'href="{base}/{advice}/thanks"' in others
-    assert "Mark helpful" in others and f'href="{base}/{advice}/flag"' in others
+    assert f'href="{base}/{advice}/reply"' in others and f'href="{base}/{advice}/thank"' in others
+    assert "Mark helpful" in others and f'href="{base}/{advice}/report"' in others
     assert "Edit" not in others and "Delete" not in others and "Hide" not in others
     mine = _item(page, own)
     assert f'href="{base}/{own}/edit"' in mine and f'formaction="{base}/{own}/delete"' in mine
-    assert "Thanks" not in mine and "/flag" not in mine and "Mark helpful" not in mine
+    assert "Thanks" not in mine and "/report" not in mine and "Mark helpful" not in mine
     facilitator = app.test_client()
     facilitator.login(people.facilitator)
     moderated = _item(facilitator.get(f"/c/{people.slug}/posts/{post_id}").text, advice)
@@ -166,7 +166,7 @@ def test_without_javascript_thanks_naming_a_value_goes_through_its_own_page(app,
     reply_id = make_reply(app, post_id, people.facilitator, "Good advice")
     client.login(people.member)
     thread = client.get(f"/c/{people.slug}/posts/{post_id}").text
-    link = re.search(r'<a href="([^"]+)" data-thank>Thanks</a>', _item(thread, reply_id)).group(1)
+    link = re.search(r'<a href="([^"]+)" data-thank="[^"]+">Thanks</a>', _item(thread, reply_id)).group(1)
     page = client.get(link)
     assert page.status_code == 200 and "Good advice" in page.text
     with app.app_context():
@@ -187,7 +187,7 @@ def test_without_javascript_a_flag_goes_through_its_own_page(app, people, client
     post_id = make_post(app, people, people.member)
     reply_id = make_reply(app, post_id, add_member(app, people), "An unkind remark")
     client.login(people.member)
-    page = client.get(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/flag")
+    page = client.get(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/report")
     assert page.status_code == 200 and "An unkind remark" in page.text
     action, fields = _form(page.text, f"/replies/{reply_id}/flag")
     sent = client.post(action, data={**fields, "reason": "This feels disrespectful."}, follow_redirects=True)
@@ -207,12 +207,12 @@ def test_the_action_pages_answer_as_the_actions_do(app, people, client):
     facilitator.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{hidden}/hide")
     client.login(people.member)
     base = f"/c/{people.slug}/posts/{post_id}/replies"
-    assert client.get(f"{base}/{own}/thanks").status_code == 403  # one's own words are not thanked
-    assert client.get(f"{base}/{own}/flag").status_code == 403
+    assert client.get(f"{base}/{own}/thank").status_code == 403  # one's own words are not thanked
+    assert client.get(f"{base}/{own}/report").status_code == 403
     assert client.get(f"{base}/{own}/reply").status_code == 200
-    for action in ("reply", "thanks", "flag"):
+    for action in ("reply", "thank", "report"):
         assert client.get(f"{base}/{hidden}/{action}").status_code == 404
     outsider = app.test_client()
     outsider.login(people.outsider)
-    for action in ("reply", "thanks", "flag"):
+    for action in ("reply", "thank", "report"):
         assert outsider.get(f"{base}/{own}/{action}").status_code == 404
