@@ -74,6 +74,7 @@ class Scene:
     two_factor_email: str = ""
     story_id: int = 1
     past_meeting_id: int = 1
+    advice_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -146,6 +147,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         guarded.email,
         story.id,
         past.id,
+        advice_id=advice.id,
     )
 
 
@@ -292,6 +294,9 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.participation.notes": f"{session}/notes",
         "auth.logout": "/logout",
         "not-found": "/c/no-such-cohort/",
+        "cohort.replies.answer": f"{post}/replies/{scene.advice_id}/reply",
+        "cohort.recognition.thank_reply_page": f"{post}/replies/{scene.advice_id}/thank",
+        "cohort.moderation.flag_reply_page": f"{post}/replies/{scene.advice_id}/report",
     }
 
 

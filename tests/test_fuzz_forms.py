@@ -99,6 +99,7 @@ class _FormReader(HTMLParser):
         self.page_url = page_url
         self.forms: list[Form] = []
         self._form: Form | None = None
+        self._by_id: dict[str, Form] = {}
         self._textarea: Field | None = None
         self._select: Field | None = None
 
@@ -119,10 +120,22 @@ class _FormReader(HTMLParser):
                 parts = urlsplit(attributes.get("action") or self.page_url)
                 self._form = Form(parts.path + (f"?{parts.query}" if parts.query else ""), {}, None)
                 self.forms.append(self._form)
+                self._by_id[attributes.get("id", "")] = self._form
+            return
+        name = attributes.get("name")
+        if tag == "button" and "formaction" in attributes and attributes.get("form") in self._by_id:
+            # A button that sends a shared form (the thread's) to an address of its own: to the
+            # server, a form of its own, with the shared form's fields and the button's value.
+            shared = self._by_id[attributes["form"]]
+            parts = urlsplit(attributes["formaction"])
+            form = Form(parts.path + (f"?{parts.query}" if parts.query else ""), dict(shared.fields), shared.token)
+            if name:
+                value = attributes.get("value", "")
+                form.fields[name] = Field(name, "button", value, [value])
+            self.forms.append(form)
             return
         if self._form is None:
             return
-        name = attributes.get("name")
         cap = int(attributes["maxlength"]) if attributes.get("maxlength", "").isdigit() else None
         if tag == "input" and name == "csrf_token":
             self._form.token = attributes.get("value")

@@ -474,6 +474,9 @@ LISTING_PAGES = {
 
 # The other pages of tests/pages.py, and why they list none of those.
 NOT_LISTINGS = {
+    "cohort.replies.answer": "a form answering one reply",
+    "cohort.recognition.thank_reply_page": "a form thanking one reply, with who thanked it",
+    "cohort.moderation.flag_reply_page": "a form flagging one reply",
     "cohort.loop.propose": "a form choosing a session for one challenge",
     "announcement": "a thread, as cohort.posts.thread (whose listings are checked), of an announcement",
     "story": "a thread, as cohort.posts.thread (whose listings are checked), of a story",

@@ -1,12 +1,14 @@
 """Any member flags a post or reply; facilitators review flags, hide, restore and dismiss."""
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from .. import policy
 from ..access import get_in_cohort_or_404, get_post_or_404, get_reply_or_404, requires
 from ..extensions import db
 from ..models import Flag, NotificationKind, Post, Reply
 from ..notifications import ops as notification_ops
 from ..policy import Permission
+from ..posts import queries as post_queries
 from ..web import commit_or_explain
 from . import ops, queries
 
@@ -37,6 +39,18 @@ def flag_post(post_id: int):
 def flag_reply(post_id: int, reply_id: int):
     post = get_post_or_404(post_id)
     return _raise_flag(post, get_reply_or_404(post, reply_id))
+
+
+@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/report")
+@requires(Permission.TAKE_PART)
+def flag_reply_page(post_id: int, reply_id: int):
+    """The form to flag one reply: where the thread's "Flag" leads (it has no form of its own per reply)."""
+    post = get_post_or_404(post_id)
+    reply = get_reply_or_404(post, reply_id)
+    if not policy.can_flag(g.membership, reply, post):
+        abort(403)
+    author_name = post_queries.author_label(post, reply.author, g.membership)
+    return render_template("moderation/flag_reply.html", post=post, reply=reply, author_name=author_name)
 
 
 @bp.get("/flags")

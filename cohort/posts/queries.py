@@ -71,6 +71,8 @@ class ThreadEntry:
     is_new: bool = False
     in_reply_to: str | None = None
     thanks: list = field(default_factory=list)
+    # Whether the viewer is among those who thanked it (they may take it back).
+    thanked: bool = False
 
 
 @dataclass
@@ -153,17 +155,18 @@ def reply_actions(post: Post, reply: Reply, viewer: Membership) -> ReplyActions:
     )
 
 
-def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], list]:
+def _thanks_by_target(post: Post, viewer: Membership, reply: Reply | None = None) -> dict[tuple[str, int], list]:
+    """Who thanked the post and each of its replies (or only ``reply``), named as the viewer may know them."""
+    targets = (
+        Thanks.reply_id == reply.id
+        if reply is not None
+        else or_(Thanks.post_id == post.id, Thanks.reply_id.in_(select(Reply.id).where(Reply.post_id == post.id)))
+    )
     rows = db.session.execute(
         select(Thanks.post_id, Thanks.reply_id, Thanks.user_id, User.name, CohortValue.name)
         .join(User, Thanks.user_id == User.id)
         .outerjoin(CohortValue, Thanks.value_id == CohortValue.id)
-        .where(
-            or_(
-                Thanks.post_id == post.id,
-                Thanks.reply_id.in_(select(Reply.id).where(Reply.post_id == post.id)),
-            )
-        )
+        .where(targets)
         .order_by(Thanks.created_at)
     ).all()
     grouped = defaultdict(list)
@@ -172,6 +175,11 @@ def _thanks_by_target(post: Post, viewer: Membership) -> dict[tuple[str, int], l
         shown = policy.shown_name(viewer, post, user_id, name)
         grouped[key].append({"user_id": user_id, "name": shown, "value": value})
     return grouped
+
+
+def thanks_given(post: Post, viewer: Membership, reply: Reply) -> list:
+    """Who thanked one reply, oldest first, as ``load_thread`` lists them."""
+    return _thanks_by_target(post, viewer, reply).get(("reply", reply.id), [])
 
 
 def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
@@ -221,6 +229,7 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
                 and policy.can_see_reply(viewer, reply, post),
                 in_reply_to=names.get(reply.parent_id) if depth > MAX_INDENT else None,
                 thanks=thanks.get(("reply", reply.id), []),
+                thanked=any(given["user_id"] == viewer.user_id for given in thanks.get(("reply", reply.id), ())),
             )
         )
         stack.extend((child, depth + 1) for child in reversed(children[reply.id]))

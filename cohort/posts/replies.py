@@ -67,6 +67,24 @@ def create(post_id: int):
     return render_thread(post, reply_form=form, failed_parent_id=failed_parent_id, status=422)
 
 
+@bp.get("/<int:reply_id>/reply")
+@requires(Permission.TAKE_PART)
+def answer(post_id: int, reply_id: int):
+    """The reply form under one reply, quoted, as a page of its own: where the thread's "Reply" leads
+    without JavaScript. It sends to ``create``, as the form on the thread does."""
+    post = _thread_post(post_id)
+    parent = get_reply_or_404(post, reply_id)
+    if not policy.can_reply(g.membership, post, parent):
+        abort(403)
+    return render_template(
+        "posts/reply_to.html",
+        post=post,
+        parent=parent,
+        parent_name=queries.author_label(post, parent.author, g.membership),
+        reply_form=ReplyForm(formdata=None),
+    )
+
+
 def _editable_reply(post_id: int, reply_id: int):
     post = _thread_post(post_id)
     reply = get_reply_or_404(post, reply_id)

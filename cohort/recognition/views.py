@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from .. import policy
 from ..access import get_in_cohort_or_404, get_post_or_404, get_reply_or_404, requires
 from ..forms import Length, int_arg
 from ..models import CohortValue, Post, Reply
@@ -49,6 +50,29 @@ def thank_reply(post_id: int, reply_id: int):
     reply = get_reply_or_404(post, reply_id)
     _thank(reply)
     return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
+
+
+@bp.get("/posts/<int:post_id>/replies/<int:reply_id>/thank")
+@requires(Permission.TAKE_PART)
+def thank_reply_page(post_id: int, reply_id: int):
+    """Thanks for one reply, and the form to give or take back one's own: where the thread's
+    "Thanks" leads without JavaScript."""
+    post = get_post_or_404(post_id)
+    reply = get_reply_or_404(post, reply_id)
+    thanks = queries.thanks_given(post, g.membership, reply)
+    thanked = any(given["user_id"] == g.membership.user_id for given in thanks)
+    may_thank = policy.can_thank(g.membership, reply, post)
+    if not (thanked or may_thank):
+        abort(403)
+    return render_template(
+        "recognition/thank_reply.html",
+        post=post,
+        reply=reply,
+        author_name=queries.author_label(post, reply.author, g.membership),
+        thanks=thanks,
+        may_thank=may_thank,
+        values=queries.cohort_values(g.cohort.id),
+    )
 
 
 @bp.route("/values", methods=["GET", "POST"])

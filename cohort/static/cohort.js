@@ -8,13 +8,13 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
-  // Ask before actions that cannot be undone from the same page.
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) {
-        event.preventDefault();
-      }
-    });
+  // Ask before actions that cannot be undone from the same page: a form's own question, or that of
+  // the button sending it (buttons under a reply share one form, each with its own question).
+  document.addEventListener("submit", (event) => {
+    const question = event.submitter?.dataset.confirm ?? event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
   });
 
   // Parts of a form that only matter for one choice, e.g. monthly options when a session repeats,
@@ -68,11 +68,95 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.querySelectorAll("textarea[data-mentions-url]").forEach(offerMentions);
 
+  const replies = document.querySelector(".reply-list");
+  if (replies) {
+    enhanceThread(replies);
+  }
+
   // A click on a shareable link selects it, ready to copy.
   document.querySelectorAll("input.copy-link").forEach((input) => {
     input.addEventListener("focus", () => input.select());
   });
 });
+
+// The thread has one reply form and one thanks form, moved under the reply being answered or
+// thanked (without this script, "Reply" and "Thanks" open a page of their own). The moved form is
+// named after whom it answers and takes the focus; Cancel puts the focus back on the link.
+function enhanceThread(list) {
+  const replyTemplate = document.getElementById("reply-template");
+  const thanksTemplate = document.getElementById("thanks-template");
+  // A reply that could not be sent is already under the reply it answers, with its text.
+  let replyForm = list.querySelector("form.inline-reply");
+  let thanksForm = null;
+  let opener = null;
+  if (replyForm) {
+    replyForm.querySelector("[data-cancel]").hidden = false;
+  }
+
+  const authorOf = (item) => item.querySelector(".byline strong").textContent.trim();
+
+  const answer = (link, item) => {
+    const id = item.id.replace("reply-", "");
+    const fresh = !replyForm;
+    replyForm ??= replyTemplate.content.firstElementChild.cloneNode(true);
+    const box = replyForm.elements.body;
+    if (!fresh && replyForm.elements.parent_id.value !== id) {
+      // An error shown for another reply says nothing about this one; the text typed stays.
+      replyForm.querySelectorAll(".error").forEach((error) => error.remove());
+      replyForm.querySelector(".field").classList.remove("field-error");
+      box.removeAttribute("aria-invalid");
+      box.removeAttribute("aria-describedby");
+    }
+    replyForm.elements.parent_id.value = id;
+    box.id = `reply-body-${id}`;
+    const label = replyForm.querySelector("label");
+    label.htmlFor = box.id;
+    label.textContent = `Your reply to ${authorOf(item)}`;
+    replyForm.querySelector("[data-cancel]").hidden = false;
+    link.closest(".reply-row").after(replyForm);
+    if (fresh) {
+      offerMentions(box);
+    }
+    box.focus();
+  };
+
+  const thank = (link, item) => {
+    thanksForm ??= thanksTemplate.content.firstElementChild.cloneNode(true);
+    thanksForm.action = link.dataset.thank;
+    thanksForm.elements.value_id.value = "";
+    thanksForm.querySelector("label").textContent = `Thank ${authorOf(item)}`;
+    link.closest(".reply-row").after(thanksForm);
+    thanksForm.elements.value_id.focus();
+  };
+
+  list.addEventListener("click", (event) => {
+    const control = event.target.closest("a[data-answer], a[data-thank], button[data-cancel]");
+    // A click meant to open the page in a new tab or window is left to the browser.
+    if (!control || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    if (control.matches("[data-cancel]")) {
+      control.closest("form").remove();
+      opener?.focus();
+      return;
+    }
+    opener = control;
+    (control.matches("[data-answer]") ? answer : thank)(control, control.closest("li.reply"));
+  });
+
+  // The "⋯" menus close on Escape and on a click elsewhere, like any menu.
+  list.addEventListener("keydown", (event) => {
+    const menu = event.target.closest("details.reply-menu[open]");
+    if (event.key === "Escape" && menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    list.querySelectorAll("details.reply-menu[open]").forEach((menu) => {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+}
 
 // Typing @ and a few letters in a cohort's text box offers its members; picking one writes @handle.
 // The box stays an ordinary textbox (arrow keys move through the list, Enter or Tab picks, Escape

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.models import PostKind
+from cohort.posts import ops as post_ops
 
 from .. import factories
 from .conftest import sign_in
@@ -68,13 +69,14 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     cohort_nav(second, people).get_by_role("link", name="Stories & challenges").click()
     second.get_by_role("link", name="Outpatient backlog in the fracture clinic").click()
     first_reply = second.locator("li.reply").first
-    first_reply.locator("summary", has_text="Reply").click()
-    first_reply.get_by_label("Your reply").fill("How did you get the consultants on board?")
+    first_reply.get_by_role("link", name="Reply", exact=True).click()
+    first_reply.get_by_label("Your reply to Priya Raman").fill("How did you get the consultants on board?")
     first_reply.get_by_role("button", name="Send reply").click()
     expect(second.locator("li.reply.indent-1")).to_contain_text("How did you get the consultants on board?")
 
     # The CEO marks the advice helpful, says what they will try, and later what happened.
     ceo.reload()
+    ceo.locator("li.reply").first.get_by_label("More actions").click()
     ceo.locator("li.reply").first.get_by_role("button", name="Mark helpful").click()
     expect(ceo.get_by_text("1 marked helpful")).to_be_visible()
     ceo.get_by_role("link", name="Record what I’ll try").click()
@@ -344,3 +346,48 @@ def test_signing_out_clears_what_the_site_stored_and_still_says_so(live_server, 
     assert page.evaluate("localStorage.getItem('left-behind')") is None
     sign_in(page, live_server, people.advisor, people.password)  # and the next sign-in works as before
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_a_member_answers_and_thanks_a_reply_with_the_form_moved_under_it(live_server, new_context):
+    people = cast(live_server)
+    with live_server.app.app_context():
+        cohort = cohort_ops.find_cohort(people.slug)
+        post = factories.make_post(cohort, cohort_ops.find_user(people.facilitator), kind=PostKind.CHALLENGE)
+        advice = post_ops.add_reply(
+            factories.member_of(cohort_ops.find_user(people.advisor), cohort), post, "Huddle at 8."
+        )
+        db.session.commit()
+        thread, advice_id = f"{live_server.url}/c/{people.slug}/posts/{post.id}", advice.id
+
+    page = new_context().new_page()
+    sign_in(page, live_server, people.second_advisor, people.password)
+    page.goto(thread)
+    advice_item = page.locator(f"#reply-{advice_id}")
+    expect(advice_item.locator("form")).to_have_count(0)  # no form of its own until asked
+
+    # "Reply" moves the page's one reply form under the advice, named after whom it answers.
+    advice_item.get_by_role("link", name="Reply", exact=True).click()
+    box = advice_item.get_by_label("Your reply to Priya Raman")
+    expect(box).to_be_focused()
+    assert page.url == thread  # the form came to the reply; the page did not change
+    assert _violations(page) == []
+    box.fill("Who runs it when you are away?")
+    advice_item.get_by_role("button", name="Send reply").click()
+    expect(page.locator("li.reply.indent-1")).to_contain_text("Who runs it when you are away?")
+
+    # "Thanks" moves the one thanks form there, with the cohort's values to name.
+    advice_item = page.locator(f"#reply-{advice_id}")
+    advice_item.get_by_role("link", name="Thanks", exact=True).click()
+    choice = advice_item.get_by_label("Thank Priya Raman")
+    expect(choice).to_be_focused()
+    choice.select_option(label="Thanks for Candour")
+    advice_item.get_by_role("button", name="Say thanks").click()
+    expect(page.locator(f"#reply-{advice_id} .thanks-who")).to_contain_text("Thanks (1) from Tom Lindqvist for Candour")
+
+    # The rarer actions wait behind "⋯", which Escape closes again.
+    menu = page.locator(f"#reply-{advice_id}").get_by_label("More actions")
+    menu.click()
+    expect(page.locator(f"#reply-{advice_id}").get_by_role("link", name="Flag for the facilitators")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator(f"#reply-{advice_id}").get_by_role("link", name="Flag for the facilitators")).to_be_hidden()
+    expect(menu).to_be_focused()

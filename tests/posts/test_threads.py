@@ -77,8 +77,9 @@ def test_a_long_reply_survives_a_failed_submission(app, people, client):
     )
     assert response.status_code == 422
     assert "Keep it under" in response.text
-    assert long_reply.strip() in response.text
-    assert '<details class="reply-inline" open>' in response.text
+    under_parent = response.text.split(f'<li id="reply-{parent}"', 1)[1].split("</li>", 1)[0]
+    assert long_reply.strip() in under_parent and "Keep it under" in under_parent
+    assert f'<textarea id="reply-body-{parent}"' in under_parent
 
 
 def test_reply_cannot_hang_under_a_reply_of_another_post(app, people, client):
