@@ -56,6 +56,7 @@ from cohort.models import (  # noqa: E402
     User,
     Visibility,
 )
+from cohort.posts.search import cohort_word  # noqa: E402
 
 BASE = {"users": 1000, "posts": 20_000, "replies": 200_000, "sessions": 2000, "notifications": 50_000}
 COHORTS = 20
@@ -260,9 +261,14 @@ class Writer:
                 rows.clear()
 
     def search_rows(self, rows: list[dict]) -> None:
-        """The search index's rows, as ``index_post`` writes them (its key is ``rowid`` on SQLite)."""
-        key = "post_id" if self.connection.dialect.name == "postgresql" else "rowid"
-        statement = text(f"INSERT INTO post_search ({key}, title, content) VALUES (:post_id, :title, :content)")  # noqa: S608
+        """The search index's rows, as ``index_post`` writes them (on SQLite its key is ``rowid``, and
+        the cohort is a word of its own column)."""
+        if self.connection.dialect.name == "postgresql":
+            statement = text("INSERT INTO post_search (post_id, title, content) VALUES (:post_id, :title, :content)")
+        else:
+            statement = text(
+                "INSERT INTO post_search (rowid, title, content, cohort) VALUES (:post_id, :title, :content, :cohort)"
+            )
         for start in range(0, len(rows), BATCH // 5):
             self.connection.execute(statement, rows[start : start + BATCH // 5])
         self.counts["post_search"] = self.counts.get("post_search", 0) + len(rows)
@@ -474,13 +480,17 @@ def _posts(writer, plan, rng, words, now, start, people_of, members_of, facilita
                             }
                         )
         row["last_activity_at"] = when
+        # The counts the reply operations keep (cohort/posts/ops.py): replies by others, shown and hidden.
+        by_others = [reply for reply in replies if reply["author_id"] != author and reply.get("deleted_at") is None]
+        row["advice_count"] = sum(1 for reply in by_others if reply.get("hidden_at") is None)
+        row["hidden_advice_count"] = len(by_others) - row["advice_count"]
         writer.add(Post, row)
         for reply in replies:
             writer.add(Reply, reply)
         for one in thanks:
             writer.add(Thanks, one)
         content = "\n".join(part for part in shown_text if part)
-        search.append({"post_id": post_id, "title": row["title"], "content": content})
+        search.append({"post_id": post_id, "title": row["title"], "content": content, "cohort": cohort_word(cohort_id)})
         if len(search) >= BATCH:
             writer.flush()  # the index refers to its posts (PostgreSQL)
             writer.search_rows(search)

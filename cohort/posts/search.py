@@ -62,11 +62,11 @@ def index_post(post: Post) -> None:
         insert = text(
             f"INSERT INTO {SEARCH_TABLE} (rowid, title, content, cohort) VALUES (:post_id, :title, :content, :cohort)"  # noqa: S608
         )
-        row["cohort"] = _cohort_word(current.cohort_id)
+        row["cohort"] = cohort_word(current.cohort_id)
     db.session.execute(insert, row)
 
 
-def _cohort_word(cohort_id: int) -> str:
+def cohort_word(cohort_id: int) -> str:
     """The word SQLite's index holds for a post's cohort, in a column of its own (migration 0021)."""
     return f"c{cohort_id}"
 
@@ -121,7 +121,7 @@ def search_posts(
         if expression is None:
             return []
         # The cohort is a word of its own column, so the index itself finds only this cohort's posts.
-        expression = f'cohort : "{_cohort_word(cohort_id)}" AND {{title content}} : ({expression})'
+        expression = f'cohort : "{cohort_word(cohort_id)}" AND {{title content}} : ({expression})'
         index = table(SEARCH_TABLE, column("rowid"))
         whole_table = literal_column(SEARCH_TABLE)
         key = index.c.rowid
