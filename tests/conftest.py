@@ -206,23 +206,28 @@ def people(app):
     """A cohort with a facilitator and a member (both past the charter), and an outsider
     who belongs to another cohort."""
     with app.app_context():
-        cohort = factories.make_cohort()
-        facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
-        member = factories.make_member(cohort)
-        other = factories.make_cohort()
-        outsider = factories.make_member(other, role=factories.Role.FACILITATOR)
-        db.session.commit()
-        return SimpleNamespace(
-            slug=cohort.slug,
-            cohort_id=cohort.id,
-            facilitator=facilitator.user.email,
-            facilitator_membership=facilitator.id,
-            member=member.user.email,
-            member_membership=member.id,
-            outsider=outsider.user.email,
-            other_slug=other.slug,
-            other_cohort_id=other.id,
-        )
+        return make_people()
+
+
+def make_people() -> SimpleNamespace:
+    """What the ``people`` fixture makes, for a test that builds its own app (in an app context)."""
+    cohort = factories.make_cohort()
+    facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
+    member = factories.make_member(cohort)
+    other = factories.make_cohort()
+    outsider = factories.make_member(other, role=factories.Role.FACILITATOR)
+    db.session.commit()
+    return SimpleNamespace(
+        slug=cohort.slug,
+        cohort_id=cohort.id,
+        facilitator=facilitator.user.email,
+        facilitator_membership=facilitator.id,
+        member=member.user.email,
+        member_membership=member.id,
+        outsider=outsider.user.email,
+        other_slug=other.slug,
+        other_cohort_id=other.id,
+    )
 
 
 @pytest.fixture

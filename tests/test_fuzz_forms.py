@@ -37,7 +37,7 @@ from cohort.moderation import ops as moderation_ops
 from cohort.posts import ops as post_ops
 
 from . import factories, pages
-from .conftest import CohortClient, _config
+from .conftest import CohortClient, _config, make_people
 
 pytestmark = pytest.mark.sqlite  # heavy, so one pass; and the snapshot is SQLite's own backup
 
@@ -210,25 +210,6 @@ class Scene:
     holders: dict[str, Holder]  # per endpoint
 
 
-def _people() -> SimpleNamespace:
-    """What the ``people`` fixture makes: a cohort with a facilitator and a member, and an outsider."""
-    cohort = factories.make_cohort()
-    facilitator = factories.make_member(cohort, role=factories.Role.FACILITATOR)
-    member = factories.make_member(cohort)
-    other = factories.make_cohort()
-    outsider = factories.make_member(other, role=factories.Role.FACILITATOR)
-    db.session.commit()
-    return SimpleNamespace(
-        slug=cohort.slug,
-        cohort_id=cohort.id,
-        facilitator=facilitator.user.email,
-        member=member.user.email,
-        outsider=outsider.user.email,
-        other_slug=other.slug,
-        other_cohort_id=other.id,
-    )
-
-
 @dataclass
 class Furnished:
     newcomer: str  # address of a member yet to accept the charter
@@ -329,7 +310,7 @@ def scene(migrated_database, smtp_server, tmp_path_factory) -> Scene:
     app.test_client_class = CohortClient
     try:
         with app.app_context():
-            people = _people()
+            people = make_people()
         registry_scene = pages.set_scene(app, people)
         rest = _furnish_the_rest(app, people)
         clients = {role: app.test_client() for role in ROLES}
