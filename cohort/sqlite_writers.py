@@ -1,4 +1,12 @@
-"""SQLite's writers wait their turn promptly, in every process of the app.
+"""SQLite's writers take their turn before they read, and wait for it promptly, in every process.
+
+A write transaction is immediate (``BEGIN IMMEDIATE``): it holds SQLite's write lock from its first
+statement, so what it reads it reads as the writer, and it never has to upgrade a read snapshot that
+another writer has made stale (an error no busy timeout waits out). The driver begins it before the
+first write statement; reads before that run in autocommit, as the driver leaves them. A read that
+PostgreSQL would lock (``SELECT … FOR UPDATE``, which SQLite has no words for) begins it instead:
+an operation that reads a row to change it, counting from what it read, then reads what the writer
+before it left, on SQLite as on PostgreSQL.
 
 SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps longer after
 each try, up to 100 ms between tries, so under a steady stream of writes (several gunicorn workers
@@ -7,9 +15,7 @@ millisecond, until its busy timeout runs out and the page answers 503, while the
 between tries. Here a write transaction first takes an exclusive ``flock`` on a file beside the
 database (``cohort.sqlite.writers``), trying every millisecond, and holds it until its commit or
 rollback: waiting writers are let in as soon as the lock is free, whoever has waited longest
-included. SQLite's own lock still decides; this only makes the queue short and fair. A connection
-takes its turn at its first write, so a write transaction never reads before it waits (reads before
-it run in autocommit, as the driver leaves them).
+included. SQLite's own lock still decides; this only makes the queue short and fair.
 
 A writer that has not had its turn within the connection's busy timeout goes on to SQLite's own
 lock, and its busy timeout, as before. Where the lock file cannot be made (a read-only folder), the
@@ -59,7 +65,9 @@ class _Turn:
 
 
 def attach(dbapi_connection: sqlite3.Connection, record) -> None:
-    """Give a new SQLite connection its handle on the lock file beside its database file."""
+    """Make a new SQLite connection's write transactions immediate, and give it its handle on the lock
+    file beside its database file."""
+    dbapi_connection.isolation_level = "IMMEDIATE"  # what the driver begins before a write statement
     cursor = dbapi_connection.cursor()
     try:
         files = {name: path for _, name, path in cursor.execute("PRAGMA database_list")}
@@ -77,11 +85,23 @@ def attach(dbapi_connection: sqlite3.Connection, record) -> None:
     record.info[_KEY] = _Turn(descriptor, timeout_ms / 1000)
 
 
+def _locks_rows(context) -> bool:
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
 @event.listens_for(Engine, "before_cursor_execute")
-def _take_turn_before_writing(connection: Connection, _cursor, statement: str, *_args) -> None:
+def _take_turn_before_writing(connection: Connection, cursor, statement: str, _parameters, context, _many) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    locking_read = _locks_rows(context)
+    if not (locking_read or statement.lstrip()[:7].upper().startswith(_WRITES)):
+        return
     turn = connection.info.get(_KEY)
-    if turn is not None and not turn.held and statement.lstrip()[:7].upper().startswith(_WRITES):
+    if turn is not None and not turn.held:
         turn.take()
+    if locking_read and not connection.connection.driver_connection.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")  # the driver begins one itself only before a write
 
 
 @event.listens_for(Engine, "commit")

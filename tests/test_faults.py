@@ -145,6 +145,36 @@ def test_a_page_that_marks_notifications_seen_still_reads_under_a_lock(make_app,
     assert unread() == 0
 
 
+def _another_writer_gets_in(database_url: str) -> bool:
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    else:
+        other.execute("ROLLBACK")
+        return True
+    finally:
+        other.close()
+
+
+@pytest.mark.sqlite
+def test_reading_a_row_to_change_it_makes_sqlite_writers_wait_from_that_read(app, migrated_database):
+    """What PostgreSQL locks with SELECT … FOR UPDATE, SQLite guards with an immediate transaction
+    begun at that read: no other writer commits between what an operation read and what it writes."""
+    with app.app_context():
+        cohort = factories.make_cohort()
+        post = factories.make_post(cohort, factories.make_member(cohort).user)
+        db.session.commit()
+        db.session.scalar(select(Post.title).where(Post.id == post.id))
+        assert _another_writer_gets_in(migrated_database)  # a plain read leaves writers be
+        db.session.scalar(select(Post.title).where(Post.id == post.id).with_for_update())
+        assert not _another_writer_gets_in(migrated_database)
+        db.session.rollback()
+        assert _another_writer_gets_in(migrated_database)
+
+
 @pytest.mark.sqlite
 def test_read_only_database_answers_503_reads_on_and_recovers_without_a_restart(migrated_database, tmp_path):
     """The file and its folder become read-only under a real gunicorn worker (as root, run without the

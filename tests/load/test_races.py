@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
-from cohort.models import Invitation, Membership, Role, User, utcnow
+from cohort.models import Invitation, Membership, Post, PostKind, Reply, Role, User, utcnow
+from cohort.posts import ops as post_ops
 from cohort.tokens import invitation_token
 
 from .. import factories
@@ -169,3 +170,35 @@ def _what_they_read(person: Member, slug: str, answer: tuple[int, str]) -> str:
     if LAST_FACILITATOR in page:
         return "refused"
     return "done" if "is now a member." in page else f"302 then {status}"
+
+
+def test_an_author_deleting_advice_as_a_facilitator_hides_it_leaves_the_counts_true(live):
+    """Both change what the post's advice counts hold: each must count from what the other left, not
+    from what both read before either wrote (on SQLite, the row lock PostgreSQL takes is an immediate
+    transaction)."""
+    with live.app.app_context():
+        made = factories.make_cohort()
+        facilitator = factories.make_member(made, role=Role.FACILITATOR)
+        asker, adviser = factories.make_member(made), factories.make_member(made)
+        db.session.commit()
+        slug, emails = made.slug, [adviser.user.email, facilitator.user.email]
+        asker_user, adviser_user = asker.user, adviser.user
+        rounds = []
+        for _ in range(ROUNDS):
+            post = factories.make_post(made, asker_user, kind=PostKind.CHALLENGE)
+            reply = post_ops.add_reply(factories.member_of(adviser_user, made), post, "Try a virtual clinic first.")
+            db.session.commit()
+            rounds.append((post.id, reply.id))
+    author, moderator = (_signed_in(live, email) for email in emails)
+    failed = []
+    for round_number, (post_id, reply_id) in enumerate(rounds):
+        path = f"/c/{slug}/posts/{post_id}/replies/{reply_id}"
+        answers = _at_once(partial(author.send, f"{path}/delete", {}), partial(moderator.send, f"{path}/hide", {}))
+        with live.app.app_context():
+            post, reply = db.session.get(Post, post_id), db.session.get(Reply, reply_id)
+            counts = (post.advice_count, post.hidden_advice_count)
+            # Whoever came second may have been refused (404: hidden from its author, or deleted).
+            rows = (0, 0) if reply.deleted_at else (0, 1) if reply.hidden_at else (1, 0)
+        if counts != rows or any(status >= 500 for status, _ in answers):
+            failed.append((round_number, [status for status, _ in answers], counts, rows))
+    assert failed == [], f"{len(failed)} of {ROUNDS} rounds failed; the first: {failed[0]}"
