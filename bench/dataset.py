@@ -23,12 +23,11 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import insert, text
-from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cohort import create_app  # noqa: E402
+from cohort import create_app, hashing  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.markdown import plain_text, render_markdown  # noqa: E402
 from cohort.models import (  # noqa: E402
@@ -277,7 +276,7 @@ class Writer:
 def build(writer: Writer, plan: Plan, rng: random.Random, now: datetime) -> dict:
     """Every row; returns the facts the benchmark needs (ids, emails, the calendar token)."""
     words = Text(rng)
-    password_hash = generate_password_hash(PASSWORD)
+    password_hash = hashing.hash_secret(PASSWORD)
     start = now - HISTORY
 
     # People: the current members of each cohort first, then former members, then one in no cohort.

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyotp
 import pytest
+import time_machine
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -243,10 +244,9 @@ def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> Furnished:
         meeting_ops.record_attendance(leading, past, {member.id})
         guarded = factories.make_member(cohort).user
         secret = two_factor.begin(guarded)
-        # The code of the step before this one, so that signing in now takes this step's code.
-        two_factor.confirm(
-            guarded, factories.TEST_PASSWORD, pyotp.TOTP(secret).at(datetime.now(UTC) - timedelta(seconds=30)), keep=""
-        )
+        # Confirmed in the step before this one, so that signing in now takes this step's code.
+        with time_machine.travel(datetime.now(UTC) - timedelta(seconds=30), tick=False):
+            two_factor.confirm(guarded, factories.TEST_PASSWORD, pyotp.TOTP(secret).now(), keep="")
         db.session.commit()
         return Furnished(newcomer.email, past.id, guarded.email, secret)
 

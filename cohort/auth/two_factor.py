@@ -188,19 +188,18 @@ def use_code(user: User, code: str) -> None:
 
 
 def _spend_recovery_code(user: User, code: str) -> None:
-    code_hash = codes.recovery_hash(user.id, code)
+    kept = db.session.execute(
+        select(RecoveryCode.id, RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)
+    ).all()
+    match = next((row.id for row in kept if codes.recovery_matches(user.id, row.code_hash, code)), None)
+    if match is None:
+        raise WrongCode(WRONG_CODE)
     spent = db.session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == code_hash, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow()),
+        update(RecoveryCode).where(RecoveryCode.id == match, RecoveryCode.used_at.is_(None)).values(used_at=utcnow()),
         execution_options=_NO_SYNC,
     )
-    if spent.rowcount == 1:
-        return
-    known = db.session.execute(
-        select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == code_hash)
-    ).first()
-    raise WrongCode(USED_RECOVERY_CODE if known else WRONG_CODE)
+    if spent.rowcount != 1:
+        raise WrongCode(USED_RECOVERY_CODE)
 
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
@@ -231,5 +230,5 @@ def remove(user: User) -> None:
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id), execution_options=_NO_SYNC)
     fresh = codes.new_recovery_codes()
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=codes.recovery_hash(user.id, code)) for code in fresh)
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=codes.recovery_hash(code)) for code in fresh)
     return fresh

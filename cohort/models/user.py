@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import hashing
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password (the caller ends the sign-ins it should)."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hashing.hash_secret(password)
 
     @property
     def email_confirmed(self) -> bool:
@@ -70,7 +70,13 @@ class User(UserMixin, db.Model):
             self.email_confirmed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        """Whether ``password`` is this account's; a right one kept by an older algorithm is hashed
+        again, now that it is at hand."""
+        if not hashing.verify_secret(self.password_hash, password):
+            return False
+        if hashing.outdated(self.password_hash):
+            self.set_password(password)
+        return True
 
     def get_id(self) -> str | None:
         """What the session and remember-me cookies carry: the token of this browser's sign-in, not
