@@ -693,6 +693,12 @@ def can_suspend(admin, user: User) -> bool:
     return is_site_admin(admin) and admin.id != user.id and user.deleted_at is None
 
 
+def can_end_sign_ins(admin, user: User | None = None) -> bool:
+    """A site admin signs out an account (``user``) or everyone, themself only from the account page,
+    which keeps the browser they are using."""
+    return is_site_admin(admin) and (user is None or (admin.id != user.id and user.deleted_at is None))
+
+
 # --- two-factor sign-in -------------------------------------------------------------------------
 
 # Who may be asked for two-factor sign-in, by the names ``COHORT_REQUIRE_2FA_FOR`` takes.

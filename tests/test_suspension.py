@@ -130,3 +130,59 @@ def test_people_are_found_by_name_or_address_and_wildcards_are_text(app, client,
     nobody = client.get("/admin/people", query_string={"q": "_"}).text
     assert "No account matches" in nobody
     assert re.search(r'value="_"', nobody)
+
+
+def test_an_admin_signs_one_account_out_everywhere_and_it_may_sign_in_again(app, client, admin_email, people):
+    member = _user(app, people.member)
+    phone, laptop, other = app.test_client(), app.test_client(), app.test_client()
+    phone.login(people.member, remember="y")
+    laptop.login(people.member)
+    other.login(people.facilitator)
+    remembered = phone.get_cookie("remember_token", domain="cohort.test").value
+    client.login(admin_email)
+    assert f'aria-label="Sign {member.name} out everywhere"' in client.get("/admin/people").text
+    assert _act(client, "sign-out", member.id).status_code == 302
+    assert f"{member.name} is signed out everywhere" in client.get("/admin/people").text
+    assert not _signed_in(phone) and not _signed_in(laptop)
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered, domain="cohort.test")
+    assert not _signed_in(thief)
+    assert _signed_in(other) and _signed_in(client)
+    assert app.test_client().login(people.member).status_code == 302
+    with app.app_context():
+        entry = db.session.execute(db.select(AuditEntry).filter_by(action="sign_ins_ended")).scalar_one()
+        assert entry.subject_id == member.id and entry.cohort_id is None
+
+
+def test_an_admin_signs_everyone_else_out_and_stays_signed_in(app, client, admin_email, people):
+    browsers = {email: app.test_client() for email in (people.member, people.facilitator, people.outsider)}
+    for email, browser in browsers.items():
+        browser.login(email, remember="y")
+    client.login(admin_email)
+    other_tab_of_admin = app.test_client()
+    other_tab_of_admin.login(admin_email)
+    response = client.post_form("/admin/people/sign-out")
+    assert response.status_code == 302
+    assert "Everyone else is signed out everywhere (4 sign-ins ended)." in client.get("/admin/people").text
+    assert _signed_in(client)
+    assert not any(_signed_in(browser) for browser in (*browsers.values(), other_tab_of_admin))
+    with app.app_context():
+        assert db.session.execute(db.select(AuditEntry).filter_by(action="sign_ins_ended_everyone")).scalar_one()
+
+
+def test_only_an_admin_signs_others_out_and_never_by_get(app, client, admin_email, people):
+    admin, member = _user(app, admin_email), _user(app, people.member)
+    signed_in = app.test_client()
+    signed_in.login(people.outsider)
+    member_browser = app.test_client()
+    member_browser.login(people.member)
+    assert _act(member_browser, "sign-out", _user(app, people.outsider).id).status_code == 403
+    assert member_browser.post_form("/admin/people/sign-out").status_code == 403
+    assert _signed_in(signed_in)
+    client.login(admin_email)
+    assert f'aria-label="Sign {admin.name} out everywhere"' not in client.get("/admin/people").text
+    assert _act(client, "sign-out", admin.id).status_code == 403
+    assert _signed_in(client)
+    assert client.get(f"/admin/people/{member.id}/sign-out").status_code == 405
+    assert client.get("/admin/people/sign-out").status_code == 405
+    assert _signed_in(member_browser)

@@ -128,6 +128,32 @@ def suspend(user_id: int):
     return _back_to_people()
 
 
+@bp.post("/people/<int:user_id>/sign-out")
+@require_admin
+def end_sign_ins(user_id: int):
+    """Sign an account out of every browser; it can sign in again."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        commit_or_explain(
+            lambda: account_ops.end_sign_ins_of(current_user, user),
+            f"{user.name} is signed out everywhere, and can sign in again.",
+        )
+    return _back_to_people()
+
+
+@bp.post("/people/sign-out")
+@require_admin
+def end_everyones_sign_ins():
+    """Sign everyone out of every browser but this one."""
+    if ConfirmForm().validate_on_submit():
+        outcome = commit_or_explain(
+            lambda: account_ops.end_everyones_sign_ins(current_user, current_user.sign_in_token)
+        )
+        if outcome.ok:
+            flash(f"Everyone else is signed out everywhere ({outcome.value} sign-ins ended).", "success")
+    return _back_to_people()
+
+
 @bp.post("/people/<int:user_id>/reinstate")
 @require_admin
 def reinstate(user_id: int):

@@ -261,11 +261,12 @@ def attempt_succeeded(attempt_id: int, account: str, address: str) -> None:
     )
 
 
-def _end_sign_ins(*which) -> None:
-    db.session.execute(
+def _end_sign_ins(*which) -> int:
+    """End the sign-ins ``which`` selects that are not ended yet; how many."""
+    return db.session.execute(
         update(SignIn).where(*which, SignIn.ended_at.is_(None)).values(ended_at=utcnow()),
         execution_options={"synchronize_session": False},
-    )
+    ).rowcount
 
 
 def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
@@ -299,6 +300,7 @@ def join_as_new_person(invitation: Invitation, person: NewPerson) -> User:
 
 SUSPENDED = "This account is suspended. If you think that is a mistake, write to the site's administrators."
 CANNOT_SUSPEND = "A site admin suspends other accounts, never their own."
+CANNOT_END_SIGN_INS = "A site admin signs out other accounts; sign yourself out from your account page."
 SUSPENDED_LAST_FACILITATOR = "{} is the last facilitator of {}: name another facilitator there first."
 
 
@@ -318,6 +320,23 @@ def suspend_account(admin: User, user: User) -> None:
     user.suspended_at = utcnow()
     _end_sign_ins(SignIn.user_id == user.id)
     audit.record(admin, "account_suspended", user, None, "Suspended an account", about=user)
+
+
+def end_sign_ins_of(admin: User, user: User) -> None:
+    """A site admin signs ``user`` out of every browser, remember-me included (a stolen laptop, a
+    departure); they can sign in again."""
+    policy.require_permission(policy.can_end_sign_ins(admin, user), CANNOT_END_SIGN_INS)
+    _end_sign_ins(SignIn.user_id == user.id)
+    audit.record(admin, "sign_ins_ended", user, None, "Signed an account out everywhere", about=user)
+
+
+def end_everyones_sign_ins(admin: User, keep: str) -> int:
+    """A site admin signs everyone out of every browser but their own one holding ``keep`` (a leaked
+    secret, a suspected break-in); how many sign-ins ended."""
+    policy.require_permission(policy.can_end_sign_ins(admin), CANNOT_END_SIGN_INS)
+    ended = _end_sign_ins(SignIn.token_hash != token_hash(keep))
+    audit.record(admin, "sign_ins_ended_everyone", None, None, f"Signed everyone out everywhere ({ended} sign-ins)")
+    return ended
 
 
 def reinstate_account(admin: User, user: User) -> None:
