@@ -58,6 +58,7 @@ NOT_TENANT_DATA = {
     "admin.add_facilitator": "a site admin's action on any cohort; others get 403 (test_admin_routes_…)",
     "admin.suspend": "a site admin's action on any account; others get 403 (test_admin_routes_…)",
     "admin.reinstate": "a site admin's action on any account; others get 403 (test_admin_routes_…)",
+    "admin.end_sign_ins": "a site admin's action on any account; others get 403 (test_admin_routes_…)",
 }
 # What a form might carry, so a view that acted before loading its object would act here.
 FORM = {
