@@ -44,9 +44,10 @@ def _pull_slug(endpoint, values):
 
 @cohort_bp.url_defaults
 def _add_slug(endpoint, values):
-    cohort = g.get("cohort")
-    if cohort is not None:
-        values.setdefault("slug", cohort.slug)
+    if g.get("cohort") is not None:
+        # The slug this request found the cohort by (a slug never changes): after a commit, reading
+        # the cohort's own would load its row again for every link.
+        values.setdefault("slug", g.cohort_slug)
 
 
 @cohort_bp.before_request

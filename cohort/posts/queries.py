@@ -235,6 +235,9 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
         stack.extend((child, depth + 1) for child in reversed(children[reply.id]))
 
     shown = [reply for reply in replies if policy.can_see_reply(viewer, reply, post)]
+    # Only a story is adopted, and only a challenge is brought to a session (a post keeps its kind):
+    # the other kinds skip those queries.
+    is_story = post.kind == PostKind.STORY
     adoptions = (
         db.session.execute(
             select(Adoption)
@@ -245,6 +248,8 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
         )
         .scalars()
         .all()
+        if is_story
+        else []
     )
     return Thread(
         post=post,
@@ -254,8 +259,8 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
         adoptions=adoptions,
         helpful_count=sum(1 for reply in shown if reply.helpful_at),
         reply_count=len(shown),
-        session_notes=_session_notes(post, viewer),
-        agenda=_coming_agenda(post, viewer),
+        session_notes=_session_notes(post, viewer) if post.is_challenge else [],
+        agenda=_coming_agenda(post, viewer) if post.is_challenge else [],
         can=post_actions(post, viewer),
         following=reader.following,
     )
@@ -302,7 +307,9 @@ def _session_notes(post: Post, viewer: Membership) -> list[tuple[MeetingNote, Me
 
 # What the thread page shows of the post itself, loaded with it in one statement (a few tags and
 # results at most, so their product stays small).
-THREAD_LOAD_OPTIONS = (joinedload(Post.author), joinedload(Post.tags), joinedload(Post.results))
+# Tags in a query of their own: joined, the post's tags come from a nested (post_tag JOIN tag) that
+# SQLite builds in full, every tag of every post, before it picks this post's (8 ms at 20,000 posts).
+THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), joinedload(Post.results))
 
 
 def _over_replies(viewer: Membership, aggregate, *conditions):

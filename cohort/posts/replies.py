@@ -1,6 +1,7 @@
 """Threaded replies: writing, editing, deleting. Replies are reached only through their post."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from sqlalchemy import inspect
 
 from .. import drafts, policy
 from ..access import get_post_or_404, get_reply_or_404, requires
@@ -25,7 +26,9 @@ def _thread_post(post_id: int):
 
 
 def _to_reply(post, reply):
-    return redirect(url_for("cohort.posts.thread", post_id=post.id, _anchor=f"reply-{reply.id}"))
+    # The ids the session holds for them: after the commit, reading ``post.id`` would load the post again.
+    (post_id,), (reply_id,) = inspect(post).identity, inspect(reply).identity
+    return redirect(url_for("cohort.posts.thread", post_id=post_id, _anchor=f"reply-{reply_id}"))
 
 
 def _reply_again(draft, post_id: int):
