@@ -702,7 +702,7 @@ def can_end_sign_ins(admin, user: User | None = None) -> bool:
 # --- two-factor sign-in -------------------------------------------------------------------------
 
 # Who may be asked for two-factor sign-in, by the names ``COHORT_REQUIRE_2FA_FOR`` takes.
-TWO_FACTOR_GROUPS = ("facilitators", "admins")
+TWO_FACTOR_GROUPS = ("facilitators", "admins", "everyone")
 
 
 def two_factor_groups(user: User, roles) -> frozenset[str]:
@@ -715,3 +715,9 @@ def two_factor_groups(user: User, roles) -> frozenset[str]:
     if is_site_admin(user):
         groups.add("admins")
     return frozenset(groups)
+
+
+def two_factor_required(groups: frozenset[str], required_for: frozenset[str]) -> bool:
+    """Whether a setting requiring two-factor sign-in of ``required_for`` requires it of someone in
+    ``groups``: "everyone" names every account, asked or not."""
+    return "everyone" in required_for or bool(groups & required_for)

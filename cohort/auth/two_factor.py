@@ -117,7 +117,7 @@ def standing(user: User) -> Standing:
 def required_of(user: User, required_for: frozenset[str]) -> bool:
     """Whether ``user`` must turn two-factor sign-in on before anything else, under a setting that
     requires it of ``required_for`` (groups of ``policy.TWO_FACTOR_GROUPS``), and has not."""
-    return bool(groups_of(user) & required_for) and not is_on(user)
+    return policy.two_factor_required(groups_of(user), required_for) and not is_on(user)
 
 
 # --- writes --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ and, when ``COHORT_REQUIRE_2FA_FOR`` requires it, keeping those it requires on t
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import policy
 from ..forms import ConfirmForm
 from ..web import commit_or_explain
 from . import codes, limits, ops, two_factor
@@ -44,7 +45,7 @@ def _page(*, first_form=None, codes_form=None, off_form=None, status: int = 200)
     return render_template(
         "auth/two_factor.html",
         standing=standing,
-        required=bool(standing.groups & current_app.config["COHORT_REQUIRE_2FA_FOR"]),
+        required=policy.two_factor_required(standing.groups, current_app.config["COHORT_REQUIRE_2FA_FOR"]),
         setup=setup,
         start_form=ConfirmForm(formdata=None),
         first_form=first_form or FirstCodeForm(formdata=None),

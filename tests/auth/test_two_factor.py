@@ -497,7 +497,7 @@ def test_required_of_facilitators_it_confines_one_without_it_to_setting_it_up(ma
         response = client.get(page)
         assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor", page
     page = client.get("/account/two-factor")
-    assert page.status_code == 200 and "Your role on this site requires two-factor sign-in" in page.text
+    assert page.status_code == 200 and "This site requires two-factor sign-in of your account" in page.text
     renamed = _post_while_confined(client, "/account", {"name": "Someone Else", "timezone": "UTC"})
     assert renamed.headers["Location"] == "/account/two-factor"
     with app.app_context():
@@ -537,6 +537,19 @@ def test_required_of_admins_it_confines_a_site_admin_and_not_a_facilitator(make_
     facilitator_client.login(people.facilitator)
     assert admin_client.get("/admin/people").headers["Location"] == "/account/two-factor"
     assert facilitator_client.get(f"/c/{people.slug}/").status_code == 200
+
+
+def test_required_of_everyone_it_confines_a_plain_member_until_it_is_on(make_app, people):
+    app = make_app(COHORT_REQUIRE_2FA_FOR="everyone")
+    member = app.test_client()
+    member.login(people.plain)
+    assert member.get(f"/c/{people.slug}/").headers["Location"] == "/account/two-factor"
+    page = member.get("/account/two-factor")
+    assert page.status_code == 200 and "This site requires two-factor sign-in of your account" in page.text
+    enrolled = app.test_client()
+    enrolled.login(people.guarded.email)
+    assert _send_code(enrolled, _code(people.guarded.secret)).status_code == 302
+    assert enrolled.get(f"/c/{people.slug}/").status_code == 200
 
 
 def test_an_unknown_group_in_the_setting_stops_the_app(make_app):
