@@ -1,5 +1,6 @@
 """Forms for signing in, passwords, joining and the account page."""
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -14,11 +15,23 @@ def _not_common(_form, field) -> None:
         raise ValidationError(passwords.COMMON_MESSAGE)
 
 
-# No rule on which kinds of character: length and not being a common one are what make it hard to guess.
+def _not_contextual(form, field) -> None:
+    """The person's name and address: the form's own fields where it has them (joining), else the
+    account the form is for (``form.account``, a reset link's), else the one signed in."""
+    account = getattr(form, "account", None) or (current_user if current_user.is_authenticated else None)
+    name = form.name.data if "name" in form else getattr(account, "name", None)
+    email = form.email.data if "email" in form else getattr(account, "email", None)
+    if field.data and passwords.is_contextual(field.data, name, email):
+        raise ValidationError(passwords.CONTEXT_MESSAGE)
+
+
+# No rule on which kinds of character: length and not being a common or a contextual one are what
+# make it hard to guess.
 PASSWORD_RULES = [
     DataRequired("Choose a password."),
     Length(min=12, max=128, message="Use between 12 and 128 characters."),
     _not_common,
+    _not_contextual,
 ]
 
 

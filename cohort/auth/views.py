@@ -172,6 +172,7 @@ def reset_password(token: str):
     except TokenInvalid:
         return _link_problem("This link is not valid, or it has already been used. Ask for a new one below.", 404)
     form = NewPasswordForm()
+    form.account = user  # whose name and address the new password must leave out
     if form.validate_on_submit():
         # The link proves the address, not the phone: with two-factor sign-in on, a code is still asked.
         done = (
