@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, type_coerce
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from .. import policy
 from ..extensions import db
@@ -102,6 +102,9 @@ def grouped(user: User) -> list[Group]:
     rows = db.session.execute(
         _visible(
             select(Notification, Membership, Cohort, Post, Meeting, actor.name)
+            # A headline needs the post's title and who wrote it how: not its text, nor whether it
+            # is on an agenda (a subquery per row).
+            .options(load_only(Post.id, Post.kind, Post.title, Post.author_id, Post.visibility, raiseload=True))
             .join(Cohort, Cohort.id == Notification.cohort_id)
             .outerjoin(Meeting, Meeting.id == Notification.meeting_id)
             .outerjoin(actor, actor.id == Notification.actor_id)
