@@ -19,7 +19,7 @@ def hash_secret(secret: str) -> str:
 
 
 def verify_secret(stored: str, secret: str) -> bool:
-    if stored.startswith(_ARGON2ID):
+    if is_argon2id(stored):
         try:
             return _HASHER.verify(stored, secret)
         except (VerificationError, InvalidHashError):
@@ -28,6 +28,7 @@ def verify_secret(stored: str, secret: str) -> bool:
 
 
 def is_argon2id(stored: str) -> bool:
+    """Whether ``stored`` is a hash as made now; any other is replaced at the next chance."""
     return stored.startswith(_ARGON2ID)
 
 
@@ -39,8 +40,3 @@ def is_legacy(stored: str) -> bool:
 def legacy_hash(secret: str) -> str:
     """A hash as werkzeug made them (its default scrypt): to check as much work as one of those costs."""
     return generate_password_hash(secret)
-
-
-def outdated(stored: str) -> bool:
-    """Whether ``stored`` was made by an older algorithm, to be replaced at the next chance."""
-    return not stored.startswith(_ARGON2ID)

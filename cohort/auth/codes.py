@@ -96,7 +96,7 @@ def recovery_hash(code: str) -> str:
 
 def recovery_matches(user_id: int, stored: str, code: str) -> bool:
     """Whether ``code`` is the recovery code ``stored`` was made from."""
-    if hashing.outdated(stored):
+    if not hashing.is_argon2id(stored):
         # Kept from before codes were hashed as passwords are: SHA-256 of the account and the code.
         legacy = hashlib.sha256(f"{user_id}:{normalise(code)}".encode()).hexdigest()
         return hmac.compare_digest(stored.encode(), legacy.encode())

@@ -74,7 +74,7 @@ class User(UserMixin, db.Model):
         again, now that it is at hand."""
         if not hashing.verify_secret(self.password_hash, password):
             return False
-        if hashing.outdated(self.password_hash):
+        if not hashing.is_argon2id(self.password_hash):
             self.set_password(password)
         return True
 
