@@ -85,6 +85,15 @@ def _send_code(client, code: str, environ=None):
     return client.post_form("/login/code", {"code": code}, environ_base=environ or {})
 
 
+def _sent_at_two_sign_ins(client, email: str, code: str):
+    """The answers to ``code`` sent after the password, then again at a second sign-in."""
+    client.login(email)
+    first = _send_code(client, code)
+    client.logout()
+    client.login(email)
+    return first, _send_code(client, code)
+
+
 def _factor(app, user_id: int) -> TwoFactor | None:
     with app.app_context():
         return db.session.execute(select(TwoFactor).where(TwoFactor.user_id == user_id)).scalar_one_or_none()
@@ -136,11 +145,8 @@ def test_a_recovery_code_kept_as_before_still_signs_in_once(app, client, people)
         legacy = hashlib.sha256(f"{people.guarded.id}:abcdefghjkmn".encode()).hexdigest()
         db.session.add(RecoveryCode(user_id=people.guarded.id, code_hash=legacy))
         db.session.commit()
-    client.login(people.guarded.email)
-    assert _send_code(client, code).status_code == 302
-    client.logout()
-    client.login(people.guarded.email)
-    again = _send_code(client, code)
+    first, again = _sent_at_two_sign_ins(client, people.guarded.email, code)
+    assert first.status_code == 302
     assert again.status_code == 401 and "That recovery code has been used already" in again.text
 
 
@@ -238,11 +244,8 @@ def test_digits_of_another_script_are_a_wrong_code_not_an_error(client, people):
 
 def test_a_code_is_taken_once(client, people, clock):
     code = _code(people.guarded.secret)
-    client.login(people.guarded.email)
-    assert _send_code(client, code).status_code == 302
-    client.logout()
-    client.login(people.guarded.email)
-    replayed = _send_code(client, code)
+    first, replayed = _sent_at_two_sign_ins(client, people.guarded.email, code)
+    assert first.status_code == 302
     assert replayed.status_code == 401 and "That code has been used already." in replayed.text
     clock.shift(30)  # and in the next step it is no code at all
     assert _send_code(client, code).status_code == 401
