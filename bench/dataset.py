@@ -55,7 +55,7 @@ from cohort.models import (  # noqa: E402
     User,
     Visibility,
 )
-from cohort.posts.search import cohort_word  # noqa: E402
+from cohort.posts.search import index_row, insert_row_statement  # noqa: E402
 
 BASE = {"users": 1000, "posts": 20_000, "replies": 200_000, "sessions": 2000, "notifications": 50_000}
 COHORTS = 20
@@ -260,14 +260,8 @@ class Writer:
                 rows.clear()
 
     def search_rows(self, rows: list[dict]) -> None:
-        """The search index's rows, as ``index_post`` writes them (on SQLite its key is ``rowid``, and
-        the cohort is a word of its own column)."""
-        if self.connection.dialect.name == "postgresql":
-            statement = text("INSERT INTO post_search (post_id, title, content) VALUES (:post_id, :title, :content)")
-        else:
-            statement = text(
-                "INSERT INTO post_search (rowid, title, content, cohort) VALUES (:post_id, :title, :content, :cohort)"
-            )
+        """The search index's rows, as ``index_post`` writes them."""
+        statement = insert_row_statement(self.connection.dialect.name)
         for start in range(0, len(rows), BATCH // 5):
             self.connection.execute(statement, rows[start : start + BATCH // 5])
         self.counts["post_search"] = self.counts.get("post_search", 0) + len(rows)
@@ -431,7 +425,7 @@ def _posts(writer, plan, rng, words, now, start, people_of, members_of, facilita
         when = created
         thread = []  # (reply id, depth)
         replies, thanks = [], []
-        shown_text = [body_plain, plain_text(commitment_html), plain_text(outcome_html)]
+        shown_advice = []
         for _ in range(counts[index]):
             reply_id += 1
             when = min(now, when + timedelta(minutes=rng.expovariate(1 / 240)))
@@ -463,7 +457,7 @@ def _posts(writer, plan, rng, words, now, start, people_of, members_of, facilita
                 }
             )
             if not (deleted or hidden_reply):
-                shown_text.append(reply_plain)
+                shown_advice.append(reply_plain)
                 if author in current and replier != author:
                     eligible.append((author, replier, cohort_id, post_id, reply_id, when))
                 if rng.random() < 0.03:
@@ -488,8 +482,8 @@ def _posts(writer, plan, rng, words, now, start, people_of, members_of, facilita
             writer.add(Reply, reply)
         for one in thanks:
             writer.add(Thanks, one)
-        content = "\n".join(part for part in shown_text if part)
-        search.append({"post_id": post_id, "title": row["title"], "content": content, "cohort": cohort_word(cohort_id)})
+        own = (body_plain, plain_text(commitment_html), plain_text(outcome_html))
+        search.append(index_row(post_id, cohort_id, row["title"], own, shown_advice))
         if len(search) >= BATCH:
             writer.flush()  # the index refers to its posts (PostgreSQL)
             writer.search_rows(search)

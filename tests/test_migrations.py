@@ -266,7 +266,43 @@ def test_the_lists_migration_counts_the_advice_already_given_and_keeps_the_searc
         assert tuple(db.session.execute(text(rows)).one()) == (2, 4, 2)
         counts = "SELECT advice_count, hidden_advice_count FROM post WHERE id = :id"
         assert tuple(db.session.execute(text(counts), {"id": post_id}).one()) == (1, 1)
-        found = post_queries.search(factories.member_of(db.session.get(User, author_id), cohort_id), "quillwort")
+        found, _more = post_queries.search(factories.member_of(db.session.get(User, author_id), cohort_id), "quillwort")
         assert [post.title for post, _snippet, _name in found] == ["Quillwort clinic"]
+        db.session.close()  # gives its connection back before the pool is emptied
+        db.engine.dispose()
+
+
+def test_the_search_advice_migration_splits_each_post_from_its_advice_both_ways(app):
+    """Run on the suite's own database: going down to 0022 joins the post's text and its shown advice
+    in one column, as before; going up again parts them, hidden and deleted advice left out, and
+    search finds a post by its title, its text and its advice, in its own cohort only."""
+    with app.app_context():
+        cohort, elsewhere = factories.make_cohort(), factories.make_cohort()
+        author, advisor = factories.make_member(cohort), factories.make_member(cohort)
+        post = factories.make_post(cohort, author.user, title="Quillwort clinic", body="Fewer *missed* appointments.")
+        factories.make_post(elsewhere, factories.make_member(elsewhere).user, title="Quillwort elsewhere")
+        for text_ in ("Try text reminders", "Hidden advice", "Deleted advice"):
+            post_ops.add_reply(advisor, post, text_)
+        db.session.commit()
+        post_id, author_id, cohort_id = post.id, author.user_id, cohort.id
+        db.session.execute(text("UPDATE reply SET hidden_at = created_at WHERE body = 'Hidden advice'"))
+        db.session.execute(text("UPDATE reply SET deleted_at = created_at WHERE body = 'Deleted advice'"))
+        db.session.commit()
+        key = "post_id" if db.engine.dialect.name == "postgresql" else "rowid"
+        db.session.close()
+        downgrade(revision="0022_recovery_code_hashes")
+        one_column = text(f"SELECT content FROM post_search WHERE {key} = :id")  # noqa: S608 (a constant key)
+        assert db.session.scalar(one_column, {"id": post_id}) == "Fewer missed appointments.\nTry text reminders"
+        db.session.close()
+        upgrade()
+        two_columns = text(f"SELECT content, advice FROM post_search WHERE {key} = :id")  # noqa: S608
+        row = db.session.execute(two_columns, {"id": post_id}).one()
+        assert tuple(row) == ("Fewer missed appointments.", "Try text reminders")
+        viewer = factories.member_of(db.session.get(User, author_id), cohort_id)
+        for word in ("quillwort", "missed", "reminders"):
+            found, _more = post_queries.search(viewer, word)
+            assert [post.title for post, _snippet, _name in found] == ["Quillwort clinic"], word
+        for word in ("hidden", "deleted"):
+            assert post_queries.search(viewer, word) == ([], False), word
         db.session.close()  # gives its connection back before the pool is emptied
         db.engine.dispose()

@@ -35,7 +35,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .search import search_posts
+from .search import RESULTS_PER_PAGE, search_posts
 
 # Replies indent up to this depth; deeper ones continue flat, saying whom they answer.
 MAX_INDENT = 4
@@ -595,12 +595,18 @@ def cohort_values(cohort_id: int) -> list[CohortValue]:
     )
 
 
-def search(viewer: Membership, query: str):
-    """Search results this viewer may see, each with its snippet and its author as they may know them."""
-    return [
-        (post, snippet, author_label(post, post.author, viewer))
-        for post, snippet in search_posts(query, policy.visible_posts_condition(viewer), viewer.cohort_id)
-    ]
+def search(viewer: Membership, query: str, page: int = 1) -> tuple[list, bool]:
+    """A page of the search results this viewer may see, each with its snippet and its author as
+    they may know them, and whether a further page holds more."""
+    found = search_posts(
+        query,
+        policy.visible_posts_condition(viewer),
+        viewer.cohort_id,
+        limit=RESULTS_PER_PAGE + 1,
+        offset=(page - 1) * RESULTS_PER_PAGE,
+    )
+    results = [(post, snippet, author_label(post, post.author, viewer)) for post, snippet in found]
+    return results[:RESULTS_PER_PAGE], len(results) > RESULTS_PER_PAGE
 
 
 def reply_in_thread(post: Post, reply_id: int) -> Reply | None:

@@ -1,16 +1,19 @@
 """Full-text search over posts: SQLite FTS5, or PostgreSQL full-text search.
 
 The index is one row per post in ``post_search`` (created by the migrations, per database),
-holding the post's title and, as plain text, its body, commitment, outcome and the replies
-that members can see. Every write that changes any of those calls ``index_post`` in the same
-transaction. Searching joins back to ``post`` and applies the caller's visibility condition,
-so the index itself never decides who may see what.
+holding the post's title, its own text (body, commitment and outcome, as plain text) and the
+advice that members can see, in a column of its own: snippets are made from the post's own text,
+whose size is bounded, not from a long thread's every reply (migration 0023). Every write that
+changes any of those calls ``index_post`` in the same transaction. Searching joins back to
+``post`` and applies the caller's visibility condition, so the index itself never decides who
+may see what.
 """
 
 import re
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, TextClause, column, func, literal_column, select, table, text
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -50,20 +53,43 @@ def index_post(post: Post) -> None:
         .where(Reply.post_id == post.id, Reply.deleted_at.is_(None), Reply.hidden_at.is_(None))
         .order_by(Reply.created_at)
     ).scalars()
-    content = "\n".join(
-        plain_text(part)
-        for part in (current.body_html, current.commitment_html, current.outcome_html, *replies)
-        if part
+    db.session.execute(
+        insert_row_statement(db.session.get_bind().dialect.name),
+        index_row(
+            post.id,
+            current.cohort_id,
+            current.title,
+            (plain_text(part) for part in (current.body_html, current.commitment_html, current.outcome_html) if part),
+            (plain_text(body) for body in replies),
+        ),
     )
-    row = {"post_id": post.id, "title": current.title, "content": content}
-    if _is_postgresql():
-        insert = text(f"INSERT INTO {SEARCH_TABLE} (post_id, title, content) VALUES (:post_id, :title, :content)")  # noqa: S608
-    else:
-        insert = text(
-            f"INSERT INTO {SEARCH_TABLE} (rowid, title, content, cohort) VALUES (:post_id, :title, :content, :cohort)"  # noqa: S608
+
+
+def index_row(post_id: int, cohort_id: int, title: str, own_text: Iterable[str], advice_text: Iterable[str]) -> dict:
+    """The index's row for a post, from the plain text of its own parts and of its shown replies."""
+    return {
+        "post_id": post_id,
+        "title": title,
+        "content": "\n".join(part for part in own_text if part),
+        "advice": "\n".join(part for part in advice_text if part),
+        "cohort_id": cohort_id,
+        "cohort": cohort_word(cohort_id),
+    }
+
+
+def insert_row_statement(dialect_name: str) -> TextClause:
+    """The statement that writes one ``index_row`` (on SQLite the key is the ``rowid``, and the cohort
+    a word of its own column)."""
+    # The table name is a constant of this module; every value is a bound parameter.
+    if dialect_name == "postgresql":
+        return text(
+            f"INSERT INTO {SEARCH_TABLE} (post_id, cohort_id, title, content, advice)"  # noqa: S608
+            " VALUES (:post_id, :cohort_id, :title, :content, :advice)"
         )
-        row["cohort"] = cohort_word(current.cohort_id)
-    db.session.execute(insert, row)
+    return text(
+        f"INSERT INTO {SEARCH_TABLE} (rowid, title, content, advice, cohort)"  # noqa: S608
+        " VALUES (:post_id, :title, :content, :advice, :cohort)"
+    )
 
 
 def cohort_word(cohort_id: int) -> str:
@@ -92,22 +118,31 @@ def _fts5_query(query: str) -> str | None:
 # How many of the newest matches are ranked: bm25 and ts_rank score every row they are given, so a
 # common word would otherwise cost more with every post the cohort writes.
 CANDIDATES = 2000
+RESULTS_PER_PAGE = 20
 
 
 def search_posts(
-    query: str, visible: ColumnElement[bool], cohort_id: int, limit: int = 50, candidates: int = CANDIDATES
+    query: str,
+    visible: ColumnElement[bool],
+    cohort_id: int,
+    limit: int = RESULTS_PER_PAGE,
+    offset: int = 0,
+    candidates: int = CANDIDATES,
 ) -> list[tuple[Post, Markup]]:
     """Posts of the cohort matching ``query`` among those ``visible`` selects, best first, each with a
-    snippet: the best of the newest ``candidates`` matches, so the cost stays that of a few thousand."""
+    snippet: the best of the newest ``candidates`` matches, so the cost stays that of a few thousand.
+    ``offset`` skips the better results already shown."""
     if _is_postgresql():
-        index = table(SEARCH_TABLE, column("post_id"), column("content"), column("document"))
+        index = table(SEARCH_TABLE, column("post_id"), column("cohort_id"), column("content"), column("document"))
         english = literal_column("'english'::regconfig")
         # Every word must match, as on SQLite: plainto_tsquery reads no operators ("or", "-", quotes).
         tsquery = func.plainto_tsquery(english, query[:500])
         key = index.c.post_id
-        match = index.c.document.op("@@")(tsquery)
+        # One GIN index holds the cohort and the words (btree_gin), so it finds only this cohort's posts.
+        match = (index.c.cohort_id == cohort_id) & index.c.document.op("@@")(tsquery)
         score = -func.ts_rank(index.c.document, tsquery)  # the best first, as bm25 orders them
         # ts_headline reads the query itself; SQLite's snippet() needs the MATCH in its own statement.
+        # It parses all the text it is given, hence the post's own text only, not its advice.
         snippet_needs = ()
         joined_key = key
         snippet = func.ts_headline(
@@ -121,14 +156,17 @@ def search_posts(
         if expression is None:
             return []
         # The cohort is a word of its own column, so the index itself finds only this cohort's posts.
-        expression = f'cohort : "{cohort_word(cohort_id)}" AND {{title content}} : ({expression})'
+        expression = f'cohort : "{cohort_word(cohort_id)}" AND {{title content advice}} : ({expression})'
         index = table(SEARCH_TABLE, column("rowid"))
         whole_table = literal_column(SEARCH_TABLE)
         key = index.c.rowid
         match = whole_table.op("MATCH")(expression)
-        # Title, content, and nothing for the cohort's word, which every row of the cohort holds.
-        score = func.bm25(whole_table, literal_column("4.0"), literal_column("1.0"), literal_column("0.0"))
-        # From the content column (1), as on PostgreSQL: the title is already on the result.
+        # Title, the post's own text, its advice, and nothing for the cohort's word, which every row
+        # of the cohort holds.
+        score = func.bm25(
+            whole_table, literal_column("4.0"), literal_column("1.0"), literal_column("1.0"), literal_column("0.0")
+        )
+        # From the post's own text (column 1), as on PostgreSQL: the title is already on the result.
         snippet = func.snippet(whole_table, 1, MARK_START, MARK_END, "…", 24)
         snippet_needs = (match,)
         # "+ 0" keeps SQLite from looking each result up in the index by its rowid, which reads a
@@ -152,6 +190,7 @@ def search_posts(
         .where(match, visible, key >= select(func.min(newest.c.post_id)).scalar_subquery())
         .order_by(score, key.desc())
         .limit(limit)
+        .offset(offset)
         .cte("ranked")
     )
     # Snippets only for the page's results: each is costly to make.

@@ -12,6 +12,7 @@ from ..policy import Permission
 from ..web import bookkeeping, commit_or_explain
 from . import ops, queries
 from .forms import PostForm, ReplyForm
+from .search import CANDIDATES, RESULTS_PER_PAGE
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -62,7 +63,13 @@ def index():
     """Newest activity first, with filters; or search results when ``q`` is given."""
     query = (request.args.get("q") or "").strip()
     if query:
-        return render_template("posts/search.html", query=query, results=queries.search(g.membership, query))
+        # Pages go as far as the ranked candidates do, and no further.
+        last_page = CANDIDATES // RESULTS_PER_PAGE
+        page = int_arg(request.args.get("page"), 1, maximum=last_page)
+        results, more = queries.search(g.membership, query, page)
+        more = more and page < last_page
+        first = (page - 1) * RESULTS_PER_PAGE + 1
+        return render_template("posts/search.html", query=query, results=results, page=page, first=first, more=more)
     filters = queries.Filters(
         kind=_enum_arg("kind", PostKind),
         status=_enum_arg("status", ChallengeStatus),

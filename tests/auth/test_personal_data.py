@@ -141,7 +141,9 @@ def _every_text_in_the_database(app) -> str:
             if columns:
                 for row in db.session.execute(select(*columns)).all():
                     found.extend(str(value) for value in row if value is not None)
-        found.extend(str(v) for row in db.session.execute(text("SELECT title, content FROM post_search")) for v in row)
+        found.extend(
+            str(v) for row in db.session.execute(text("SELECT title, content, advice FROM post_search")) for v in row
+        )
     return "\n".join(found).lower()
 
 

@@ -99,8 +99,8 @@ def test_sixteen_writers_at_once_every_reply_lands_once_and_every_count_agrees(s
         assert sum(per_post.values()) == WRITERS * REPLIES_EACH + THREADS
         for post_id, count in per_post.items():
             # The search index holds each reply's words once.
-            content = _indexed_content(post_id)
-            assert content.count(" says: try it.") == count - 1, post_id
+            advice = _indexed_advice(post_id)
+            assert advice.count(" says: try it.") == count - 1, post_id
             # The thread's last activity is no older than its newest reply, whichever commit came last.
             post = db.session.get(Post, post_id)
             newest = db.session.scalar(select(func.max(Reply.created_at)).where(Reply.post_id == post_id))
@@ -144,7 +144,7 @@ def _authors_of_first_replies(details: dict) -> list[int]:
     )
 
 
-def _indexed_content(post_id: int) -> str:
+def _indexed_advice(post_id: int) -> str:
     key = "post_id" if db.session.get_bind().dialect.name == "postgresql" else "rowid"
     # The key name is one of two constants; the id is a bound parameter.
-    return db.session.scalar(text(f"SELECT content FROM post_search WHERE {key} = :id"), {"id": post_id})  # noqa: S608
+    return db.session.scalar(text(f"SELECT advice FROM post_search WHERE {key} = :id"), {"id": post_id})  # noqa: S608

@@ -1,11 +1,13 @@
 """Full-text search: ranked, highlighted, and never outside what the reader may see."""
 
+import re
+
 from cohort import policy
 from cohort.extensions import db
 from cohort.models import Post
 from cohort.moderation import ops as moderation_ops
 from cohort.posts import ops
-from cohort.posts.search import search_posts
+from cohort.posts.search import RESULTS_PER_PAGE, search_posts
 
 from .. import factories
 from .helpers import PostKind, Visibility, add_member, make_post, make_reply, user
@@ -42,6 +44,41 @@ def test_a_title_match_shows_the_start_of_the_post_not_its_title_again(app, peop
     page = _search(client, people, "fracture").text
     snippet = page.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
     assert "Referrals reviewed by phone." in snippet and "Virtual" not in snippet
+
+
+def test_a_match_in_the_advice_only_shows_the_start_of_the_post(app, people, client):
+    """Snippets come from the post's own text, whose size is bounded, never from a long thread's advice."""
+    post_id = make_post(app, people, people.member, title="Discharge delays", body="Afternoon discharges pile up.")
+    make_reply(app, post_id, people.facilitator, "Try a criteria-led discharge checklist.")
+    client.login(people.member)
+    page = _search(client, people, "checklist").text
+    snippet = page.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "Afternoon discharges pile up." in snippet and "checklist" not in snippet
+
+
+def test_results_come_a_page_at_a_time_the_best_first(app, people, client):
+    for n in range(RESULTS_PER_PAGE + 5):
+        make_post(app, people, people.member, title=f"Sepsis bundle {n:02}", body="Screening " * (n + 1))
+    client.login(people.member)
+
+    def titles(page_text):
+        return re.findall(r">(Sepsis bundle \d+)</a>", page_text)
+
+    first = _search(client, people, "screening").text
+    assert f"Results 1–{RESULTS_PER_PAGE} for “screening”" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(f"/c/{people.slug}/posts/", query_string={"q": "screening", "page": 2}).text
+    assert f"Results {RESULTS_PER_PAGE + 1}–{RESULTS_PER_PAGE + 5} for" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    shown = titles(first) + titles(second)
+    assert sorted(shown) == [f"Sepsis bundle {n:02}" for n in range(RESULTS_PER_PAGE + 5)]
+    # The most mentions rank first; the fewest come last, on the second page.
+    assert shown[0] == f"Sepsis bundle {RESULTS_PER_PAGE + 4:02}" and shown[-1] == "Sepsis bundle 00"
+    beyond = client.get(f"/c/{people.slug}/posts/", query_string={"q": "screening", "page": 3}).text
+    assert "No more results for “screening”" in beyond and not titles(beyond)
+    for odd in ("0", "-1", "two", "99999999999"):
+        answer = client.get(f"/c/{people.slug}/posts/", query_string={"q": "screening", "page": odd})
+        assert answer.status_code == 200 and titles(answer.text) == titles(first), odd
 
 
 def test_snippets_cannot_inject_markup(app, people, client):
