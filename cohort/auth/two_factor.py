@@ -6,6 +6,7 @@ Each write is one operation, as in ``ops``: it acts on the signed-in person's ow
 to show. A code is spent by a conditional update, so two requests bringing the same code at the same
 moment cannot both be let in, on SQLite or PostgreSQL."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,15 +80,17 @@ def is_on(user: User) -> bool:
     )
 
 
-def groups_of(user: User) -> frozenset[str]:
-    """The groups ``user`` is in that are asked to turn two-factor sign-in on (``policy.two_factor_groups``)."""
-    roles = db.session.scalars(select(Membership.role).where(Membership.user_id == user.id).distinct())
+def groups_of(user: User, roles: Iterable[str] | None = None) -> frozenset[str]:
+    """The groups ``user`` is in that are asked to turn two-factor sign-in on (``policy.two_factor_groups``),
+    from the roles of all their memberships: read here unless the caller has them."""
+    if roles is None:
+        roles = db.session.scalars(select(Membership.role).where(Membership.user_id == user.id).distinct())
     return policy.two_factor_groups(user, roles)
 
 
-def asked(user: User) -> frozenset[str]:
+def asked(user: User, roles: Iterable[str] | None = None) -> frozenset[str]:
     """The groups ``user`` is asked to turn two-factor sign-in on for; none once it is on."""
-    groups = groups_of(user)
+    groups = groups_of(user, roles)
     return groups if groups and not is_on(user) else frozenset()
 
 

@@ -18,11 +18,13 @@ bp = Blueprint("home", __name__)
 def dashboard():
     """My cohorts, each with its member count, my next sessions across them, and for a facilitator or
     site admin without two-factor sign-in, a request to turn it on."""
+    rows = my_cohorts(current_user)
     return render_template(
         "home/dashboard.html",
-        rows=my_cohorts(current_user),
-        next_sessions=next_sessions_for(current_user),
-        two_factor_asked=two_factor.asked(current_user),
+        rows=rows,
+        # Sessions come only from cohorts: without one, there is nothing to look for.
+        next_sessions=next_sessions_for(current_user) if rows else [],
+        two_factor_asked=two_factor.asked(current_user, roles=[membership.role for _c, membership, _n in rows]),
     )
 
 
