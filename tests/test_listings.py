@@ -871,12 +871,12 @@ def chatham_house_name(viewer: Membership, post: Post | None, user_id: int, real
 
 
 def fetch(client, url: str) -> tuple[int, str, str]:
-    """Status, location and text of a page, with every older page it runs to; calendars unfolded."""
+    """Status, location and text of a page, with every next page it runs to; calendars unfolded."""
     response = client.get(url)
     status, location = response.status_code, response.headers.get("Location", "")
     page = response.get_data(as_text=True)
     text, seen = page, {url}
-    while status == 200 and (older := re.search(r'<a href="([^"]+)">Older →</a>', page)):
+    while status == 200 and (older := re.search(r'<a href="([^"]+)" rel="next">', page)):
         url = older.group(1).replace("&amp;", "&")
         assert url not in seen, f"the pages of {url} loop"
         seen.add(url)

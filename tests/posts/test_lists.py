@@ -39,12 +39,12 @@ def test_filters_by_kind_status_tag_and_author(app, people, client):
 
 
 def _older(page: str) -> str | None:
-    found = re.search(r'<a href="([^"]+)">Older →</a>', page)
+    found = re.search(r'<a href="([^"]+)" rel="next">Older →</a>', page)
     return found and found.group(1).replace("&amp;", "&")
 
 
 def _newer(page: str) -> str | None:
-    found = re.search(r'<a href="([^"]+)">← Newer</a>', page)
+    found = re.search(r'<a href="([^"]+)" rel="prev">← Newer</a>', page)
     return found and found.group(1).replace("&amp;", "&")
 
 
