@@ -12,7 +12,8 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import aliased
 
 from . import drafts, policy
 from .extensions import db, login_manager
@@ -55,14 +56,24 @@ def _load_cohort_and_membership():
     view = current_app.view_functions.get(request.endpoint)
     if not current_user.is_authenticated:
         return drafts.sign_in_again(view) or login_manager.unauthorized()
+    # Who else is in the cohort comes along (as "3,17,42"), for the names that link to profiles.
+    others = aliased(Membership)
+    members = (
+        select(func.aggregate_strings(cast(others.user_id, String), ","))
+        .where(policy.members_of_condition(Cohort.id, others))
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(Cohort, Membership)
+        select(Cohort, Membership, members)
         .join(Membership, Membership.cohort_id == Cohort.id)
         .where(Cohort.slug == g.cohort_slug, Membership.user_id == current_user.id)
     ).first()
     if row is None:
         abort(404)
-    g.cohort, g.membership = row
+    g.cohort, g.membership, member_ids = row
+    shown = policy.can_see_members(g.membership) and member_ids
+    g.profile_urls = dict.fromkeys(map(int, member_ids.split(",")) if shown else ())
     if g.membership.charter_accepted_at is None and not view.before_charter:
         # Only a page can be come back to: a form sent before accepting is not replayed.
         next_url = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -145,3 +156,14 @@ def get_agenda_item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
             policy.visible_agenda_items_condition(g.membership),
         )
     )
+
+
+def profile_url(user_id: int | None) -> str | None:
+    """Where a name on this cohort's pages leads: the profile of a current member whom this viewer
+    may look up, or None (a former member, someone never in the cohort, a name the policy withholds)."""
+    urls = g.get("profile_urls")
+    if urls is None or user_id not in urls:
+        return None
+    if urls[user_id] is None:
+        urls[user_id] = url_for("cohort.cohorts.profile", user_id=user_id)
+    return urls[user_id]

@@ -1,6 +1,6 @@
 """``@handle`` in cohort text: which members a text names, and the Markdown extension that links them.
 
-A mention links to the member's entry on the cohort's members page, and only when the handle belongs
+A mention links to the member's profile in the cohort, and only when the handle belongs
 to a current member of that very cohort; any other ``@word`` stays as typed, so a text tells nobody
 whether a handle exists elsewhere. A handle someone has since changed still means them, so older text
 keeps naming whom it named. All the handles of a text are resolved in one query."""
@@ -64,16 +64,17 @@ def mentionable(cohort_id: int | None, handles: list[str]) -> dict[str, Mentiona
         .where(policy.mentionable_members_condition(cohort_id))
     ).all()
     return {
-        handle: Mentionable(handle, membership, member_url(slug, membership.id)) for handle, membership, slug in rows
+        handle: Mentionable(handle, membership, member_url(slug, membership.user_id))
+        for handle, membership, slug in rows
     }
 
 
-def member_url(slug: str, membership_id: int) -> str:
-    """The member's entry on the cohort's members page, as a path on this site (no request needed:
-    text is rendered when saved, also from the command line)."""
+def member_url(slug: str, user_id: int) -> str:
+    """The member's profile in the cohort, as a path on this site (no request needed: text is
+    rendered when saved, also from the command line)."""
     base = urlsplit(current_app.config["COHORT_BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/")
-    return adapter.build("cohort.cohorts.members", {"slug": slug}) + f"#member-{membership_id}"
+    return adapter.build("cohort.cohorts.profile", {"slug": slug, "user_id": user_id})
 
 
 class MentionPattern(InlineProcessor):

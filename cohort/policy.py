@@ -15,6 +15,7 @@ there, and no caller changes.
 """
 
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
@@ -257,12 +258,42 @@ def shown_name(membership: Membership | None, post: Post, user_id: int, name: st
     return ANONYMOUS
 
 
+@dataclass(frozen=True)
+class ShownPerson:
+    """Someone acting on a thread, as a viewer may know them: the name to show and, where that name
+    may lead to its holder's profile, whose it is (``None`` for a Chatham House author, to anyone).
+    Printed, it is the name."""
+
+    name: str
+    user_id: int | None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def shown_person(membership: Membership | None, post: Post, user_id: int, name: str) -> ShownPerson:
+    """``shown_name``, with the profile it may link to: never a Chatham House author's, not even for
+    the facilitators who see the name, since a link is shared and forwarded with the page."""
+    anonymous = post.visibility == Visibility.CHATHAM_HOUSE and user_id == post.author_id
+    return ShownPerson(shown_name(membership, post, user_id, name), None if anonymous else user_id)
+
+
 def authored_by_condition(membership: Membership | None, author_id: int) -> ColumnElement[bool]:
     """Posts listed under an author filter: never a Chatham House post to someone who may not know."""
     condition = Post.author_id == author_id
     if has(membership, Permission.MODERATE) or (membership is not None and membership.user_id == author_id):
         return condition
     return and_(condition, Post.visibility != Visibility.CHATHAM_HOUSE)
+
+
+def replies_by_condition(membership: Membership | None, author_id: int) -> ColumnElement[bool]:
+    """Replies listed under their author (their profile), for a query joined to the replies' posts:
+    never a Chatham House author's replies on their own post to someone who may not know who wrote it.
+    The replies and posts are filtered as visible besides."""
+    condition = Reply.author_id == author_id
+    if has(membership, Permission.MODERATE) or (membership is not None and membership.user_id == author_id):
+        return condition
+    return and_(condition, or_(Post.visibility != Visibility.CHATHAM_HOUSE, Post.author_id != author_id))
 
 
 # --- acting on posts and replies -----------------------------------------------------------------
@@ -569,11 +600,23 @@ def can_see_members(membership: Membership | None) -> bool:
     return may(membership, Permission.SEE_MEMBERS)
 
 
+def can_see_profile(membership: Membership | None, member: Membership) -> bool:
+    """A member's profile in a cohort: for those who see the member directory of that cohort."""
+    return can_see_members(membership) and member.cohort_id == membership.cohort_id
+
+
 def visible_members_condition(membership: Membership | None) -> ColumnElement[bool]:
-    """Memberships listed in the directory (and wherever members are chosen from)."""
+    """SQL twin of ``can_see_profile``: memberships listed in the directory, whose profiles open (and
+    wherever members are chosen from)."""
     if not may(membership, Permission.SEE_MEMBERS):
         return false()
-    return Membership.cohort_id == membership.cohort_id
+    return members_of_condition(membership.cohort_id)
+
+
+def members_of_condition(cohort_id, membership=Membership) -> ColumnElement[bool]:
+    """Rows of ``membership`` (the model or an alias of it) in the cohort ``cohort_id`` (a value or a
+    column): those ``visible_members_condition`` lists, to someone who may see members there."""
+    return membership.cohort_id == cohort_id
 
 
 def mentionable_members_condition(cohort_id: int) -> ColumnElement[bool]:

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from . import drafts, policy
+from .access import profile_url
 from .mail import external_url
 from .timezones import city, local_time
 
@@ -34,6 +35,12 @@ def machine_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+def initials(name: str) -> str:
+    """Up to two initials of a name, for a badge standing in for a photo: "Sarah O'Neill" → "SO"."""
+    letters = [word[0] for word in name.split() if word[0].isalnum()]
+    return "".join(letters[:1] + letters[1:][-1:]).upper()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["localdate"] = format_date
@@ -43,5 +50,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["draft_mark"] = drafts.owner_mark
     # Templates show an action only where the policy allows it: the same rule as the operation.
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["profile_url"] = profile_url
+    app.jinja_env.globals["initials"] = initials
     # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.
     app.jinja_env.globals["external_url"] = external_url

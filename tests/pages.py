@@ -75,6 +75,7 @@ class Scene:
     story_id: int = 1
     past_meeting_id: int = 1
     advice_id: int = 1
+    advisor_id: int = 1
 
 
 def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> Scene:
@@ -148,6 +149,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
         story.id,
         past.id,
         advice_id=advice.id,
+        advisor_id=advisor.id,
     )
 
 
@@ -267,6 +269,7 @@ def member_pages(scene: Scene) -> dict[str, str]:
         "cohort.cohorts.home": f"{cohort}/",
         "cohort.cohorts.charter": f"{cohort}/charter",
         "cohort.cohorts.members": f"{cohort}/members",
+        "cohort.cohorts.profile": f"{cohort}/members/{scene.advisor_id}",
         "cohort.cohorts.invitations": f"{cohort}/invitations",
         "cohort.cohorts.settings": f"{cohort}/settings",
         "cohort.audit.index": f"{cohort}/audit",

@@ -42,6 +42,7 @@ def _sample_values(app, people) -> dict:
         return {
             "slug": people.slug,
             "membership_id": people.member_membership,
+            "user_id": member.id,
             "invitation_id": invitation.id,
             "post_id": post.id,
             "reply_id": reply.id,

@@ -294,6 +294,50 @@ def in_feed(w, meeting: Meeting, m: Membership | None) -> bool:
     return meeting.ends_at > utcnow() - FEED_HISTORY and not said_no
 
 
+def profiles(about: Callable) -> Callable:
+    """Everyone's profile in each cohort, about what ``about`` (world, object, viewer, user id) says;
+    a profile opens only for someone who is a member there now."""
+
+    def variants(scene) -> dict[str, Variant]:
+        return {
+            f"cohort {cohort}, {key}": Variant(
+                f"/c/{slug}/members/{person.id}",
+                cohort,
+                lambda w, obj, m, uid=person.id: about(w, obj, m, uid),
+                lambda w, m, uid=person.id, c=cohort: w.membership(uid, c) is not None,
+            )
+            for cohort, slug in scene.slugs.items()
+            for key, person in scene.users.items()
+        }
+
+    return variants
+
+
+def shared_by(w, post, m, uid) -> bool:
+    """A profile's stories and challenges: its owner's, where the viewer may know they wrote them."""
+    return post.author_id == uid and post.kind != PostKind.ANNOUNCEMENT and policy.may_know_author(m, post)
+
+
+def helpful_advice_of(w, reply, m, uid) -> bool:
+    """A profile's advice marked helpful: its owner's, where the viewer may know they wrote it."""
+    return (
+        reply.author_id == uid
+        and reply.helpful_at is not None
+        and (reply.author_id != reply.post.author_id or policy.may_know_author(m, reply.post))
+    )
+
+
+def newest_of_each_kind(limit: int) -> Callable:
+    """A profile's choice: the newest few stories and the newest few challenges."""
+    return lambda visible: set().union(
+        *(newest(limit)([(key, post) for key, post in visible if post.kind == kind]) for kind in PostKind)
+    )
+
+
+PROFILE_POSTS = between('<section aria-labelledby="story-heading"', '<section aria-labelledby="helpful-heading"')
+PROFILE_ADVICE = between('<section aria-labelledby="helpful-heading"', "</section>")
+
+
 def post_author(w, post):
     return post, post.author_id, post.author.name
 
@@ -444,6 +488,12 @@ LISTINGS: dict[str, Listing] = {
         "member",
         in_each_cohort("/members/mentions?q=m%5B", about=lambda w, user, m: user.id != m.user_id),
     ),
+    "profile: stories and challenges": Listing(
+        "cohort.cohorts.profile", "post", profiles(shared_by), PROFILE_POSTS, selection=newest_of_each_kind(5)
+    ),
+    "profile: advice marked helpful": Listing(
+        "cohort.cohorts.profile", "reply", profiles(helpful_advice_of), PROFILE_ADVICE
+    ),
     "flags": Listing(
         "cohort.moderation.flags",
         "flag",
@@ -459,6 +509,7 @@ LISTING_PAGES = {
     "home.dashboard",
     "cohort.cohorts.home",
     "cohort.cohorts.members",
+    "cohort.cohorts.profile",
     "cohort.cohorts.mention_suggestions",
     "cohort.posts.index",
     "search",
@@ -592,7 +643,7 @@ def build_scene(app) -> SimpleNamespace:
         post("post-b-announcement", host, PostKind.ANNOUNCEMENT)
         elsewhere_chatham = post("post-b-chatham", outsider, PostKind.CHALLENGE, Visibility.CHATHAM_HOUSE)
 
-        reply("reply-chatham-own", author, chatham)
+        chatham_own = reply("reply-chatham-own", author, chatham)
         reply("reply-chatham-elsewhere", author, member_story)
         question = reply("reply-member-on-chatham", member, chatham_story)
         reply("reply-chatham-answer", author, chatham_story, question)
@@ -670,6 +721,8 @@ def build_scene(app) -> SimpleNamespace:
         for advice_marked in (helpful, helpful_then_private, helpful_then_hidden, on_hidden):
             post_ops.set_helpful(author, advice_marked, True)
         moderation_ops.hide(facilitator, helpful_then_hidden)
+        # A mark on one's own reply is no longer given; one from before stands, and still names no one.
+        chatham_own.helpful_at = utcnow()
         # Each commitment carries its challenge's marker: shown to anyone who may not read it, it is caught.
         for key, tried in (("post-chatham-challenge", chatham), ("post-went-private", went_private)):
             post_ops.record_commitment(author, tried, f"We will try {mark(key)}")

@@ -40,7 +40,8 @@ def cast(app, people):
             tom=tom.id,
             olu=olu.id,
             olu_email=olu.user.email,
-            sarah_url=f"/c/{people.slug}/members#member-{sarah.id}",
+            sarah_url=f"/c/{people.slug}/members/{sarah.user_id}",
+            tom_url=f"/c/{people.slug}/members/{tom.user_id}",
         )
 
 
@@ -49,20 +50,20 @@ def _render(app, cohort_id: int, text: str) -> str:
         return render_markdown(text, cohort_id)
 
 
-def test_a_mention_links_to_the_members_entry(app, cast):
+def test_a_mention_links_to_the_members_profile(app, cast):
     html = _render(app, cast.people.cohort_id, "Thanks @sarah-oneill, and @Tom-Lindqvist's idea too.")
     assert LINK.findall(html) == [
         (cast.sarah_url, "@sarah-oneill"),
-        (f"/c/{cast.people.slug}/members#member-{cast.tom}", "@Tom-Lindqvist"),
+        (cast.tom_url, "@Tom-Lindqvist"),
     ]
     assert html.endswith("'s idea too.</p>")
 
 
-def test_the_members_page_has_the_entry_a_mention_links_to(app, cast, client):
+def test_the_profile_a_mention_links_to_is_the_members_own(app, cast, client):
     client.login(cast.people.member)
-    page = client.get(f"/c/{cast.people.slug}/members").text
-    assert f'id="member-{cast.sarah}"' in page
-    assert "@sarah-oneill" in page
+    page = client.get(cast.sarah_url)
+    assert page.status_code == 200
+    assert "@sarah-oneill" in page.text
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_the_members_page_has_the_entry_a_mention_links_to(app, cast, client):
 def test_no_link_where_the_text_is_code_a_link_an_address_or_not_a_member_here(app, cast, text):
     html = _render(app, cast.people.cohort_id, text)
     assert 'class="mention"' not in html
-    assert "/members#member-" not in html
+    assert "/members/" not in html
 
 
 def test_text_without_a_cohort_links_no_one(app, cast):

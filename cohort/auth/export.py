@@ -97,6 +97,7 @@ def _account(user: User) -> dict:
         "organisation": user.organisation,
         "job_title": user.job_title,
         "bio": user.bio,
+        "country": user.country,
         "time_zone": user.timezone,
         "site_admin": user.is_admin,
         "created": _time(user.created_at),

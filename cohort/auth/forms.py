@@ -2,10 +2,20 @@
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, ValidationError
 
+from .. import countries
 from ..forms import Length, TimezoneField
 from . import passwords
 
@@ -77,6 +87,10 @@ class ProfileFields(FlaskForm):
 
 
 class ProfileForm(ProfileFields):
+    country = SelectField(
+        "Country you work in",
+        choices=[SelectChoice("", "Not given"), *(SelectChoice(code, name) for code, name in countries.choices())],
+    )
     bio = TextAreaField("Short bio", validators=[Length(max=1000)])
 
 

@@ -116,6 +116,7 @@ class Profile:
     job_title: str
     bio: str
     timezone: str
+    country: str = ""
 
 
 def update_profile(user: User, profile: Profile) -> None:
@@ -128,6 +129,7 @@ def update_profile(user: User, profile: Profile) -> None:
     user.job_title = profile.job_title.strip()
     user.bio = profile.bio.strip()
     user.timezone = profile.timezone
+    user.country = profile.country
 
 
 def change_handle(user: User, wanted: str) -> str:
@@ -492,7 +494,7 @@ def _empty_account(user: User) -> None:
     user.name = policy.FORMER_MEMBER
     user.email = f"{placeholder}@invalid"
     user.handle = placeholder
-    user.organisation = user.job_title = user.bio = ""
+    user.organisation = user.job_title = user.bio = user.country = ""
     user.timezone = "UTC"
     user.password_hash = "!"  # noqa: S105 (not a hash of anything: no password matches it)
     user.is_admin = False

@@ -313,6 +313,7 @@ def account():
             job_title=profile_form.job_title.data,
             bio=profile_form.bio.data,
             timezone=profile_form.timezone.data,
+            country=profile_form.country.data,
         )
         outcome = commit_or_explain(
             lambda: ops.update_profile(current_user, profile), "Your details have been saved.", flash_refusal=False

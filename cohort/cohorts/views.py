@@ -14,7 +14,7 @@ from ..policy import Permission
 from ..posts import queries as post_queries
 from ..security import is_safe_next
 from ..web import commit_or_explain
-from . import letters, ops, queries
+from . import letters, ops, profiles, queries
 from .forms import CohortSettingsForm, InvitationLinkForm, InviteByEmailForm, RoleForm
 
 bp = Blueprint("cohorts", __name__)
@@ -57,6 +57,16 @@ def members():
     page = render_template("cohorts/members.html", people=queries.directory(g.membership, utcnow()))
     db.session.commit()
     return page
+
+
+@bp.get("/members/<int:user_id>")
+@requires(Permission.SEE_MEMBERS)
+def profile(user_id: int):
+    """One member's profile in this cohort: who they are, and what they have shared here."""
+    found = profiles.load_profile(g.membership, user_id, utcnow())
+    if found is None:
+        abort(404)
+    return render_template("cohorts/profile.html", profile=found)
 
 
 @bp.get("/members/mentions")

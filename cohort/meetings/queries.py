@@ -200,11 +200,11 @@ def session_page(meeting: Meeting, viewer: Membership) -> dict:
         if item.title == policy.REMOVED_WORDS:
             proposer = None
         elif item.post is None:
-            proposer = item.proposed_by.name
+            proposer = policy.ShownPerson(item.proposed_by.name, item.proposed_by_id)
         elif post is None:
             proposer = None
         else:
-            proposer = policy.shown_name(viewer, item.post, item.proposed_by_id, item.proposed_by.name)
+            proposer = policy.shown_person(viewer, item.post, item.proposed_by_id, item.proposed_by.name)
         agenda.append({"item": item, "post": post, "title": title, "proposer": proposer})
 
     feedback = None

@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     organisation: Mapped[str] = mapped_column(String(160), default="")
     job_title: Mapped[str] = mapped_column(String(160), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # Where the person works: an ISO 3166-1 alpha-2 code (cohort/countries.py), or "" if not given.
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     password_hash: Mapped[str] = mapped_column(String(256))
     is_admin: Mapped[bool] = mapped_column(default=False)

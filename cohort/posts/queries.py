@@ -41,9 +41,9 @@ from .search import RESULTS_PER_PAGE, search_posts
 MAX_INDENT = 4
 
 
-def author_label(post: Post, author: User, viewer: Membership) -> str:
-    """The name to show for ``post``'s author, as the policy lets this viewer know it."""
-    return policy.shown_name(viewer, post, author.id, author.name)
+def author_label(post: Post, author: User, viewer: Membership) -> policy.ShownPerson:
+    """Who wrote ``post`` (or one of its replies: ``author``), as the policy lets this viewer know it."""
+    return policy.shown_person(viewer, post, author.id, author.name)
 
 
 @dataclass
@@ -64,12 +64,12 @@ class ReplyActions:
 @dataclass
 class ThreadEntry:
     reply: Reply
-    author_name: str
+    author_name: policy.ShownPerson
     indent: int
     placeholder: str | None
     can: ReplyActions
     is_new: bool = False
-    in_reply_to: str | None = None
+    in_reply_to: policy.ShownPerson | None = None
     thanks: list = field(default_factory=list)
     # Whether the viewer is among those who thanked it (they may take it back).
     thanked: bool = False
@@ -109,7 +109,7 @@ class ReaderState:
 @dataclass
 class Thread:
     post: Post
-    author_name: str
+    author_name: policy.ShownPerson
     entries: list[ThreadEntry]
     post_thanks: list
     adoptions: list[Adoption]
@@ -172,7 +172,7 @@ def _thanks_by_target(post: Post, viewer: Membership, reply: Reply | None = None
     grouped = defaultdict(list)
     for post_id, reply_id, user_id, name, value in rows:
         key = ("post", post_id) if post_id else ("reply", reply_id)
-        shown = policy.shown_name(viewer, post, user_id, name)
+        shown = policy.shown_person(viewer, post, user_id, name)
         grouped[key].append({"user_id": user_id, "name": shown, "value": value})
     return grouped
 
@@ -182,11 +182,11 @@ def thanks_given(post: Post, viewer: Membership, reply: Reply) -> list:
     return _thanks_by_target(post, viewer, reply).get(("reply", reply.id), [])
 
 
-def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> str:
+def _name_in_thread(post: Post, reply: Reply, viewer: Membership) -> policy.ShownPerson:
     """Who wrote a reply, as this viewer may know it; a deleted or hidden reply names no one."""
     placeholder = policy.reply_placeholder(viewer, reply)
     if placeholder is not None:
-        return f"a {placeholder} reply"
+        return policy.ShownPerson(f"a {placeholder} reply", None)
     return author_label(post, reply.author, viewer)
 
 
@@ -333,7 +333,7 @@ def _last_reply_at(viewer: Membership):
 @dataclass
 class ListedPost:
     post: Post
-    author_name: str
+    author_name: policy.ShownPerson
     reply_count: int
     last_reply_at: datetime | None
     helpful_count: int
@@ -541,7 +541,7 @@ PINNED_ON_HOME = 5
 @dataclass
 class PinnedAnnouncement:
     post: Post
-    author_name: str
+    author_name: policy.ShownPerson
     reply_count: int
 
 

@@ -34,10 +34,12 @@ def test_update_details(client, user_email):
             "job_title": "Chief Executive",
             "bio": "Nurse by training.",
             "timezone": "Australia/Sydney",
+            "country": "AU",
         },
         follow_redirects=True,
     )
     assert "Your details have been saved." in response.text
+    assert '<option selected value="AU">Australia</option>' in response.text
     assert 'value="Li Wei"' in response.text
     assert '<option selected value="Australia/Sydney">' in response.text
     assert "Nurse by training." in response.text
@@ -59,6 +61,17 @@ def test_unknown_time_zone_is_refused_and_input_kept(client, user_email):
     assert "Choose a time zone from the list." in response.text
     assert 'value="Kept Org"' in response.text
     assert "My bio stays" in response.text
+
+
+def test_a_country_not_on_the_list_is_refused_and_input_kept(client, user_email):
+    client.login(user_email)
+    response = client.post_form(
+        "/account",
+        {"name": "Li Wei", "organisation": "Kept Org", "bio": "Kept", "timezone": "UTC", "country": "XX"},
+    )
+    assert response.status_code == 422
+    assert "Not a valid choice." in response.text
+    assert 'value="Kept Org"' in response.text
 
 
 def test_user_text_is_escaped(client, user_email):

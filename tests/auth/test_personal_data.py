@@ -33,7 +33,7 @@ def people(app):
     with app.app_context():
         cohort = factories.make_cohort(name="North Coast Leaders")
         facilitator = factories.make_member(cohort, role=Role.FACILITATOR).user
-        her = factories.make_member(cohort, factories.make_user(email=EMAIL, name=NAME))
+        her = factories.make_member(cohort, factories.make_user(email=EMAIL, name=NAME, country="NZ"))
         me = her.user
         other = factories.make_member(cohort, factories.make_user(email=OTHER_EMAIL, name=OTHER_NAME)).user
         post = factories.make_post(cohort, me, title="Virtual fracture clinic", body="Our **own** approach.")
@@ -81,6 +81,7 @@ def test_the_export_is_a_private_attachment(client, people):
 def test_the_export_holds_what_they_wrote_and_what_is_stored_about_them(client, people):
     data = _download(client).json
     assert data["account"]["name"] == NAME and data["account"]["email"] == EMAIL
+    assert data["account"]["country"] == "NZ"
     assert [m["cohort"] for m in data["memberships"]] == ["North Coast Leaders"]
     assert data["posts"][0]["title"] == "Virtual fracture clinic"
     assert data["posts"][0]["body"] == "Our **own** approach."
@@ -227,6 +228,7 @@ def test_kept_words_show_a_former_member_and_nothing_personal_remains(make_app, 
     with app.app_context():
         gone = db.session.get(User, people.me_id)
         assert gone.deleted_at is not None and gone.email.endswith("@invalid")
+        assert gone.country == "" and gone.bio == ""
         assert gone.memberships == []
         # The placeholder address is no one's: not even a caller past the forms' checks reaches the row.
         mail_before = db.session.scalar(select(func.count()).select_from(OutboxMessage))

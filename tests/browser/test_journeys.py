@@ -303,7 +303,7 @@ def test_typing_at_offers_members_and_the_reply_links_to_the_one_picked(live_ser
         post = factories.make_post(cohort, cohort_ops.find_user(people.facilitator), kind=PostKind.CHALLENGE)
         db.session.commit()
         handles = (samir.user.handle, sarah.user.handle)
-        sarah_id, post_id = sarah.id, post.id
+        sarah_id, post_id = sarah.user_id, post.id
 
     page = new_context().new_page()
     sign_in(page, live_server, people.advisor, people.password)
@@ -332,8 +332,8 @@ def test_typing_at_offers_members_and_the_reply_links_to_the_one_picked(live_ser
     mention = page.locator("li.reply a.mention")
     expect(mention).to_have_text(f"@{handles[1]}")
     mention.click()
-    expect(page).to_have_url(re.compile(rf"/c/{people.slug}/members#member-{sarah_id}$"))
-    expect(page.locator(f"#member-{sarah_id}")).to_contain_text("Sarah O'Neill")
+    expect(page).to_have_url(re.compile(rf"/c/{people.slug}/members/{sarah_id}$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sarah O'Neill")
 
 
 def test_signing_out_clears_what_the_site_stored_and_still_says_so(live_server, new_context):

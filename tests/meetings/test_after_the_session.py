@@ -34,7 +34,8 @@ def test_who_came_names_the_attendees_and_leaves_out_later_members(app, people, 
     reader = app.test_client()
     reader.login(newcomer)
     page = reader.get(f"/c/{people.slug}/sessions/{meeting_id}").text
-    assert f"Attended (1):</strong> {member_name}" in page
+    member_link = f'<a class="person" href="/c/{people.slug}/members/{_user_id(app, people.member)}">{member_name}</a>'
+    assert f"Attended (1):</strong> {member_link}" in page
     assert "No answers yet." not in page
 
 

@@ -155,11 +155,12 @@ def test_rsvp_belongs_to_one_session_and_can_change(app, people, client):
     client.post_form(url, {"response": "yes"})
     page = facilitator.get(f"/c/{people.slug}/sessions/{ids[0]}").text
     with app.app_context():
-        member_name = db.session.execute(db.select(User.name).filter_by(email=people.member)).scalar_one()
+        member = db.session.execute(db.select(User).filter_by(email=people.member)).scalar_one()
         facilitator_name = db.session.execute(db.select(User.name).filter_by(email=people.facilitator)).scalar_one()
-    assert f"<dt>Yes (1)</dt>\n    <dd>{member_name}</dd>" in page
+        member_link = f'<a class="person" href="/c/{people.slug}/members/{member.id}">{member.name}</a>'
+    assert f"<dt>Yes (1)</dt>\n    <dd>{member_link}</dd>" in page
     assert "<dt>Maybe" not in page  # empty groups are left out
-    assert f"<dt>Not answered (1)</dt>\n    <dd>{facilitator_name}</dd>" in page
+    assert '<dt>Not answered (1)</dt>\n    <dd><a class="person" href=' in page and facilitator_name in page
     second = facilitator.get(f"/c/{people.slug}/sessions/{ids[1]}").text
     assert "No answers yet." in second and "<dt>Yes" not in second
     assert "Not answered" not in client.get(f"/c/{people.slug}/sessions/{ids[0]}").text  # facilitators only

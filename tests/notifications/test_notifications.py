@@ -507,11 +507,12 @@ def test_a_mention_in_mailed_words_links_to_the_site_from_its_base_address(app, 
         membership = factories.member_of(tom, people.cohort_id)
         meeting_ops.answer(membership, meeting, RsvpResponse.YES)
         db.session.commit()
+        tom_id = tom.id
         queue_reminders(utcnow())
         db.session.commit()
     mailbox.deliver()
     (reminder,) = [mail for mail in _mail_to(mailbox, people.member) if mail["subject"].startswith("Coming up")]
-    assert f'href="http://cohort.test/c/{people.slug}/members#member-' in reminder["html"]
+    assert f'href="http://cohort.test/c/{people.slug}/members/{tom_id}"' in reminder["html"]
     assert 'href="/' not in reminder["html"]
 
 
