@@ -26,6 +26,7 @@ from .notifications import init_app as init_notifications
 from .posts import bp as posts_bp
 from .posts import loop_bp, replies_bp
 from .recognition import bp as recognition_bp
+from .uploads import storage
 
 # Cohort features hang off the cohort blueprint, so its access checks run before
 # every one of their views. Done once, at import, as a blueprint is registered once.
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     monitoring.init_app(app)
     security.init_app(app)
+    storage.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     init_notifications(app)

@@ -133,6 +133,9 @@ def from_environment(instance_path: str) -> dict:
         # addresses or CIDR ranges); anyone else gets 404 (cohort/monitoring/).
         "COHORT_METRICS_TOKEN": os.environ.get("COHORT_METRICS_TOKEN", ""),
         "COHORT_METRICS_NETWORKS": _networks("COHORT_METRICS_NETWORKS"),
+        # Where uploaded files are kept: empty for instance/uploads, file:/path, or s3://bucket/prefix
+        # (?endpoint=…&region=… for an S3-compatible service other than AWS): cohort/uploads/storage.py.
+        "COHORT_STORAGE_URL": os.environ.get("COHORT_STORAGE_URL", "").strip(),
         # One line per request: "text" (key=value) or "json".
         "COHORT_LOG_FORMAT": _choice("COHORT_LOG_FORMAT", ("text", "json")),
     }

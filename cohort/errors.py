@@ -17,7 +17,8 @@ MESSAGES = {
     405: ("Not allowed", "That page cannot be used this way."),
     413: (
         "That was too much to send at once",
-        "Nothing was saved. Go back to the form (your browser may still hold your text), shorten it and send it again.",
+        "Nothing was saved. Go back to the form (your browser may still hold your text), make the text shorter "
+        "or the file smaller, and send it again.",
     ),
     429: ("Please slow down", "Too many attempts in a short time. Wait a few minutes and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again shortly."),

@@ -73,6 +73,25 @@ def _https_base(config) -> bool:
     return config["COHORT_BASE_URL"].startswith("https://")
 
 
+def accepts_uploads(most_bytes: int):
+    """Let a view's form carry files up to ``most_bytes`` in all (past the text forms' cap), and no more:
+    the body is still refused with 413 before it is read."""
+
+    def decorator(view):
+        view.upload_bytes = most_bytes
+        return view
+
+    return decorator
+
+
+def _upload_cap():
+    view = current_app.view_functions.get(request.endpoint)
+    most = getattr(view, "upload_bytes", None)
+    if most is not None:
+        # The files and the form's text fields beside them.
+        request.max_content_length = most + current_app.config["COHORT_MAX_FORM_BYTES"]
+
+
 def _refuse_nul_bytes():
     """No text anyone types contains a NUL byte, and PostgreSQL cannot store one: refuse it early.
 
@@ -104,5 +123,7 @@ def _limit_requests(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     _limit_requests(app)
+    # First of all the request's checks: CSRF protection reads the body before any view.
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_cap)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_secure_headers)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_login import current_user
 
 from . import drafts, policy
@@ -41,6 +41,19 @@ def initials(name: str) -> str:
     return "".join(letters[:1] + letters[1:][-1:]).upper()
 
 
+def photo_url(user, size: str) -> str | None:
+    """Where this viewer's browser fetches ``user``'s photo at ``size`` (cohort/uploads/photos.py), or
+    None to show initials: on a cohort's pages for a member whose profile the viewer may open, and
+    elsewhere for the viewer's own photo alone."""
+    if not user.photo_token:
+        return None
+    if profile_url(user.id) is not None:
+        return url_for("cohort.cohorts.member_photo", user_id=user.id, token=user.photo_token, size=size)
+    if current_user.is_authenticated and user.id == current_user.id:
+        return url_for("auth.own_photo", token=user.photo_token, size=size)
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["localdate"] = format_date
@@ -52,5 +65,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["policy"] = policy
     app.jinja_env.globals["profile_url"] = profile_url
     app.jinja_env.globals["initials"] = initials
+    app.jinja_env.globals["photo_url"] = photo_url
     # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.
     app.jinja_env.globals["external_url"] = external_url

@@ -121,6 +121,8 @@ def _config(database_url: str, instance_path, smtp_port: int, **overrides) -> di
         "COHORT_BASE_URL": "http://cohort.test",
         "COHORT_MAIL_SERVER": "127.0.0.1",
         "COHORT_MAIL_PORT": smtp_port,
+        # Each test's uploads in its own folder, never the project's instance/.
+        "COHORT_STORAGE_URL": f"file:{Path(instance_path, 'uploads')}",
         **overrides,
     }
 

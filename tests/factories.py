@@ -1,10 +1,12 @@
 """Build test data with unique values: no hard-coded ids."""
 
+import io
 import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
+from PIL import Image
 
 from cohort import handles
 from cohort.cohorts import ops
@@ -22,6 +24,7 @@ __all__ = [
     "make_cohort",
     "make_meeting",
     "make_member",
+    "make_photo",
     "make_post",
     "make_user",
     "member_of",
@@ -32,6 +35,13 @@ TEST_PASSWORD = "correct horse battery staple"
 # hashes with the strong setting, and would replace a hash of another algorithm at sign-in.
 _FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(TEST_PASSWORD)
 _sequence = itertools.count(1)
+
+
+def make_photo(colour: str = "teal", size: tuple[int, int] = (200, 150)) -> bytes:
+    """A small JPEG of one colour, as a member would upload for their photo."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
 
 
 def make_user(

@@ -55,6 +55,8 @@ NOT_PAGES = {
     "notifications.open_notification": "marks a notification read and redirects to its place",
     # JSON for the suggestions under a text box; tests/cohorts/test_mentions.py measures it.
     "cohort.cohorts.mention_suggestions": "members to mention, as JSON",
+    "auth.own_photo": "an image (tests/auth/test_photos.py)",
+    "cohort.cohorts.member_photo": "an image (tests/auth/test_photos.py)",
 }
 _serial = itertools.count()
 

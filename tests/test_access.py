@@ -51,6 +51,8 @@ def _sample_values(app, people) -> dict:
             "meeting_id": meeting.id,
             "item_id": item.id,
             "action": "accept",
+            "token": "0" * 32,
+            "size": "large",
         }
 
 

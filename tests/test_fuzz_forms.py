@@ -221,8 +221,8 @@ class Furnished:
 
 def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> Furnished:
     """What the registry's scene lacks: a member yet to accept the charter, a suspended account, a hidden
-    post and reply, an unpinned announcement, a session that took place, with its attendance, and a
-    member with two-factor sign-in on."""
+    post and reply, an unpinned announcement, a session that took place, with its attendance, a
+    member with two-factor sign-in on, and photos (so that the form removing one shows)."""
     with app.app_context():
         cohort = db.session.get(Cohort, people.cohort_id)
         facilitator = cohort_ops.find_user(people.facilitator)
@@ -242,6 +242,8 @@ def _furnish_the_rest(app: Flask, people: SimpleNamespace) -> Furnished:
             membership.joined_at = min(membership.joined_at, start - timedelta(days=30))
         past = factories.make_meeting(cohort, start=start, title="Last month")
         meeting_ops.record_attendance(leading, past, {member.id})
+        for person in (facilitator, member):
+            account_ops.set_photo(person, factories.make_photo())
         guarded = factories.make_member(cohort).user
         secret = two_factor.begin(guarded)
         # Confirmed in the step before this one, so that signing in now takes this step's code.

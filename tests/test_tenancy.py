@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from cohort import policy
+from cohort.auth import ops as account_ops
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
@@ -53,7 +54,8 @@ NOT_IDS = {
     "slug": "the cohort, walked as A's and as B's",
     "action": "a fixed word (any of the route's four)",
     "filename": "a static file",
-    "token": "a signed token, no id (calendar feeds below; mailed links in their own tests)",
+    "token": "a signed token or a photo's random name, no id (calendar feeds below; photos: the walk's own)",
+    "size": "a photo's size, a fixed word",
 }
 NOT_TENANT_DATA = {
     "admin.add_facilitator": "a site admin's action on any cohort; others get 403 (test_admin_routes_…)",
@@ -94,10 +96,10 @@ class Side:
     ids: dict[str, int] = field(default_factory=dict)
 
 
-def _furnish(cohort: Cohort, facilitator: User, member: User, words: str) -> dict[str, int]:
+def _furnish(cohort: Cohort, facilitator: User, member: User, words: str) -> dict[str, int | str]:
     """One of each object kind in ``cohort``, every text holding ``words``: a post with a reply
     (which notifies its author), a session with an agenda item and a note, a flag, a value, an
-    invitation; and the ids of each."""
+    invitation, the member's photo; and the ids of each."""
     leading, taking_part = factories.member_of(facilitator, cohort), factories.member_of(member, cohort)
     post = factories.make_post(
         cohort, member, kind=PostKind.CHALLENGE, title=f"{words} post title", body=f"{words} body", tags=[words]
@@ -110,6 +112,7 @@ def _furnish(cohort: Cohort, facilitator: User, member: User, words: str) -> dic
     value = CohortValue(cohort_id=cohort.id, name=f"{words} value", position=99)
     db.session.add_all([flag, value])
     invitation = cohort_ops.create_invitation_link(leading, expires_at=utcnow() + timedelta(days=1), max_uses=5)
+    account_ops.set_photo(member, factories.make_photo())
     db.session.flush()
     notification = db.session.execute(
         db.select(Notification.id).filter_by(user_id=member.id, reply_id=reply.id)
@@ -125,6 +128,8 @@ def _furnish(cohort: Cohort, facilitator: User, member: User, words: str) -> dic
         "flag_id": flag.id,
         "value_id": value.id,
         "notification_id": notification,
+        "token": member.photo_token,
+        "size": "large",
     }
 
 
@@ -210,7 +215,8 @@ def _cases(app: Flask, slug: str, alpha: Side, bravo: Side, missing: dict[str, i
             if bravo not in owners:
                 continue
             for action in _actions(rule):
-                probe = {"slug": slug, "action": action}
+                # A photo's name and size are B's: beside A's member they name no photo of A's either.
+                probe = {"slug": slug, "action": action, "token": bravo.ids["token"], "size": bravo.ids["size"]}
                 absent = dict(probe)
                 for name, owner in zip(ids, owners, strict=True):
                     probe[name] = owner.ids[name]

@@ -5,6 +5,7 @@ name or address, or who else answered a session are never in it. ``TABLES`` name
 with a column pointing at an account, the part of the export that covers it; ``NOT_PERSONAL`` says
 why a table is left out. A test walks the schema, so a new table must be named in one of them."""
 
+import base64
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -39,6 +40,7 @@ from ..models import (
     TwoFactor,
     User,
 )
+from ..uploads import photos, storage
 
 ABOUT = (
     "Everything Cohort stores about you and everything you wrote, as of the time above. Only your own "
@@ -98,6 +100,7 @@ def _account(user: User) -> dict:
         "job_title": user.job_title,
         "bio": user.bio,
         "country": user.country,
+        "photo": _photo(user),
         "time_zone": user.timezone,
         "site_admin": user.is_admin,
         "created": _time(user.created_at),
@@ -105,6 +108,14 @@ def _account(user: User) -> dict:
         "suspended": _time(user.suspended_at),
         "two_factor": _two_factor(user),
     }
+
+
+def _photo(user: User) -> str | None:
+    """The photo as stored (the large size; the small one is made from it), as a data URL."""
+    if not user.photo_token:
+        return None
+    data = storage.storage().read(photos.photo_key(user.photo_token, "large"))
+    return f"data:image/jpeg;base64,{base64.b64encode(data).decode()}" if data else None
 
 
 def _two_factor(user: User) -> dict:

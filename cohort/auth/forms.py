@@ -2,6 +2,7 @@
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -92,6 +93,11 @@ class ProfileForm(ProfileFields):
         choices=[SelectChoice("", "Not given"), *(SelectChoice(code, name) for code, name in countries.choices())],
     )
     bio = TextAreaField("Short bio", validators=[Length(max=1000)])
+
+
+class PhotoForm(FlaskForm):
+    # What the file is, and whether it will do, is decided from its content (cohort/uploads/photos.py).
+    photo = FileField("Your photo", validators=[FileRequired("Choose a photo to upload.")])
 
 
 class HandleForm(FlaskForm):

@@ -50,6 +50,7 @@ from ..models.user import new_token
 from ..policy import Refused
 from ..posts import ops as post_ops
 from ..posts.search import index_post
+from ..uploads import photos, storage
 from . import letters, passwords, queries
 
 _NO_SYNC = {"synchronize_session": False}
@@ -130,6 +131,29 @@ def update_profile(user: User, profile: Profile) -> None:
     user.bio = profile.bio.strip()
     user.timezone = profile.timezone
     user.country = profile.country
+
+
+def set_photo(user: User, data: bytes) -> None:
+    """Make ``data`` (an uploaded file) the person's photo, replacing any before it; refused with a
+    reason when it is not a JPEG or PNG photo Cohort can use.
+
+    The new sizes are stored under a new name, so a page cached with the old photo never shows half of
+    each; the old files go once the change is committed, the new ones if it is not."""
+    prepared = photos.prepare(data)
+    token = secrets.token_hex(16)
+    keys = [photos.photo_key(token, size) for size in prepared.sizes]
+    storage.discard_unless_committed(keys)
+    for key, jpeg in zip(keys, prepared.sizes.values(), strict=True):
+        storage.storage().put(key, jpeg, "image/jpeg")
+    remove_photo(user)
+    user.photo_token = token
+
+
+def remove_photo(user: User) -> None:
+    """Go back to initials; the stored files are removed once this is committed."""
+    if user.photo_token:
+        storage.discard_when_committed(photos.photo_key(user.photo_token, size) for size in photos.SIZES)
+    user.photo_token = None
 
 
 def change_handle(user: User, wanted: str) -> str:
@@ -495,6 +519,7 @@ def _empty_account(user: User) -> None:
     user.email = f"{placeholder}@invalid"
     user.handle = placeholder
     user.organisation = user.job_title = user.bio = user.country = ""
+    remove_photo(user)
     user.timezone = "UTC"
     user.password_hash = "!"  # noqa: S105 (not a hash of anything: no password matches it)
     user.is_admin = False

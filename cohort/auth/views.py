@@ -1,6 +1,6 @@
 """Signing in and out, password resets, joining by invitation, and the account page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +11,7 @@ from ..forms import ConfirmForm
 from ..models import Invitation, NotificationKind, User
 from ..notifications import queries as notification_queries
 from ..notifications.forms import DeliveryForm
-from ..security import is_safe_next
+from ..security import accepts_uploads, is_safe_next
 from ..tokens import (
     TokenExpired,
     TokenInvalid,
@@ -19,6 +19,7 @@ from ..tokens import (
     read_invitation_token,
     read_password_reset_token,
 )
+from ..uploads import photos
 from ..web import Outcome, commit_or_explain
 from . import limits, ops, passwords, queries, sign_ins, two_factor
 from .forms import (
@@ -28,6 +29,7 @@ from .forms import (
     JoinForm,
     LoginForm,
     NewPasswordForm,
+    PhotoForm,
     ProfileForm,
     SignInCodeForm,
 )
@@ -324,11 +326,12 @@ def account():
     return _account_page(profile_form=profile_form, status=422 if profile_form.errors else 200)
 
 
-def _account_page(*, profile_form=None, password_form=None, handle_form=None, status: int = 200):
+def _account_page(*, profile_form=None, password_form=None, handle_form=None, photo_form=None, status: int = 200):
     """The account page, with the form that was sent (and its errors) and the others fresh."""
     return render_template(
         "auth/account.html",
         profile_form=profile_form or ProfileForm(obj=current_user, formdata=None),
+        photo_form=photo_form or PhotoForm(formdata=None),
         password_form=password_form or ChangePasswordForm(formdata=None),
         handle_form=handle_form or HandleForm(obj=current_user, formdata=None),
         handle_rule=handles.HANDLE_RULE,
@@ -362,6 +365,42 @@ def change_handle():
             return redirect(url_for("auth.account", _anchor="mentions"))
         handle_form.handle.errors.append(outcome.message)
     return _account_page(handle_form=handle_form, status=422)
+
+
+@bp.post("/account/photo")
+@login_required
+@accepts_uploads(photos.MAX_PHOTO_BYTES)
+def change_photo():
+    """A new photo for the profile in each cohort; a file that will not do is refused with the reason."""
+    photo_form = PhotoForm()
+    if photo_form.validate_on_submit():
+        user = current_user._get_current_object()
+        data = photo_form.photo.data.read(photos.MAX_PHOTO_BYTES + 1)
+        outcome = commit_or_explain(
+            lambda: ops.set_photo(user, data), "Your photo has been saved.", flash_refusal=False
+        )
+        if outcome.ok:
+            return redirect(url_for("auth.account", _anchor="your-photo"))
+        photo_form.photo.errors.append(outcome.message)
+    return _account_page(photo_form=photo_form, status=422)
+
+
+@bp.post("/account/photo/remove")
+@login_required
+def remove_photo():
+    """Back to initials in every cohort."""
+    user = current_user._get_current_object()
+    commit_or_explain(lambda: ops.remove_photo(user), "Your photo has been removed.")
+    return redirect(url_for("auth.account", _anchor="your-photo"))
+
+
+@bp.get("/account/photo/<token>-<size>.jpg")
+@login_required
+def own_photo(token: str, size: str):
+    """The person's own photo, for their account page."""
+    if token != current_user.photo_token:
+        abort(404)
+    return photos.photo_response(token, size)
 
 
 @bp.post("/account/calendar")

@@ -13,6 +13,7 @@ from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..posts import queries as post_queries
 from ..security import is_safe_next
+from ..uploads import photos
 from ..web import commit_or_explain
 from . import letters, ops, profiles, queries
 from .forms import CohortSettingsForm, InvitationLinkForm, InviteByEmailForm, RoleForm
@@ -67,6 +68,16 @@ def profile(user_id: int):
     if found is None:
         abort(404)
     return render_template("cohorts/profile.html", profile=found)
+
+
+@bp.get("/members/<int:user_id>/photo/<token>-<size>.jpg")
+@requires(Permission.SEE_MEMBERS)
+def member_photo(user_id: int, token: str, size: str):
+    """A member's photo, for those who may see their profile; an old photo's address no longer answers."""
+    found = profiles.find_member(g.membership, user_id)
+    if found is None or found[1].photo_token != token:
+        abort(404)
+    return photos.photo_response(token, size)
 
 
 @bp.get("/members/mentions")

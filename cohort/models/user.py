@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     # Where the person works: an ISO 3166-1 alpha-2 code (cohort/countries.py), or "" if not given.
     country: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    # The random name the person's photo is stored under (cohort/uploads/photos.py), or None for none.
+    photo_token: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     password_hash: Mapped[str] = mapped_column(String(256))
     is_admin: Mapped[bool] = mapped_column(default=False)

@@ -1,4 +1,4 @@
-"""Members say which country they work in, for their profile in each cohort
+"""Members say which country they work in, and may add a photo, for their profile in each cohort
 
 Revision ID: 0024_profiles
 Revises: 0023_search_advice_column
@@ -23,8 +23,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('user', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('country', sa.String(length=2), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('photo_token', sa.String(length=32), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('user', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('photo_token')
         batch_op.drop_column('country')

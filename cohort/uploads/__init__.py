@@ -1,0 +1,1 @@
+"""Files members upload: where they are kept (storage), and members' photos."""
