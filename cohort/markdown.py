@@ -59,7 +59,8 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 MENTION_CLASS = "mention"
 # Rendering cost grows with the input; forms cap user text at this length.
 MAX_MARKDOWN_CHARS = 50_000
-EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+# magiclink: a bare web or mail address ("see www.nhs.uk") becomes a link, as people expect of a chat.
+EXTENSIONS = ["fenced_code", "tables", "sane_lists", "pymdownx.magiclink"]
 
 # Length alone does not bound the work: python-markdown scans ahead from each `[`, `](`, backtick run
 # and `<tag` it cannot close, to the end of its paragraph (for `<tag`, of the text), so a few

@@ -212,3 +212,31 @@ def test_no_text_stores_html_that_runs_script(app, people, text):
             assert not url.startswith(("javascript:", "data:", "vbscript:"))
             if name == "href" and re.match(r"[a-z][a-z0-9+.-]*:", url):
                 assert url.split(":", 1)[0] in {"http", "https", "mailto"}
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        (
+            "Our protocol is at https://example.org/virtual-fracture-clinic?v=2.",
+            "https://example.org/virtual-fracture-clinic?v=2",
+        ),
+        ("See www.nhs.uk for the guidance", "http://www.nhs.uk"),
+    ],
+)
+def test_a_bare_web_address_becomes_a_link(text, link):
+    rendered = render_markdown(text)
+    assert f'<a href="{link}" rel="nofollow noopener noreferrer">' in rendered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`https://example.org/in-code`",
+        "    https://example.org/indented-code",
+        "javascript:alert(1)",
+        "data:text/html,x",
+    ],
+)
+def test_an_address_in_code_or_of_a_script_stays_text(text):
+    assert "<a " not in render_markdown(text)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from ..access import ANY_MEMBER, get_in_cohort_or_404, requires
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..markdown import TooIntricate, render_markdown
 from ..models import Invitation, Membership, NotificationKind, Role, utcnow
 from ..notifications import events
 from ..notifications import ops as notification_ops
@@ -85,6 +86,18 @@ def member_photo(user_id: int, token: str, size: str):
 def mention_suggestions():
     """Members to mention, for the suggestions under a text box: ``?q=sa`` → ``[{"handle", "name"}]``."""
     return jsonify(queries.mention_suggestions(g.membership, request.args.get("q", "")))
+
+
+@bp.post("/preview")
+@requires(ANY_MEMBER)
+def preview():
+    """What a text box's Markdown will look like once saved: ``text`` → ``{"html"}``, rendered by the
+    same renderer and sanitiser as the saved text, mentions of this cohort's members included."""
+    try:
+        rendered = render_markdown(request.form.get("text", ""), g.cohort.id)
+    except TooIntricate as refusal:
+        return jsonify({"error": str(refusal)}), 422
+    return jsonify({"html": rendered})
 
 
 @bp.post("/members/<int:membership_id>/role")

@@ -66,7 +66,15 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 
-  document.querySelectorAll("textarea[data-mentions-url]").forEach(offerMentions);
+  // The text boxes that take Markdown in a cohort are those that offer its members to mention.
+  const markdownBoxes = document.querySelectorAll("textarea[data-mentions-url]");
+  markdownBoxes.forEach(offerMentions);
+  const previewUrl = document.querySelector('meta[name="cohort-preview-url"]')?.content;
+  if (previewUrl) {
+    markdownBoxes.forEach((box) => offerPreview(box, previewUrl));
+  }
+  // Kept in this browser alone; signing out clears them with the rest of the site's storage.
+  new Set([...markdownBoxes].map((box) => box.form).filter(Boolean)).forEach(keepDraft);
 
   const replies = document.querySelector(".reply-list");
   if (replies) {
@@ -289,5 +297,155 @@ function offerMentions(box) {
     clearTimeout(timer);
     typed = null;
     close();
+  });
+}
+
+// "Preview" beside a Markdown box shows the text as it will look once saved: the server renders it
+// with the same Markdown and sanitiser as the saved text, so what is shown is exactly what peers see.
+function offerPreview(box, url) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button small quiet preview-button";
+  button.textContent = "Preview";
+  const panel = document.createElement("div");
+  panel.id = `${box.id}-preview`;
+  panel.className = "prose preview";
+  panel.hidden = true;
+  panel.setAttribute("aria-live", "polite");
+  button.setAttribute("aria-controls", panel.id);
+  button.setAttribute("aria-expanded", "false");
+  box.after(button, panel);
+
+  const hide = () => {
+    panel.hidden = true;
+    button.textContent = "Preview";
+    button.setAttribute("aria-expanded", "false");
+  };
+  button.addEventListener("click", async () => {
+    if (button.getAttribute("aria-expanded") === "true") {
+      hide();
+      return;
+    }
+    panel.hidden = false;
+    button.textContent = "Hide preview";
+    button.setAttribute("aria-expanded", "true");
+    if (!box.value.trim()) {
+      panel.textContent = "Nothing to preview yet.";
+      return;
+    }
+    panel.textContent = "Preparing the preview…";
+    const body = new FormData();
+    body.append("text", box.value);
+    body.append("csrf_token", box.form?.querySelector('input[name="csrf_token"]')?.value ?? "");
+    try {
+      const response = await fetch(url, { method: "POST", body, credentials: "same-origin" });
+      const answer = await response.json();
+      if (answer.html !== undefined) {
+        panel.innerHTML = answer.html; // rendered and sanitised by the server, as the saved text is
+      } else {
+        panel.textContent = answer.error ?? "The preview could not be made. Your text is unchanged.";
+      }
+    } catch {
+      panel.textContent = "The preview could not be made just now. Your text is unchanged.";
+    }
+  });
+  // What was previewed is no longer the text once it changes: hide it rather than show a stale one.
+  box.addEventListener("input", () => {
+    if (!panel.hidden) {
+      hide();
+    }
+  });
+}
+
+// Drafts: what is typed in a form with a Markdown box is kept in this browser as it is typed, and
+// offered back when the form is opened again (a closed tab, a crash, a lost connection); sending the
+// form forgets it. Leaving the page with unsent text asks first.
+const DRAFT_PREFIX = "cohort-draft:";
+const DRAFT_DAYS = 30;
+
+function draftStore() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage turned off: the form works as before
+  }
+}
+
+function keepDraft(form) {
+  const store = draftStore();
+  const fields = [...form.querySelectorAll('textarea, input[type="text"]')].filter((field) => field.name);
+  if (!store || !fields.length) return;
+  const key = `${DRAFT_PREFIX}${location.pathname}|${form.getAttribute("action") ?? ""}`;
+  let sending = false;
+
+  const changed = () => fields.some((field) => field.value !== field.defaultValue);
+  const save = () => {
+    if (!changed()) {
+      store.removeItem(key);
+      return;
+    }
+    const values = Object.fromEntries(fields.map((field) => [field.name, field.value]));
+    try {
+      store.setItem(key, JSON.stringify({ at: Date.now(), values }));
+    } catch {
+      // Storage full: the draft is not kept, and the page still asks before it is left.
+    }
+  };
+
+  let kept = null;
+  try {
+    kept = JSON.parse(store.getItem(key) ?? "null");
+  } catch {
+    store.removeItem(key);
+  }
+  const fresh = kept && Date.now() - kept.at < DRAFT_DAYS * 86400000;
+  if (kept && !fresh) store.removeItem(key);
+  const differs = fresh && fields.some((field) => (kept.values[field.name] ?? field.value) !== field.value);
+  if (differs) {
+    const offer = document.createElement("div");
+    offer.className = "draft-offer";
+    offer.setAttribute("role", "status");
+    const when = new Date(kept.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    const text = document.createElement("p");
+    text.textContent = `You have unsent text here from ${when}.`;
+    const restore = document.createElement("button");
+    restore.type = "button";
+    restore.className = "button small primary";
+    restore.textContent = "Restore it";
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button small quiet";
+    discard.textContent = "Discard it";
+    offer.append(text, restore, " ", discard);
+    form.prepend(offer);
+    restore.addEventListener("click", () => {
+      fields.forEach((field) => {
+        if (kept.values[field.name] !== undefined) field.value = kept.values[field.name];
+      });
+      offer.remove();
+      fields.find((field) => field.tagName === "TEXTAREA")?.focus();
+    });
+    discard.addEventListener("click", () => {
+      store.removeItem(key);
+      offer.remove();
+    });
+  }
+
+  let timer = null;
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 300);
+  });
+  form.addEventListener("submit", () => {
+    sending = true;
+    clearTimeout(timer);
+    store.removeItem(key);
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!sending && changed()) {
+      save();
+      event.preventDefault();
+      event.returnValue = ""; // the browser shows its own "Leave the page?" question
+    }
   });
 }

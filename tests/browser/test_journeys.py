@@ -391,3 +391,63 @@ def test_a_member_answers_and_thanks_a_reply_with_the_form_moved_under_it(live_s
     page.keyboard.press("Escape")
     expect(page.locator(f"#reply-{advice_id}").get_by_role("link", name="Flag for the facilitators")).to_be_hidden()
     expect(menu).to_be_focused()
+
+
+def test_a_reply_is_previewed_and_comes_back_after_the_tab_was_closed(live_server, new_context):
+    people = cast(live_server)
+    with live_server.app.app_context():
+        cohort = cohort_ops.find_cohort(people.slug)
+        post = factories.make_post(cohort, cohort_ops.find_user(people.facilitator), kind=PostKind.CHALLENGE)
+        db.session.commit()
+        thread = f"{live_server.url}/c/{people.slug}/posts/{post.id}"
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, live_server, people.advisor, people.password)
+    page.goto(thread)
+    text = "**Start small**: one ward first.\n\n| Week | Referrals |\n| --- | --- |\n| 1 | 12 |\n\nSee www.nhs.uk"
+    page.locator("#reply-body-top").fill(text)
+
+    page.get_by_role("button", name="Preview").first.click()
+    preview = page.locator("#reply-body-top-preview")
+    expect(preview.locator("strong")).to_have_text("Start small")
+    expect(preview.locator("td").last).to_have_text("12")
+    expect(preview.get_by_role("link", name="www.nhs.uk")).to_have_attribute("href", "http://www.nhs.uk")
+    assert _violations(page) == []
+    page.locator("#reply-body-top").press("End")  # typing again hides the preview of the old text
+    page.keyboard.type("!")
+    expect(preview).to_be_hidden()
+
+    # Leaving with unsent text asks first; staying keeps it.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    cohort_nav(page, people).get_by_role("link", name="Members").click()
+    for _ in range(50):
+        if asked:
+            break
+        page.wait_for_timeout(100)
+    assert asked == ["beforeunload"]
+    expect(page.locator("#reply-body-top")).to_have_value(text + "!")
+    _wait_for_draft(page, "www.nhs.uk!")
+    page.close()  # the tab closes mid-reply
+    page = context.new_page()
+    page.goto(thread)
+    expect(page.get_by_text("You have unsent text here from")).to_be_visible()
+    expect(page.locator("#reply-body-top")).to_have_value("")
+    page.get_by_role("button", name="Restore it").click()
+    expect(page.locator("#reply-body-top")).to_have_value(text + "!")
+    page.get_by_role("button", name="Send reply").last.click()
+    expect(page.locator("li.reply").last).to_contain_text("one ward first.")
+
+    page.goto(thread)  # sent: nothing is offered again
+    expect(page.locator("li.reply").last).to_contain_text("one ward first.")
+    expect(page.get_by_text("You have unsent text here from")).to_have_count(0)
+
+
+def _wait_for_draft(page, fragment: str) -> None:
+    """Until the browser has kept a draft holding ``fragment`` (it saves a moment after typing stops).
+    Polled from here: the page's CSP, rightly, forbids the string evaluation wait_for_function uses."""
+    for _ in range(50):
+        if page.evaluate("(fragment) => Object.values(localStorage).some((kept) => kept.includes(fragment))", fragment):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no draft holding {fragment!r} was kept")

@@ -93,6 +93,10 @@ def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
         pytest.fail("the reply box cannot be reached with the Tab key")
     page.keyboard.type("Typed without a mouse: start with the referrals from the emergency department.")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Preview"
+    page.keyboard.press("Enter")
+    expect(page.locator("#reply-body-top-preview")).to_contain_text("Typed without a mouse")
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Send reply"
     page.keyboard.press("Enter")
     expect(page.get_by_text("Typed without a mouse")).to_be_visible()
