@@ -18,13 +18,14 @@ from .mail.delivery import deliver_due, mail_server_configured, newest_messages,
 from .mail.worker import run_worker
 from .models import OutboxMessage, Role, User, normalise_email, utcnow
 from .policy import Refused
-from .timezones import is_timezone
+from .timezones import canonical_timezone
 
 
 def _check_timezone(_ctx, _param, value: str) -> str:
-    if not is_timezone(value):
+    zone = canonical_timezone(value)
+    if zone is None:
         raise click.BadParameter(f"'{value}' is not an IANA time zone name, e.g. Europe/London.")
-    return value
+    return zone
 
 
 def _existing_user(email: str) -> User:

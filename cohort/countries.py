@@ -14,6 +14,11 @@ def choices() -> list[tuple[str, str]]:
     )
 
 
+@cache
+def _names() -> dict[str, str]:
+    return dict(choices())
+
+
 def country_name(code: str) -> str:
     """The name of the country ``code`` stands for, or "" for none (or a code no longer listed)."""
-    return dict(choices()).get(code, "")
+    return _names().get(code, "")

@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import SelectField, validators
 from wtforms.validators import StopValidation, ValidationError
 
-from .timezones import is_timezone, timezone_choices
+from .timezones import canonical_timezone, is_timezone, timezone_choices
 
 
 class ConfirmForm(FlaskForm):
@@ -49,7 +49,18 @@ class TimezoneField(SelectField):
     """An IANA time zone, chosen from the installed tzdata."""
 
     def __init__(self, label="Time zone", validators=None, **kwargs):
+        # The page's script adds a box above it that finds a zone by city, country or offset.
+        kwargs["render_kw"] = {"data-zone-picker": "", **kwargs.get("render_kw", {})}
         super().__init__(label, validators=validators, choices=timezone_choices(), **kwargs)
+
+    # A zone saved or sent under another name ("Asia/Calcutta", from a page opened before the list
+    # changed) shows, and is saved, as the zone of the list it stands for.
+    def process_data(self, value):
+        super().process_data(canonical_timezone(value) or value)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = canonical_timezone(self.data) or self.data
 
     def pre_validate(self, form):
         if not is_timezone(self.data or ""):

@@ -1,12 +1,17 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", () => {
-  // Suggest the device's own time zone on forms that ask for one.
+  // Suggest the device's own time zone on forms that ask for one. Browsers may report an old name
+  // ("Asia/Calcutta"): each zone lists the names it is also known by.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   document.querySelectorAll("select[data-detect-timezone]").forEach((select) => {
-    if (zone && [...select.options].some((option) => option.value === zone)) {
-      select.value = zone;
+    const own = [...select.options].find(
+      (option) => option.value === zone || (option.dataset.aliases ?? "").split(" ").includes(zone),
+    );
+    if (zone && own) {
+      select.value = own.value;
     }
   });
+  document.querySelectorAll("select[data-zone-picker]").forEach(offerZoneSearch);
 
   // Ask before actions that cannot be undone from the same page: a form's own question, or that of
   // the button sending it (buttons under a reply share one form, each with its own question).
@@ -446,6 +451,52 @@ function keepDraft(form) {
       save();
       event.preventDefault();
       event.returnValue = ""; // the browser shows its own "Leave the page?" question
+    }
+  });
+}
+
+// A box above a time-zone list that narrows it to the zones whose city, country, offset or former
+// names hold what is typed ("oslo", "india", "+05:30"); the list itself stays the form's field.
+function offerZoneSearch(select) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.id = `${select.id}-search`;
+  search.className = "zone-search";
+  search.placeholder = "Find a city, country or UTC offset";
+  search.setAttribute("aria-label", "Find a time zone");
+  search.setAttribute("aria-controls", select.id);
+  search.autocomplete = "off";
+  const status = document.createElement("p");
+  status.className = "hint";
+  status.setAttribute("role", "status");
+  select.before(search);
+  select.after(status);
+  const words = (text) => text.toLowerCase().replaceAll("_", " ").replaceAll("−", "-");
+  const options = [...select.options].map((option) => ({
+    option,
+    text: words(`${option.label} ${option.value} ${option.dataset.aliases ?? ""}`),
+  }));
+  search.addEventListener("input", () => {
+    const wanted = words(search.value.trim());
+    let shown = 0;
+    options.forEach(({ option, text }) => {
+      option.hidden = wanted !== "" && !text.includes(wanted);
+      shown += option.hidden ? 0 : 1;
+    });
+    select.querySelectorAll("optgroup").forEach((group) => {
+      group.hidden = [...group.children].every((option) => option.hidden);
+    });
+    if (select.selectedOptions[0]?.hidden) {
+      const first = options.find(({ option }) => !option.hidden);
+      if (first) select.value = first.option.value;
+    }
+    status.textContent = wanted === "" ? "" : shown === 0 ? "No time zone matches." : `${shown} time zone${shown === 1 ? "" : "s"} match; the first is chosen.`;
+  });
+  // Enter in the box picks the first match rather than sending the form.
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      select.focus();
     }
   });
 }

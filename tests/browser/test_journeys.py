@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
-from cohort.models import PostKind
+from cohort.models import PostKind, utcnow
 from cohort.posts import ops as post_ops
+from cohort.tokens import invitation_token
 
 from .. import factories
 from .conftest import sign_in
@@ -100,7 +101,7 @@ def test_from_invitation_to_outcome_session_and_search(live_server, new_context,
     first = date(date.today().year + 1, 1, 1) + relativedelta(weekday=TU(2))  # always ahead
     facilitator.get_by_label("Date", exact=True).fill(first.isoformat())
     facilitator.get_by_label("Start time").fill("15:00")
-    facilitator.get_by_label("Time zone").select_option("Europe/London")
+    facilitator.get_by_label("Time zone", exact=True).select_option("Europe/London")
     # Monthly options show only while the session repeats.
     facilitator.get_by_label("Just once").check()
     expect(facilitator.get_by_label("Number of sessions")).to_be_hidden()
@@ -451,3 +452,31 @@ def _wait_for_draft(page, fragment: str) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"no draft holding {fragment!r} was kept")
+
+
+def test_the_time_zone_is_found_by_country_and_a_devices_old_zone_name_is_known(live_server, new_context):
+    people = cast(live_server)
+    with live_server.app.app_context():
+        cohort = cohort_ops.find_cohort(people.slug)
+        leading = factories.member_of(cohort_ops.find_user(people.facilitator), cohort)
+        invitation = cohort_ops.create_invitation_link(leading, expires_at=utcnow() + timedelta(days=1), max_uses=1)
+        db.session.commit()
+        link = f"{live_server.url}/invite/{invitation_token(invitation.id, invitation.key)}"
+
+    # Chromium still reports India's zone by its old name; the list knows it as Kolkata.
+    page = new_context(timezone_id="Asia/Calcutta").new_page()
+    page.goto(link)
+    zone = page.get_by_label("Your time zone")
+    expect(zone).to_have_value("Asia/Kolkata")
+    finder = page.get_by_label("Find a time zone")
+    finder.fill("norway")
+    expect(zone).to_have_value("Europe/Oslo")
+    expect(page.get_by_text("1 time zone match; the first is chosen.")).to_be_visible()
+    finder.fill("+05:45")
+    expect(zone).to_have_value("Asia/Kathmandu")
+    finder.fill("kiev")  # the city's old spelling finds it too
+    expect(zone).to_have_value("Europe/Kyiv")
+    finder.fill("atlantis")
+    expect(page.get_by_text("No time zone matches.")).to_be_visible()
+    expect(zone).to_have_value("Europe/Kyiv")
+    assert _violations(page) == []
