@@ -537,6 +537,8 @@ NOT_LISTINGS = {
     "auth.invitation": "one invitation, before joining",
     "auth.reset_password": "a form",
     "auth.account": "the person's own account",
+    "auth.own_photo": "the person's own photo",
+    "cohort.cohorts.member_photo": "one member's photo, served as their profile is (tests/auth/test_photos.py)",
     "auth.delete_account": "a form",
     "auth.two_factor": "the person's own two-factor sign-in, in forms",
     "auth.two_factor_code": "a form, between the password and the code",

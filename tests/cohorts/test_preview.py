@@ -1,6 +1,9 @@
 """The preview beside a text box: the page's own script sends the text, and gets back exactly the HTML
 the saved text would show."""
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from cohort.extensions import db
 from cohort.markdown import render_markdown
 from cohort.models import Cohort
@@ -51,3 +54,19 @@ def test_another_cohorts_member_gets_not_found(client, people):
     response = _preview(client, people.slug, "Hello")
     assert response.status_code == 404
     assert "Hello" not in response.text
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+# What a browser can send: no lone surrogates, and no NUL byte (refused, 400, before any view on
+# every form: tests/test_app.py).
+@given(
+    text=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=3000)
+    | st.from_regex(r"(\[|`+|<[a-z]+|\*\*|@[a-z]+|https?://[a-z./?=]+|\n)+", fullmatch=True)
+)
+def test_whatever_is_typed_the_preview_answers_json_and_never_runs_script(client, people, text):
+    client.login(people.member)
+    response = _preview(client, people.slug, text)
+    assert response.status_code in (200, 422), response.status_code
+    assert response.mimetype == "application/json"
+    if response.status_code == 200:
+        assert "<script" not in response.json["html"].lower()
