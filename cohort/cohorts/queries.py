@@ -1,13 +1,26 @@
-"""Reading a cohort's members."""
+"""Reading a cohort's members, and what needs its facilitators."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from .. import policy
 from ..extensions import db
 from ..handles import MAX_LENGTH as MAX_HANDLE
-from ..models import Membership, Role, User
+from ..models import (
+    AgendaItem,
+    AgendaStatus,
+    ChallengeStatus,
+    Flag,
+    Meeting,
+    Membership,
+    Post,
+    PostKind,
+    Role,
+    User,
+)
+from ..policy import Permission
 from ..timezones import local_time
 
 
@@ -53,3 +66,69 @@ def mention_suggestions(viewer: Membership, typed: str) -> list[dict]:
         .limit(MAX_SUGGESTIONS)
     ).all()
     return [{"handle": handle, "name": name} for handle, name in rows]
+
+
+# When a challenge has waited long enough to need a facilitator's nudge, and a trial to need a word.
+ADVICE_AWAITED = timedelta(days=3)
+OUTCOME_AWAITED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs a facilitator in their cohort now, counted: none of it names anyone."""
+
+    open_flags: int
+    proposals: int  # agenda items proposed for coming sessions, neither accepted nor declined
+    waiting_challenges: int  # open challenges with no advice, ADVICE_AWAITED after they were brought
+    quiet_trials: int  # challenges "trying" with no outcome, OUTCOME_AWAITED after the commitment
+
+    @property
+    def total(self) -> int:
+        return self.open_flags + self.proposals + self.waiting_challenges + self.quiet_trials
+
+
+def needs_attention(viewer: Membership, now: datetime) -> Attention | None:
+    """The "Needs attention" panel of the cohort home, for those who moderate it (None for others), in
+    one statement whatever the cohort's size."""
+    if not policy.has(viewer, Permission.MODERATE):
+        return None
+    challenges = and_(
+        policy.visible_posts_condition(viewer),
+        Post.kind == PostKind.CHALLENGE,
+        Post.hidden_at.is_(None),  # under review: not a post to ask the cohort to answer
+    )
+
+    def counted(model, *conditions):
+        return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+    proposals = (
+        select(func.count())
+        .select_from(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.cohort_id == viewer.cohort_id,
+            Meeting.cancelled_at.is_(None),
+            Meeting.ends_at > now,
+            AgendaItem.status == AgendaStatus.PROPOSED,
+        )
+        .scalar_subquery()
+        if policy.has(viewer, Permission.RUN_SESSIONS)
+        else literal(0)
+    )
+    row = db.session.execute(
+        select(
+            counted(Flag, Flag.cohort_id == viewer.cohort_id, Flag.resolved_at.is_(None)),
+            proposals,
+            counted(
+                Post,
+                challenges,
+                Post.status == ChallengeStatus.OPEN,
+                policy.unanswered_condition(viewer),
+                Post.created_at <= now - ADVICE_AWAITED,
+            ),
+            counted(
+                Post, challenges, Post.status == ChallengeStatus.TRYING, Post.committed_at <= now - OUTCOME_AWAITED
+            ),
+        )
+    ).one()
+    return Attention(*row)

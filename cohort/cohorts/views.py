@@ -25,12 +25,14 @@ bp = Blueprint("cohorts", __name__)
 @bp.get("/")
 @requires(Permission.TAKE_PART)
 def home():
-    """The cohort's front page: pinned announcements, challenges waiting for advice, and the latest stories."""
+    """The cohort's front page: pinned announcements, challenges waiting for advice, and the latest stories;
+    for facilitators, what needs them first."""
     return render_template(
         "cohorts/home.html",
         pinned=post_queries.pinned_announcements(g.membership),
         unanswered=post_queries.unanswered_challenges(g.membership),
         stories=post_queries.latest_stories(g.membership),
+        attention=queries.needs_attention(g.membership, utcnow()),
     )
 
 
