@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import policy
@@ -389,6 +389,28 @@ class PostsPage:
     newer: ListCursor | None
 
 
+def _filtered(viewer: Membership, filters: Filters) -> list[ColumnElement[bool]]:
+    """The conditions the posts list's filters add, for the list and for a search alike."""
+    conditions = []
+    if filters.kind:
+        conditions.append(Post.kind == filters.kind)
+    if filters.status == ChallengeStatus.ON_AGENDA:
+        conditions += [Post.status == ChallengeStatus.OPEN, Post.on_agenda]
+    elif filters.status == ChallengeStatus.OPEN:
+        conditions += [Post.status == ChallengeStatus.OPEN, ~Post.on_agenda]
+    elif filters.status:
+        conditions.append(Post.status == filters.status)
+    if filters.tag:
+        conditions.append(
+            Post.id.in_(
+                select(PostTag.post_id).join(Tag).where(Tag.name == filters.tag, Tag.cohort_id == viewer.cohort_id)
+            )
+        )
+    if filters.author_id:
+        conditions.append(policy.authored_by_condition(viewer, filters.author_id))
+    return conditions
+
+
 def list_posts(
     viewer: Membership,
     filters: Filters,
@@ -427,24 +449,8 @@ def list_posts(
         )
         .join(Post.author)
         .options(contains_eager(Post.author), selectinload(Post.tags))
-        .where(policy.visible_posts_condition(viewer))
+        .where(policy.visible_posts_condition(viewer), *_filtered(viewer, filters))
     )
-    if filters.kind:
-        statement = statement.where(Post.kind == filters.kind)
-    if filters.status == ChallengeStatus.ON_AGENDA:
-        statement = statement.where(Post.status == ChallengeStatus.OPEN, Post.on_agenda)
-    elif filters.status == ChallengeStatus.OPEN:
-        statement = statement.where(Post.status == ChallengeStatus.OPEN, ~Post.on_agenda)
-    elif filters.status:
-        statement = statement.where(Post.status == filters.status)
-    if filters.tag:
-        statement = statement.where(
-            Post.id.in_(
-                select(PostTag.post_id).join(Tag).where(Tag.name == filters.tag, Tag.cohort_id == viewer.cohort_id)
-            )
-        )
-    if filters.author_id:
-        statement = statement.where(policy.authored_by_condition(viewer, filters.author_id))
     key = tuple_(Post.last_activity_at, Post.id)
     if after is not None:
         rows = db.session.execute(
@@ -595,12 +601,12 @@ def cohort_values(cohort_id: int) -> list[CohortValue]:
     )
 
 
-def search(viewer: Membership, query: str, page: int = 1) -> tuple[list, bool]:
-    """A page of the search results this viewer may see, each with its snippet and its author as
-    they may know them, and whether a further page holds more."""
+def search(viewer: Membership, query: str, page: int = 1, filters: Filters | None = None) -> tuple[list, bool]:
+    """A page of the search results this viewer may see, among the posts ``filters`` select, each with
+    its snippet and its author as they may know them, and whether a further page holds more."""
     found = search_posts(
         query,
-        policy.visible_posts_condition(viewer),
+        and_(policy.visible_posts_condition(viewer), *_filtered(viewer, filters or Filters())),
         viewer.cohort_id,
         limit=RESULTS_PER_PAGE + 1,
         offset=(page - 1) * RESULTS_PER_PAGE,

@@ -60,22 +60,32 @@ def _cursor_arg(name: str):
 @bp.get("/")
 @requires(Permission.TAKE_PART)
 def index():
-    """Newest activity first, with filters; or search results when ``q`` is given."""
-    query = (request.args.get("q") or "").strip()
-    if query:
-        # Pages go as far as the ranked candidates do, and no further.
-        last_page = CANDIDATES // RESULTS_PER_PAGE
-        page = int_arg(request.args.get("page"), 1, maximum=last_page)
-        results, more = queries.search(g.membership, query, page)
-        more = more and page < last_page
-        first = (page - 1) * RESULTS_PER_PAGE + 1
-        return render_template("posts/search.html", query=query, results=results, page=page, first=first, more=more)
+    """Newest activity first, with filters; or search results when ``q`` is given, among the posts the
+    same filters select. The query and the filters stay in the address, to share, page and bookmark."""
     filters = queries.Filters(
         kind=_enum_arg("kind", PostKind),
         status=_enum_arg("status", ChallengeStatus),
         tag=(request.args.get("tag") or "").strip().lower() or None,
         author_id=int_arg(request.args.get("author")),
     )
+    choices = {
+        "filters": filters,
+        "tags": queries.cohort_tags(g.membership),
+        "members": queries.author_choices(g.membership),
+        "statuses": list(ChallengeStatus),
+        "kinds": list(PostKind),
+    }
+    query = (request.args.get("q") or "").strip()
+    if query:
+        # Pages go as far as the ranked candidates do, and no further.
+        last_page = CANDIDATES // RESULTS_PER_PAGE
+        page = int_arg(request.args.get("page"), 1, maximum=last_page)
+        results, more = queries.search(g.membership, query, page, filters)
+        more = more and page < last_page
+        first = (page - 1) * RESULTS_PER_PAGE + 1
+        return render_template(
+            "posts/search.html", query=query, results=results, page=page, first=first, more=more, **choices
+        )
     if "page" in request.args:
         # Numbered pages are gone (a deep one cost more the deeper it was): start from the newest.
         kept = {name: value for name, value in request.args.items(multi=True) if name != "page"}
@@ -84,15 +94,7 @@ def index():
     if before and after:
         abort(400)
     page = queries.list_posts(g.membership, filters, before=before, after=after)
-    return render_template(
-        "posts/index.html",
-        page=page,
-        filters=filters,
-        tags=queries.cohort_tags(g.membership),
-        members=queries.author_choices(g.membership),
-        statuses=list(ChallengeStatus),
-        kinds=list(PostKind),
-    )
+    return render_template("posts/index.html", page=page, **choices)
 
 
 # What a page says when it gives back a form that could not be sent (cohort/drafts.py).

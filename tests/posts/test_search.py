@@ -188,3 +188,58 @@ def test_only_the_newest_matches_are_ranked_and_the_best_of_them_come_first(app,
     client.login(people.member)
     page = _search(client, people, "quillwort").text
     assert page.index("Quillwort everywhere") < page.index("Quillwort in the title") < page.index("Newer 0")
+
+
+def test_a_search_within_the_filters_finds_only_what_they_select_and_keeps_them_in_its_links(app, people, client):
+    make_post(app, people, people.member, title="Huddles story", body="Daily huddles worked.", tags=["flow"])
+    make_post(
+        app,
+        people,
+        people.member,
+        title="Huddles challenge",
+        body="Huddles stall.",
+        kind=PostKind.CHALLENGE,
+        tags=["flow"],
+    )
+    make_post(app, people, people.member, title="Huddles elsewhere", body="Huddles again.", kind=PostKind.CHALLENGE)
+    make_post(
+        app,
+        people,
+        people.member,
+        title="Huddles unnamed",
+        body="Huddles, said under the rule.",
+        kind=PostKind.CHALLENGE,
+        tags=["flow"],
+        visibility=Visibility.CHATHAM_HOUSE,
+    )
+    for n in range(RESULTS_PER_PAGE):
+        make_post(app, people, people.facilitator, title=f"Huddles note {n}", body="Huddles.", kind=PostKind.CHALLENGE)
+    with app.app_context():
+        author = user(people.member).id
+    client.login(people.facilitator)
+
+    def titles(**args):
+        page = client.get(f"/c/{people.slug}/posts/", query_string={"q": "huddles", **args}).text
+        return set(re.findall(r">(Huddles [a-z]+(?: \d+)?)</a>", page)), page
+
+    found, page = titles(kind="challenge", tag="flow")
+    assert found == {"Huddles challenge", "Huddles unnamed"}
+    assert '<option value="challenge" selected>' in page and "<option selected>flow</option>" in page
+    assert re.search(r'<details class="filter-box" open>', page)
+    # By one author: facilitators know who wrote under the Chatham House rule; other members do not.
+    found, _ = titles(author=author)
+    assert found == {"Huddles story", "Huddles challenge", "Huddles elsewhere", "Huddles unnamed"}
+    client.logout()
+    client.login(add_member(app, people))
+    found, _ = titles(author=author)
+    assert found == {"Huddles story", "Huddles challenge", "Huddles elsewhere"}
+    found, _ = titles(kind="story")
+    assert found == {"Huddles story"}
+
+    found_first, first = titles(kind="challenge")
+    more = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "kind=challenge" in more and "q=huddles" in more and "page=2" in more
+    found_second = set(re.findall(r">(Huddles [a-z]+(?: \d+)?)</a>", client.get(more).text))
+    notes = {f"Huddles note {n}" for n in range(RESULTS_PER_PAGE)}
+    assert found_first | found_second == {"Huddles challenge", "Huddles elsewhere", "Huddles unnamed"} | notes
+    assert not found_first & found_second
