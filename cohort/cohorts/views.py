@@ -33,6 +33,7 @@ def home():
         unanswered=post_queries.unanswered_challenges(g.membership),
         stories=post_queries.latest_stories(g.membership),
         attention=queries.needs_attention(g.membership, utcnow()),
+        new=post_queries.news([g.membership])[0],
     )
 
 

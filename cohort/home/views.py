@@ -8,6 +8,7 @@ from ..auth import two_factor
 from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import db
 from ..meetings.queries import next_sessions_for
+from ..posts import queries as post_queries
 from .queries import my_cohorts
 
 bp = Blueprint("home", __name__)
@@ -16,12 +17,14 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    """My cohorts, each with its member count, my next sessions across them, and for a facilitator or
+    """My cohorts, each with its member count and what is new there for me, my next sessions across them,
+    and for a facilitator or
     site admin without two-factor sign-in, a request to turn it on."""
     rows = my_cohorts(current_user)
     return render_template(
         "home/dashboard.html",
         rows=rows,
+        news=post_queries.news([membership for _cohort, membership, _count in rows]),
         # Sessions come only from cohorts: without one, there is nothing to look for.
         next_sessions=next_sessions_for(current_user) if rows else [],
         two_factor_asked=two_factor.asked(current_user, roles=[membership.role for _c, membership, _n in rows]),

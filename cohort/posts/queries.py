@@ -35,6 +35,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..policy import Permission
 from .search import RESULTS_PER_PAGE, search_posts
 
 # Replies indent up to this depth; deeper ones continue flat, saying whom they answer.
@@ -620,3 +621,51 @@ def reply_in_thread(post: Post, reply_id: int) -> Reply | None:
     return db.session.execute(
         select(Reply).where(Reply.id == reply_id, Reply.post_id == post.id, Reply.deleted_at.is_(None))
     ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class News:
+    """What is new to a member in their cohort since they last read it: posts they have not opened,
+    and replies on those they have, since they read them (their own words aside)."""
+
+    posts: int
+    replies: int
+
+
+def _news_counts(viewer: Membership) -> tuple:
+    unread_posts = (
+        select(func.count())
+        .select_from(Post)
+        .where(
+            policy.visible_posts_condition(viewer),
+            Post.author_id != viewer.user_id,
+            Post.created_at > viewer.joined_at,
+            ~exists().where(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id),
+        )
+        .scalar_subquery()
+    )
+    replies_since_read = (
+        select(func.count())
+        .select_from(Reply)
+        .join(Post, Post.id == Reply.post_id)
+        .join(PostRead, and_(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id))
+        .where(
+            policy.visible_posts_condition(viewer),
+            policy.visible_replies_condition(viewer),
+            Reply.author_id != viewer.user_id,
+            Reply.created_at > PostRead.read_at,
+        )
+        .scalar_subquery()
+    )
+    return unread_posts, replies_since_read
+
+
+def news(viewers: list[Membership]) -> list[News | None]:
+    """What is new to each of these memberships in its cohort, in one statement however many there
+    are; None for one that cannot read the cohort's posts (the charter not yet accepted)."""
+    readers = [viewer for viewer in viewers if policy.may(viewer, Permission.TAKE_PART)]
+    if not readers:
+        return [None] * len(viewers)
+    row = db.session.execute(select(*(count for reader in readers for count in _news_counts(reader)))).one()
+    found = {reader.id: News(row[2 * at], row[2 * at + 1]) for at, reader in enumerate(readers)}
+    return [found.get(viewer.id) for viewer in viewers]
