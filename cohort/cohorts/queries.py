@@ -117,7 +117,7 @@ def needs_attention(viewer: Membership, now: datetime) -> Attention | None:
     )
     row = db.session.execute(
         select(
-            counted(Flag, Flag.cohort_id == viewer.cohort_id, Flag.resolved_at.is_(None)),
+            counted(Flag, policy.open_flags_condition(viewer)),
             proposals,
             counted(
                 Post,

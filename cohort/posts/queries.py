@@ -349,6 +349,10 @@ class Filters:
     tag: str | None = None
     author_id: int | None = None
 
+    @property
+    def chosen(self) -> bool:
+        return any((self.kind, self.status, self.tag, self.author_id))
+
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -639,7 +643,6 @@ def _news_counts(viewer: Membership) -> tuple:
         .where(
             policy.visible_posts_condition(viewer),
             Post.author_id != viewer.user_id,
-            Post.created_at > viewer.joined_at,
             ~exists().where(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id),
         )
         .scalar_subquery()

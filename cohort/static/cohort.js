@@ -79,11 +79,12 @@ document.addEventListener("DOMContentLoaded", () => {
     markdownBoxes.forEach((box) => offerPreview(box, previewUrl));
   }
   // Kept in this browser alone; signing out clears them with the rest of the site's storage.
+  forgetSentDraft();
   new Set([...markdownBoxes].map((box) => box.form).filter(Boolean)).forEach(keepDraft);
 
   const replies = document.querySelector(".reply-list");
   if (replies) {
-    enhanceThread(replies);
+    enhanceThread(replies, previewUrl);
   }
 
   // A click on a shareable link selects it, ready to copy.
@@ -95,7 +96,7 @@ document.addEventListener("DOMContentLoaded", () => {
 // The thread has one reply form and one thanks form, moved under the reply being answered or
 // thanked (without this script, "Reply" and "Thanks" open a page of their own). The moved form is
 // named after whom it answers and takes the focus; Cancel puts the focus back on the link.
-function enhanceThread(list) {
+function enhanceThread(list, previewUrl) {
   const replyTemplate = document.getElementById("reply-template");
   const thanksTemplate = document.getElementById("thanks-template");
   // A reply that could not be sent is already under the reply it answers, with its text.
@@ -129,6 +130,8 @@ function enhanceThread(list) {
     link.closest(".reply-row").after(replyForm);
     if (fresh) {
       offerMentions(box);
+      if (previewUrl) offerPreview(box, previewUrl);
+      keepDraft(replyForm);
     }
     box.focus();
   };
@@ -362,36 +365,57 @@ function offerPreview(box, url) {
   });
 }
 
-// Drafts: what is typed in a form with a Markdown box is kept in this browser as it is typed, and
-// offered back when the form is opened again (a closed tab, a crash, a lost connection); sending the
-// form forgets it. Leaving the page with unsent text asks first.
+// Drafts: what is typed in a form with a Markdown box is kept in this browser as it is typed, for
+// this person and this form (and the reply it answers), and offered back when the form is opened
+// again after a closed tab or a crash. A draft is forgotten once the page its form led to shows no
+// error: a refused or failed send keeps it. Leaving a page with unsent text asks first.
 const DRAFT_PREFIX = "cohort-draft:";
+const DRAFT_SENT = "cohort-draft-sent";
 const DRAFT_DAYS = 30;
 
-function draftStore() {
+function draftStore(kind = "localStorage") {
   try {
-    return window.localStorage;
+    return window[kind];
   } catch {
     return null; // storage turned off: the form works as before
   }
 }
 
+// Once the page a form was sent from is replaced by one without a form error, it was saved.
+function forgetSentDraft() {
+  const store = draftStore();
+  const tab = draftStore("sessionStorage");
+  const sent = tab?.getItem(DRAFT_SENT);
+  if (!store || !sent) return;
+  tab.removeItem(DRAFT_SENT);
+  if (!document.querySelector(".field-error, .error-summary")) {
+    store.removeItem(sent);
+  }
+}
+
 function keepDraft(form) {
   const store = draftStore();
-  const fields = [...form.querySelectorAll('textarea, input[type="text"]')].filter((field) => field.name);
-  if (!store || !fields.length) return;
-  const key = `${DRAFT_PREFIX}${location.pathname}|${form.getAttribute("action") ?? ""}`;
+  const owner = document.querySelector('meta[name="cohort-drafts-for"]')?.content;
+  // What the person typed: not the form's hidden bookkeeping (its one-time key, its version).
+  const fields = [...form.querySelectorAll('textarea, input[type="text"]')].filter(
+    (field) => field.name && !field.hidden && !field.hasAttribute("data-kept-on-back"),
+  );
+  if (!store || !owner || !fields.length) return;
+  const key = () =>
+    `${DRAFT_PREFIX}${owner}|${form.getAttribute("action") ?? location.pathname}|${form.elements.parent_id?.value ?? ""}`;
+  // A form given back with an error holds text the server did not save.
+  const refused = () => form.querySelector(".field-error") !== null;
   let sending = false;
 
-  const changed = () => fields.some((field) => field.value !== field.defaultValue);
+  const changed = () => fields.some((field) => field.value !== field.defaultValue) || (refused() && fields.some((field) => field.value.trim()));
   const save = () => {
     if (!changed()) {
-      store.removeItem(key);
+      store.removeItem(key());
       return;
     }
     const values = Object.fromEntries(fields.map((field) => [field.name, field.value]));
     try {
-      store.setItem(key, JSON.stringify({ at: Date.now(), values }));
+      store.setItem(key(), JSON.stringify({ at: Date.now(), values }));
     } catch {
       // Storage full: the draft is not kept, and the page still asks before it is left.
     }
@@ -399,12 +423,12 @@ function keepDraft(form) {
 
   let kept = null;
   try {
-    kept = JSON.parse(store.getItem(key) ?? "null");
+    kept = JSON.parse(store.getItem(key()) ?? "null");
   } catch {
-    store.removeItem(key);
+    store.removeItem(key());
   }
   const fresh = kept && Date.now() - kept.at < DRAFT_DAYS * 86400000;
-  if (kept && !fresh) store.removeItem(key);
+  if (kept && !fresh) store.removeItem(key());
   const differs = fresh && fields.some((field) => (kept.values[field.name] ?? field.value) !== field.value);
   if (differs) {
     const offer = document.createElement("div");
@@ -431,7 +455,7 @@ function keepDraft(form) {
       fields.find((field) => field.tagName === "TEXTAREA")?.focus();
     });
     discard.addEventListener("click", () => {
-      store.removeItem(key);
+      store.removeItem(key());
       offer.remove();
     });
   }
@@ -444,10 +468,12 @@ function keepDraft(form) {
   form.addEventListener("submit", () => {
     sending = true;
     clearTimeout(timer);
-    store.removeItem(key);
+    save();
+    draftStore("sessionStorage")?.setItem(DRAFT_SENT, key());
   });
   window.addEventListener("beforeunload", (event) => {
-    if (!sending && changed()) {
+    // A form put away (Cancel under a reply) asks nothing; its text waits in the draft.
+    if (!sending && form.isConnected && changed()) {
       save();
       event.preventDefault();
       event.returnValue = ""; // the browser shows its own "Leave the page?" question

@@ -443,6 +443,23 @@ def test_a_reply_is_previewed_and_comes_back_after_the_tab_was_closed(live_serve
     expect(page.locator("li.reply").last).to_contain_text("one ward first.")
     expect(page.get_by_text("You have unsent text here from")).to_have_count(0)
 
+    # The form moved under a reply previews too.
+    page.locator("li.reply").last.get_by_role("link", name="Reply", exact=True).click()
+    page.locator("form.inline-reply textarea").fill("**And** the wards after.")
+    page.locator("form.inline-reply").get_by_role("button", name="Preview").click()
+    expect(page.locator("form.inline-reply .preview strong")).to_have_text("And")
+
+    # A form nothing was typed in asks nothing on leaving, and offers nothing back.
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=story")
+    asked.clear()
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    cohort_nav(page, people).get_by_role("link", name="Members").click()
+    expect(page.get_by_role("heading", name="Members", level=1)).to_be_visible()
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/new?kind=story")
+    expect(page.get_by_label("Title")).to_be_visible()
+    assert asked == []
+    expect(page.get_by_text("You have unsent text here from")).to_have_count(0)
+
 
 def _wait_for_draft(page, fragment: str) -> None:
     """Until the browser has kept a draft holding ``fragment`` (it saves a moment after typing stops).

@@ -33,10 +33,14 @@ def busy(app, people):
         now = datetime.now(UTC)
 
         flagged = factories.make_post(cohort, member)
+        gone = factories.make_post(cohort, member)
+        gone.deleted_at = now
         db.session.add_all(
             [
                 Flag(cohort_id=cohort.id, post_id=flagged.id, reporter_id=facilitator.id, reason="Check"),
                 Flag(cohort_id=cohort.id, post_id=flagged.id, reporter_id=member.id, reason="Old", resolved_at=now),
+                # On a post its author deleted since: nothing left to review, as the flags page says.
+                Flag(cohort_id=cohort.id, post_id=gone.id, reporter_id=facilitator.id, reason="Gone"),
             ]
         )
         coming = factories.make_meeting(cohort, start=now + timedelta(days=7))

@@ -41,6 +41,10 @@ def test_unread_posts_and_replies_since_reading_are_counted_as_the_reader_may_se
     _reply_at(app, read, people.facilitator, now - timedelta(hours=3))  # before it was read
     _reply_at(app, read, people.facilitator, now - timedelta(hours=1))  # since
     _reply_at(app, read, people.member, now - timedelta(minutes=30))  # their own
+    deleted = make_reply(app, read, people.facilitator, "Taken back.")
+    with app.app_context():
+        db.session.get(Reply, deleted).deleted_at = now
+        db.session.commit()
     make_post(app, people, people.outsider, title="Elsewhere", cohort_id=people.other_cohort_id)
     with app.app_context():
         cohort = db.session.get(Cohort, people.cohort_id)
