@@ -40,6 +40,9 @@ from .search import RESULTS_PER_PAGE, search_posts
 
 # Replies indent up to this depth; deeper ones continue flat, saying whom they answer.
 MAX_INDENT = 4
+# "New" looks back this far, as Discourse's new topics do: a member back after a year is not told of
+# thousands of old posts, and counting costs what a month of activity costs, not the whole archive.
+NEWS_WINDOW = timedelta(days=30)
 
 
 def author_label(post: Post, author: User, viewer: Membership) -> policy.ShownPerson:
@@ -431,6 +434,7 @@ def list_posts(
         .correlate(Post)
         .scalar_subquery()
     )
+    since = utcnow() - NEWS_WINDOW
     new_replies = (
         select(func.count(Reply.id))
         .join(PostRead, and_(PostRead.post_id == Reply.post_id, PostRead.user_id == viewer.user_id))
@@ -439,6 +443,7 @@ def list_posts(
             policy.visible_replies_condition(viewer),
             Reply.author_id != viewer.user_id,
             Reply.created_at > PostRead.read_at,
+            Reply.created_at > since,
         )
         .correlate(Post)
         .scalar_subquery()
@@ -485,7 +490,7 @@ def list_posts(
             reply_count=reply_count,
             last_reply_at=last_reply_at,
             helpful_count=helpful_count,
-            unread=read is None and post.author_id != viewer.user_id,
+            unread=read is None and post.author_id != viewer.user_id and post.created_at > since,
             new_replies=new or 0,
         )
         for post, reply_count, last_reply_at, helpful_count, read, new in rows
@@ -629,19 +634,24 @@ def reply_in_thread(post: Post, reply_id: int) -> Reply | None:
 
 @dataclass(frozen=True)
 class News:
-    """What is new to a member in their cohort since they last read it: posts they have not opened,
-    and replies on those they have, since they read them (their own words aside)."""
+    """What is new to a member in their cohort since they last read it, within ``NEWS_WINDOW``: posts
+    they have not opened, and replies on those they have, since they read them (their own words aside)."""
 
     posts: int
     replies: int
 
 
 def _news_counts(viewer: Membership) -> tuple:
+    since = utcnow() - NEWS_WINDOW
+    # The activity bound lets the cohort's activity index find the candidates: a post made or
+    # answered within the window was active within it.
     unread_posts = (
         select(func.count())
         .select_from(Post)
         .where(
             policy.visible_posts_condition(viewer),
+            Post.last_activity_at > since,
+            Post.created_at > since,
             Post.author_id != viewer.user_id,
             ~exists().where(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id),
         )
@@ -654,9 +664,11 @@ def _news_counts(viewer: Membership) -> tuple:
         .join(PostRead, and_(PostRead.post_id == Post.id, PostRead.user_id == viewer.user_id))
         .where(
             policy.visible_posts_condition(viewer),
+            Post.last_activity_at > since,
             policy.visible_replies_condition(viewer),
             Reply.author_id != viewer.user_id,
             Reply.created_at > PostRead.read_at,
+            Reply.created_at > since,
         )
         .scalar_subquery()
     )

@@ -86,3 +86,26 @@ def test_a_member_yet_to_accept_the_charter_is_shown_no_news(app, people, client
     make_post(app, people, people.facilitator, title="Before the charter")
     client.login(newcomer)
     assert _news(client.get("/").text) == ""
+
+
+def test_what_is_older_than_the_window_is_no_longer_new(app, people, client):
+    now = datetime.now(UTC)
+    old = make_post(app, people, people.facilitator, title="From last winter")
+    read = make_post(app, people, people.facilitator, title="Read long ago")
+    _read(app, people.member, read, now - timedelta(days=60))
+    _reply_at(app, read, people.facilitator, now - timedelta(days=45))  # after reading, before the window
+    with app.app_context():
+        for post_id in (old, read):
+            post = db.session.get(Post, post_id)
+            post.created_at = now - timedelta(days=90)
+            post.last_activity_at = now - timedelta(days=45)
+        db.session.commit()
+
+    client.login(people.member)
+    assert _news(client.get("/").text) == "Nothing new since you last read."
+    listing = client.get(f"/c/{people.slug}/posts/").text
+    assert "From last winter" in listing and "badge-new" not in listing
+
+    _reply_at(app, read, people.facilitator, now - timedelta(days=1))  # and now something is
+    assert _news(client.get("/").text) == "New for you: 1 reply since you last read"
+    assert "1 new reply" in client.get(f"/c/{people.slug}/posts/").text
