@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from . import drafts, policy
 from .extensions import db, login_manager
-from .models import AgendaItem, Cohort, Flag, Meeting, Membership, Post, Reply
+from .models import AgendaItem, Attachment, Cohort, Flag, Meeting, Membership, Post, Reply
 from .policy import Permission
 
 cohort_bp = Blueprint("cohort", __name__, url_prefix="/c/<slug>")
@@ -141,6 +141,18 @@ def get_reply_or_404(post: Post, reply_id: int) -> Reply:
             Reply.id == reply_id, Reply.post_id == post.id, policy.visible_replies_condition(g.membership)
         )
     )
+
+
+def get_attachment_or_404(post: Post, token: str) -> Attachment:
+    """A file on this post or one of its replies, if this member may see what carries it, or 404."""
+    found = db.session.execute(
+        select(Attachment, Reply)
+        .outerjoin(Reply, Reply.id == Attachment.reply_id)
+        .where(Attachment.token == token, Attachment.post_id == post.id)
+    ).one_or_none()
+    if found is None or not policy.can_see_attachment(g.membership, found.Attachment, post, found.Reply):
+        abort(404)
+    return found.Attachment
 
 
 def get_meeting_or_404(meeting_id: int) -> Meeting:

@@ -136,6 +136,10 @@ def from_environment(instance_path: str) -> dict:
         # Where uploaded files are kept: empty for instance/uploads, file:/path, or s3://bucket/prefix
         # (?endpoint=…&region=… for an S3-compatible service other than AWS): cohort/uploads/storage.py.
         "COHORT_STORAGE_URL": os.environ.get("COHORT_STORAGE_URL", "").strip(),
+        # Each file attached to a post or reply may be this large; a deleted post's files are kept
+        # this many days before `flask --app cohort purge-uploads` removes them.
+        "COHORT_UPLOAD_MAX_MB": _at_least_one("COHORT_UPLOAD_MAX_MB", 20),
+        "COHORT_UPLOAD_KEEP_DAYS": _whole_number("COHORT_UPLOAD_KEEP_DAYS", 30),
         # One line per request: "text" (key=value) or "json".
         "COHORT_LOG_FORMAT": _choice("COHORT_LOG_FORMAT", ("text", "json")),
     }

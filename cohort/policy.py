@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from .models import (
     AgendaItem,
     AgendaStatus,
+    Attachment,
     ChallengeStatus,
     Flag,
     Meeting,
@@ -202,6 +203,16 @@ def can_see_reply(membership: Membership | None, reply: Reply, post: Post) -> bo
         and reply.deleted_at is None
         and (reply.hidden_at is None or has(membership, Permission.MODERATE))
     )
+
+
+def can_see_attachment(membership: Membership | None, attachment: Attachment, post: Post, reply: Reply | None) -> bool:
+    """A file is shown to whoever may see what carries it: the post, and the reply it is on, if any
+    (so a hidden or deleted post or reply takes its files with it)."""
+    if attachment.post_id != post.id:
+        return False
+    if attachment.reply_id is None:
+        return can_see_post(membership, post)
+    return reply is not None and reply.id == attachment.reply_id and can_see_reply(membership, reply, post)
 
 
 def visible_replies_condition(membership: Membership | None) -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
 """Response headers, cookie flags, request limits and redirect checks that protect every page."""
 
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, request
@@ -73,9 +74,10 @@ def _https_base(config) -> bool:
     return config["COHORT_BASE_URL"].startswith("https://")
 
 
-def accepts_uploads(most_bytes: int):
+def accepts_uploads(most_bytes: int | Callable[[], int]):
     """Let a view's form carry files up to ``most_bytes`` in all (past the text forms' cap), and no more:
-    the body is still refused with 413 before it is read."""
+    the body is still refused with 413 before it is read. A callable is asked at each request, for a
+    cap that comes from the configuration."""
 
     def decorator(view):
         view.upload_bytes = most_bytes
@@ -87,6 +89,8 @@ def accepts_uploads(most_bytes: int):
 def _upload_cap():
     view = current_app.view_functions.get(request.endpoint)
     most = getattr(view, "upload_bytes", None)
+    if callable(most):
+        most = most()
     if most is not None:
         # The files and the form's text fields beside them.
         request.max_content_length = most + current_app.config["COHORT_MAX_FORM_BYTES"]

@@ -9,6 +9,7 @@ from . import drafts, policy
 from .access import profile_url
 from .mail import external_url
 from .timezones import city, local_time
+from .uploads import attachments
 
 
 def viewer_timezone() -> str:
@@ -68,3 +69,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["photo_url"] = photo_url
     # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.filters["file_kind"] = attachments.label
+    app.jinja_env.filters["file_size"] = attachments.size_words
+    app.jinja_env.globals["attachment_max_files"] = attachments.MAX_FILES
+    app.jinja_env.globals["attachment_max_mb"] = app.config["COHORT_UPLOAD_MAX_MB"]
+    # A hint to the browser's file chooser only: what is taken is decided from each file's content.
+    app.jinja_env.globals["attachment_accept"] = ",".join(attachments.CHOOSER_EXTENSIONS)

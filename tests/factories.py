@@ -37,6 +37,17 @@ _FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(TEST
 _sequence = itertools.count(1)
 
 
+# The smallest file a PDF reader would recognise: what matters is its signature.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_png(colour: str = "teal", size: tuple[int, int] = (60, 40)) -> bytes:
+    """A small PNG of one colour, as attached to a post or reply."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
 def make_photo(colour: str = "teal", size: tuple[int, int] = (200, 150)) -> bytes:
     """A small JPEG of one colour, as a member would upload for their photo."""
     out = io.BytesIO()

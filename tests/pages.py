@@ -40,6 +40,7 @@ from cohort.posts import ops as post_ops
 from cohort.posts.ops import ResultRow
 from cohort.recognition import ops as recognition_ops
 from cohort.tokens import email_confirmation_token, password_reset_token
+from cohort.uploads.attachments import Upload
 
 from . import factories
 
@@ -57,6 +58,7 @@ NOT_PAGES = {
     "cohort.cohorts.mention_suggestions": "members to mention, as JSON",
     "auth.own_photo": "an image (tests/auth/test_photos.py)",
     "cohort.cohorts.member_photo": "an image (tests/auth/test_photos.py)",
+    "cohort.posts.attachment": "a file attached to a post (tests/posts/test_attachments.py)",
 }
 _serial = itertools.count()
 
@@ -101,7 +103,9 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     )
     leading = factories.member_of(facilitator, cohort)
     advice = post_ops.add_reply(factories.member_of(advisor, cohort), post, "Review referrals virtually.")
-    own_reply = post_ops.add_reply(leading, post, "Which referrals first?", advice)
+    own_reply = post_ops.add_reply(
+        leading, post, "Which referrals first?", advice, files=[Upload("referrals.pdf", factories.PDF)]
+    )
     post_ops.set_helpful(leading, advice, True)
     post_ops.record_commitment(leading, post, "Virtual review of **stable** injuries for six weeks.")
     meeting = factories.make_meeting(cohort)
@@ -176,7 +180,12 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         challenge = factories.make_post(cohort, member, kind=PostKind.CHALLENGE, title=f"Fracture question {number}")
         announcement = factories.make_post(cohort, facilitator, kind=PostKind.ANNOUNCEMENT, title=f"News {number}")
         post_ops.add_reply(membership, announcement, f"Question {number}")
-        advice = post_ops.add_reply(membership, post, f"Advice {number}")
+        advice = post_ops.add_reply(
+            membership,
+            post,
+            f"Advice {number}",
+            files=[Upload(f"protocol-{number}.pdf", factories.PDF), Upload("chart.png", factories.make_png())],
+        )
         post_ops.set_helpful(acting, advice, True)
         post_ops.add_reply(acting, post, f"Answer {number}", advice)
         post_ops.add_reply(acting, challenge, "A thought")

@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate."""
 
+from .attachment import Attachment
 from .audit import FORMER_MEMBER, AuditEntry
 from .cohort import Cohort, Membership, Role
 from .invitation import Invitation
@@ -34,6 +35,7 @@ from .user import FormerHandle, User, normalise_email
 from .worker import WorkerHeartbeat
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "FORMER_MEMBER",
     "AgendaItem",

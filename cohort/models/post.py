@@ -8,6 +8,7 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .attachment import Attachment
 from .cohort import Cohort
 from .types import UTCDateTime, stored_html, string_enum, utcnow
 from .user import User
@@ -139,6 +140,12 @@ class Post(db.Model):
     results: Mapped[list["MeasuredResult"]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="MeasuredResult.position"
     )
+    # Its own files, not its replies' (each reply has its own ``files``).
+    files: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.post_id == Post.id, Attachment.reply_id.is_(None))",
+        order_by=Attachment.id,
+        viewonly=True,
+    )
 
     @property
     def is_challenge(self) -> bool:
@@ -187,6 +194,7 @@ class Reply(db.Model):
 
     post: Mapped[Post] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    files: Mapped[list[Attachment]] = relationship(order_by=Attachment.id, viewonly=True)
 
     @property
     def body_markup(self) -> Markup:

@@ -5,6 +5,8 @@ import re
 import secrets
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     FieldList,
     FloatField,
@@ -25,6 +27,7 @@ from ..forms import MAX_ID, Length, Visible
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH
+from ..uploads.attachments import MAX_FILES, Upload, max_bytes
 from .ops import ANNOUNCEMENT_NAMED, ANNOUNCEMENT_RESULTS, MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 
 MAX_RESULTS = 6
@@ -71,6 +74,18 @@ class ResultFields(Form):
         return valid
 
 
+class AttachmentsMixin:
+    """Files sent with the text. Whether each will do is decided from its content by the operation
+    (cohort/uploads/attachments.py), which says what is wrong with the text kept."""
+
+    files = MultipleFileField("Attach files", description=f"Up to {MAX_FILES} files")
+
+    def uploads(self) -> list[Upload]:
+        """The files chosen, each read to one byte past the largest allowed (enough to refuse it)."""
+        chosen = [item for item in self.files.data or () if isinstance(item, FileStorage) and item.filename]
+        return [Upload(item.filename, item.read(max_bytes() + 1)) for item in chosen]
+
+
 class ResultsMixin:
     results = FieldList(FormField(ResultFields), min_entries=2, max_entries=MAX_RESULTS)
 
@@ -111,7 +126,7 @@ def _markdown_field(label: str, required: str | None = None, description: str = 
     return TextAreaField(label, validators=validators, description=description)
 
 
-class PostForm(ResultsMixin, FlaskForm):
+class PostForm(ResultsMixin, AttachmentsMixin, FlaskForm):
     kind = RadioField(
         "What are you sharing?",
         choices=[
@@ -178,7 +193,7 @@ class PostForm(ResultsMixin, FlaskForm):
             self.form_key.data = secrets.token_urlsafe(16)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(AttachmentsMixin, FlaskForm):
     body = _markdown_field("Your reply", required="Write your reply before sending it.")
     parent_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
 

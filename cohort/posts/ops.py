@@ -2,7 +2,7 @@
 whole change in the caller's transaction (the caller commits), and keeps the search index in step."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -13,6 +13,7 @@ from ..extensions import db
 from ..markdown import newly_mentioned, render_with_mentions
 from ..models import (
     Adoption,
+    Attachment,
     ChallengeStatus,
     MeasuredResult,
     Membership,
@@ -26,6 +27,7 @@ from ..models import (
 )
 from ..notifications import events
 from ..notifications import ops as notification_ops
+from ..uploads import attachments
 from ..upsert import insert_or_ignore, insert_returning_id, upsert
 from .search import index_post
 
@@ -113,6 +115,7 @@ def create_post(
     visibility: Visibility,
     results: list[ResultRow] = (),
     form_key: str | None = None,
+    files: Sequence[attachments.Upload] = (),
 ) -> Shared:
     """Share a story, a challenge or (for those who announce) an announcement, which is pinned on the
     cohort home at once.
@@ -122,8 +125,11 @@ def create_post(
     unique index on the author and key decides, and the post the form made is returned.
 
     Its readers are told in this same transaction (``notifications.events.post_shared``): a new
-    announcement is mailed at once to every member who may read it."""
+    announcement is mailed at once to every member who may read it.
+
+    ``files`` are checked by their content and stored; one that will not do refuses the whole post."""
     policy.require_permission(policy.can_write_posts(actor), "Only members of the cohort can share here.")
+    checked = attachments.check(list(files))
     body_html, mentioned = render_with_mentions(body, actor.cohort_id)
     policy.require_permission(
         policy.can_post_kind(actor, kind), "Only a facilitator can post an announcement to the cohort."
@@ -154,10 +160,27 @@ def create_post(
     post = db.session.get(Post, post_id)
     _set_tags(post, tags)
     _set_results(post, results)
+    _attach(actor, post, None, checked)
     db.session.flush()
     index_post(post)
     events.post_shared(post, mentioned)
     return Shared(post)
+
+
+def _attach(actor: Membership, post: Post, reply: Reply | None, checked: list[attachments.Checked]) -> None:
+    for file in checked:
+        token, _key = attachments.store(file)
+        db.session.add(
+            Attachment(
+                post_id=post.id,
+                reply_id=reply.id if reply else None,
+                uploader_id=actor.user_id,
+                token=token,
+                name=file.name,
+                content_type=file.content_type,
+                size=len(file.data),
+            )
+        )
 
 
 def edit_post(
@@ -275,15 +298,23 @@ def advice_counted(reply: Reply) -> Iterator[None]:
         move_advice(reply.post_id, {was: -1, now: 1})
 
 
-def add_reply(actor: Membership, post: Post, body: str, parent: Reply | None = None) -> Reply:
-    """Reply to the post, or to a reply in it."""
+def add_reply(
+    actor: Membership,
+    post: Post,
+    body: str,
+    parent: Reply | None = None,
+    files: Sequence[attachments.Upload] = (),
+) -> Reply:
+    """Reply to the post, or to a reply in it, with ``files`` attached (checked as a post's are)."""
     policy.require_visible(policy.can_see_post(actor, post))
     policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
     policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
+    checked = attachments.check(list(files))
     reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
     reply.body_html, mentioned = render_with_mentions(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
+    _attach(actor, post, reply, checked)
     counted = advice_column(reply, post)
     _touch(post, **({counted: Post.__table__.c[counted] + 1} if counted else {}))
     index_post(post)

@@ -18,6 +18,7 @@ from ..models import (
     Adoption,
     AgendaItem,
     AgendaStatus,
+    Attachment,
     ChallengeStatus,
     CohortValue,
     Meeting,
@@ -77,6 +78,7 @@ class ThreadEntry:
     thanks: list = field(default_factory=list)
     # Whether the viewer is among those who thanked it (they may take it back).
     thanked: bool = False
+    files: list[Attachment] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +126,8 @@ class Thread:
     can: PostActions
     # True: the viewer follows the thread; False: they muted it; None: neither.
     following: bool | None = None
+    # The post's own files (each reply's are on its entry).
+    files: list[Attachment] = field(default_factory=list)
 
 
 def post_actions(post: Post, viewer: Membership) -> PostActions:
@@ -202,10 +206,12 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
         db.session.execute(
             select(Reply)
             .join(Reply.author)
-            .options(contains_eager(Reply.author))
+            .outerjoin(Reply.files)
+            .options(contains_eager(Reply.author), contains_eager(Reply.files))
             .where(Reply.post_id == post.id)
-            .order_by(Reply.created_at, Reply.id)
+            .order_by(Reply.created_at, Reply.id, Attachment.id)
         )
+        .unique()
         .scalars()
         .all()
     )
@@ -234,6 +240,7 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
                 in_reply_to=names.get(reply.parent_id) if depth > MAX_INDENT else None,
                 thanks=thanks.get(("reply", reply.id), []),
                 thanked=any(given["user_id"] == viewer.user_id for given in thanks.get(("reply", reply.id), ())),
+                files=reply.files if policy.can_see_reply(viewer, reply, post) else [],
             )
         )
         stack.extend((child, depth + 1) for child in reversed(children[reply.id]))
@@ -267,6 +274,7 @@ def load_thread(post: Post, viewer: Membership, reader: ReaderState | None = Non
         agenda=_coming_agenda(post, viewer) if post.is_challenge else [],
         can=post_actions(post, viewer),
         following=reader.following,
+        files=post.files if policy.can_see_post(viewer, post) else [],
     )
 
 
@@ -309,11 +317,16 @@ def _session_notes(post: Post, viewer: Membership) -> list[tuple[MeetingNote, Me
     ]
 
 
-# What the thread page shows of the post itself, loaded with it in one statement (a few tags and
-# results at most, so their product stays small).
+# What the thread page shows of the post itself, loaded with it in one statement (a few results and
+# files at most, so their product stays small).
 # Tags in a query of their own: joined, the post's tags come from a nested (post_tag JOIN tag) that
 # SQLite builds in full, every tag of every post, before it picks this post's (8 ms at 20,000 posts).
-THREAD_LOAD_OPTIONS = (joinedload(Post.author), selectinload(Post.tags), joinedload(Post.results))
+THREAD_LOAD_OPTIONS = (
+    joinedload(Post.author),
+    selectinload(Post.tags),
+    joinedload(Post.results),
+    joinedload(Post.files),
+)
 
 
 def _over_replies(viewer: Membership, aggregate, *conditions):

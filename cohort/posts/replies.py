@@ -7,6 +7,8 @@ from .. import drafts, policy
 from ..access import get_post_or_404, get_reply_or_404, requires
 from ..drafts import keeps_draft
 from ..policy import Permission
+from ..security import accepts_uploads
+from ..uploads import attachments
 from ..web import commit_or_explain
 from . import ops, queries
 from .forms import ReplyForm, TextOnlyForm
@@ -42,6 +44,7 @@ def _reply_box(draft) -> str:
 
 
 @bp.post("")
+@accepts_uploads(attachments.request_cap)
 @requires(Permission.TAKE_PART)
 @keeps_draft("cohort.posts.thread", _reply_again, text={"body": "Your reply"}, anchor=_reply_box)
 def create(post_id: int):
@@ -62,7 +65,7 @@ def create(post_id: int):
         valid = False
     if valid:
         outcome = commit_or_explain(
-            lambda: ops.add_reply(g.membership, post, form.body.data, parent), flash_refusal=False
+            lambda: ops.add_reply(g.membership, post, form.body.data, parent, form.uploads()), flash_refusal=False
         )
         if outcome.ok:
             return _to_reply(post, outcome.value)

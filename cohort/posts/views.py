@@ -3,12 +3,14 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from .. import drafts, policy
-from ..access import get_post_or_404, requires
+from ..access import get_attachment_or_404, get_post_or_404, requires
 from ..drafts import keeps_draft
 from ..extensions import db
 from ..forms import int_arg
 from ..models import ChallengeStatus, PostKind, Visibility
 from ..policy import Permission
+from ..security import accepts_uploads
+from ..uploads import attachments
 from ..web import bookkeeping, commit_or_explain
 from . import ops, queries
 from .forms import PostForm, ReplyForm
@@ -116,6 +118,7 @@ def _share_again(draft, status: int = 400):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_uploads(attachments.request_cap)
 @requires(Permission.TAKE_PART)
 @keeps_draft("cohort.posts.new", _share_again, text=POST_TEXT)
 def new():
@@ -140,6 +143,7 @@ def new():
                 visibility=visibility,
                 results=form.result_rows(),
                 form_key=form.sent_key(),
+                files=form.uploads(),
             )
         )
         if outcome.ok:
@@ -173,6 +177,14 @@ def thread(post_id: int):
     )
     db.session.commit()
     return page
+
+
+@bp.get("/<int:post_id>/files/<token>")
+@requires(Permission.TAKE_PART)
+def attachment(post_id: int, token: str):
+    """A file on the post or one of its replies, to those who may see what carries it; 404 otherwise."""
+    post = get_post_or_404(post_id)
+    return attachments.file_response(get_attachment_or_404(post, token))
 
 
 def render_thread(post, *, reader=None, reply_form=None, failed_parent_id=None, status=200):

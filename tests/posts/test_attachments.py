@@ -1,0 +1,258 @@
+"""Files on posts and replies: decided by their content, kept outside the web root, and served only
+to those who may see what carries them."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from cohort.extensions import db
+from cohort.models import Attachment, Cohort, Membership, Post, Reply
+from cohort.moderation import ops as moderation_ops
+from cohort.uploads import attachments
+
+from .. import factories
+from .helpers import make_post, user
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="9" height="9"/></svg>'
+
+
+def _docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("[Content_Types].xml", "<Types/>")
+        document.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def _multipart(client, url: str, fields: dict, files: tuple[tuple[bytes, str], ...]):
+    # Encoded here, in memory: the test client would spool a large body to a file it leaves open.
+    data = MultiDict({**fields, "csrf_token": client.csrf_token()})
+    for content, name in files:
+        data.add("files", FileStorage(io.BytesIO(content), name))
+    boundary, body = encode_multipart(data)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _send_reply(client, slug: str, post_id: int, body: str, *files: tuple[bytes, str]):
+    return _multipart(client, f"/c/{slug}/posts/{post_id}/replies", {"body": body}, files)
+
+
+def _file_links(html: str) -> list[str]:
+    return sorted(set(re.findall(r'(?:href|src)="(/c/[^"]+/files/[0-9a-f]{32})"', html)))
+
+
+def _stored(tmp_path) -> list[str]:
+    folder = tmp_path / "uploads"
+    return (
+        sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+    )
+
+
+def test_a_reply_carries_a_pdf_and_a_photo_shown_in_place(app, people, client, tmp_path):
+    post_id = make_post(app, people, people.facilitator, title="Fracture clinic backlog")
+    client.login(people.member)
+    sent = _send_reply(
+        client,
+        people.slug,
+        post_id,
+        "Our protocol is attached.",
+        (factories.PDF, "Protocol v2.pdf"),
+        (factories.make_png(), "chart.png"),
+    )
+    assert sent.status_code == 302
+    page = client.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert re.search(r'<img src="/c/[^"]+/files/[0-9a-f]{32}" alt="chart.png"', page)
+    assert re.search(r">Protocol v2.pdf</a>\s*<span class=\"muted\">PDF · \d+ bytes</span>", page)
+    pdf, png = sorted(_file_links(page), key=lambda link: "png" in client.get(link).mimetype)
+    shown = client.get(pdf)
+    assert shown.status_code == 200 and shown.data == factories.PDF
+    assert shown.mimetype == "application/pdf"
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert "private" in shown.headers["Cache-Control"]
+    assert client.get(png).mimetype == "image/png"
+    assert len(_stored(tmp_path)) == 2 and all(name.startswith("files/") for name in _stored(tmp_path))
+
+
+def test_a_new_post_carries_files_and_documents_are_downloads(app, people, client):
+    client.login(people.member)
+    page = client.get(f"/c/{people.slug}/posts/new").text
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    fields = {
+        "kind": "story",
+        "title": "Virtual fracture clinic",
+        "body": "60% of referrals moved to virtual care plans.",
+        "visibility": "attributed",
+    }
+    sent = _multipart(
+        client, f"/c/{people.slug}/posts/new", fields, ((_docx(), "Our pathway.docx"), (SVG, "pathway.svg"))
+    )
+    assert sent.status_code == 302
+    thread = client.get(sent.headers["Location"]).text
+    assert "Our pathway.docx" in thread and "Word document" in thread
+    assert "<img" not in re.sub(r'<img[^>]*class="avatar[^"]*"[^>]*>', "", thread), "an SVG is never shown in place"
+    for link in _file_links(thread):
+        served = client.get(link)
+        assert served.headers["Content-Disposition"].startswith("attachment")
+        assert "sandbox" in served.headers["Content-Security-Policy"]
+    svg = [client.get(link) for link in _file_links(thread) if "svg" in client.get(link).headers["Content-Disposition"]]
+    assert svg[0].mimetype == "image/svg+xml" and "filename=pathway.svg" in svg[0].headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"MZ\x90\x00\x03" + bytes(200), "protocol.pdf"),  # a program calling itself a PDF
+        (b"<html><script>alert(1)</script></html>", "protocol.pdf"),  # a page calling itself a PDF
+        (b"\x00\x01\x02binary", "figures.csv"),
+        (b"", "empty.txt"),
+    ],
+)
+def test_a_file_that_is_not_what_it_says_is_refused_and_the_text_kept(app, people, client, tmp_path, data, name):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    sent = _send_reply(
+        client, people.slug, post_id, "Keep every word of this.", (factories.PDF, "fine.pdf"), (data, name)
+    )
+    assert sent.status_code == 422
+    assert f"“{name}”" in sent.text
+    assert "Keep every word of this.</textarea>" in sent.text
+    with app.app_context():
+        assert db.session.execute(db.select(Reply).filter_by(post_id=post_id)).first() is None
+        assert db.session.execute(db.select(Attachment)).first() is None
+    assert _stored(tmp_path) == [], "the good file sent with it is not kept either"
+
+
+def test_a_file_over_the_limit_gets_a_message_and_a_request_over_all_limits_a_413(make_app, tmp_path):
+    app = make_app(COHORT_UPLOAD_MAX_MB=1)
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        post = factories.make_post(cohort, member.user)
+        db.session.commit()
+        slug, post_id, email = cohort.slug, post.id, member.user.email
+    client = app.test_client()
+    client.login(email)
+    big = factories.PDF + bytes(1024 * 1024)
+    sent = _send_reply(client, slug, post_id, "The audit, attached.", (big, "audit.pdf"))
+    assert sent.status_code == 422
+    assert "“audit.pdf” is larger than 1 MB" in sent.text and "The audit, attached.</textarea>" in sent.text
+    too_much = _send_reply(client, slug, post_id, "All of them.", *[(big, f"audit-{n}.pdf") for n in range(6)])
+    assert too_much.status_code == 413
+    assert _stored(tmp_path) == []
+
+
+def test_more_files_than_allowed_are_refused(app, people, client):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    sent = _send_reply(client, people.slug, post_id, "Six.", *[(factories.PDF, f"{n}.pdf") for n in range(6)])
+    assert sent.status_code == 422 and "Attach at most 5 files" in sent.text
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ('..\\..\\Plan "final"\r\nSet-Cookie: x=1.exe', "Plan finalSet-Cookie x=1.exe.pdf"),
+        ("../../etc/passwd", "passwd.pdf"),
+        ("Protocol v2.PDF", "Protocol v2.PDF"),
+        ("...", "file.pdf"),
+        ("x" * 300 + ".pdf", "x" * 156 + ".pdf"),
+    ],
+)
+def test_a_file_name_cannot_break_the_header_or_reach_a_folder(sent, kept):
+    assert attachments.clean_name(sent, "application/pdf") == kept
+
+
+def test_the_name_a_file_is_served_under_is_its_cleaned_name_in_the_header(app, people, client):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    _send_reply(client, people.slug, post_id, "Named oddly.", (factories.PDF, "Compte rendu: réunion.pdf"))
+    (link,) = _file_links(client.get(f"/c/{people.slug}/posts/{post_id}").text)
+    disposition = client.get(link).headers["Content-Disposition"]
+    assert disposition.startswith("inline; filename=")
+    assert "filename*=UTF-8''Compte%20rendu%20r%C3%A9union.pdf" in disposition
+    assert "\r" not in disposition and "\n" not in disposition
+
+
+def _reply_with_file(app, people, client) -> tuple[int, int, str]:
+    post_id = make_post(app, people, people.facilitator, title="Backlog")
+    client.login(people.member)
+    _send_reply(client, people.slug, post_id, "Attached.", (factories.PDF, "protocol.pdf"))
+    (link,) = _file_links(client.get(f"/c/{people.slug}/posts/{post_id}").text)
+    with app.app_context():
+        reply_id = db.session.execute(db.select(Reply.id).filter_by(post_id=post_id)).scalar_one()
+    return post_id, reply_id, link
+
+
+def test_outsiders_and_strangers_never_get_a_file(app, people, client):
+    _post_id, _reply_id, link = _reply_with_file(app, people, client)
+    client.logout()
+    assert client.get(link).status_code in (302, 404)
+    assert "protocol" not in client.get(link, follow_redirects=True).text
+    client.login(people.outsider)
+    assert client.get(link).status_code == 404
+    token = link.rsplit("/", 1)[1]
+    other_post = make_post(app, people, people.outsider, cohort_id=people.other_cohort_id)
+    assert client.get(f"/c/{people.other_slug}/posts/{other_post}/files/{token}").status_code == 404
+
+
+def test_a_former_member_loses_the_files_with_the_posts(app, people, client):
+    _post_id, _reply_id, link = _reply_with_file(app, people, client)
+    with app.app_context():
+        membership = db.session.execute(
+            db.select(Membership).filter_by(user_id=user(people.member).id, cohort_id=people.cohort_id)
+        ).scalar_one()
+        db.session.delete(membership)
+        db.session.commit()
+    assert client.get(link).status_code == 404
+
+
+def test_hiding_or_deleting_what_carries_a_file_stops_serving_it(app, people, client):
+    post_id, reply_id, link = _reply_with_file(app, people, client)
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+
+    def moderate(operation):
+        with app.app_context():
+            acting = factories.member_of(user(people.facilitator), db.session.get(Cohort, people.cohort_id))
+            operation(acting, db.session.get(Reply, reply_id))
+            db.session.commit()
+
+    moderate(moderation_ops.hide)
+    assert client.get(link).status_code == 404
+    assert facilitator.get(link).status_code == 200, "the facilitator reviewing it still sees it"
+    moderate(moderation_ops.restore)
+    assert client.get(link).status_code == 200
+    with app.app_context():
+        db.session.get(Post, post_id).hidden_at = db.func.now()
+        db.session.commit()
+    assert client.get(link).status_code == 404
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        post.hidden_at, post.deleted_at = None, db.func.now()
+        db.session.commit()
+    assert client.get(link).status_code == 404
+    assert facilitator.get(link).status_code == 404
+
+
+def test_a_deleted_reply_takes_its_files_from_view(app, people, client):
+    post_id, reply_id, link = _reply_with_file(app, people, client)
+    client.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/delete")
+    assert client.get(link).status_code == 404
+    assert _file_links(client.get(f"/c/{people.slug}/posts/{post_id}").text) == []
+
+
+def test_a_new_post_with_a_file_that_will_not_do_keeps_everything_typed(app, people, client, tmp_path):
+    client.login(people.member)
+    fields = {"kind": "challenge", "title": "Theatre lists", "body": "Every word kept.", "visibility": "attributed"}
+    sent = _multipart(client, f"/c/{people.slug}/posts/new", fields, ((b"MZ" + bytes(64), "lists.xlsx"),))
+    assert sent.status_code == 422
+    assert "“lists.xlsx” is not a kind of file Cohort takes" in sent.text
+    assert 'value="Theatre lists"' in sent.text and "Every word kept.</textarea>" in sent.text
+    with app.app_context():
+        assert db.session.execute(db.select(Post).filter_by(title="Theatre lists")).first() is None
+    assert _stored(tmp_path) == []
