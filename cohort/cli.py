@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import handles
@@ -19,6 +19,7 @@ from .mail.worker import run_worker
 from .models import OutboxMessage, Role, User, normalise_email, utcnow
 from .policy import Refused
 from .timezones import canonical_timezone
+from .uploads.ops import purge_uploads
 
 
 def _check_timezone(_ctx, _param, value: str) -> str:
@@ -175,6 +176,19 @@ def _echo_counts(counts: dict[str, int]) -> None:
             click.echo(f"  {name:<28} {count:>9}")
 
 
+@click.command("purge-uploads")
+@with_appcontext
+def purge_uploads_command() -> None:
+    """Remove the files of posts and replies deleted COHORT_UPLOAD_KEEP_DAYS ago, and stored files
+    nothing names; safe to run while the site runs (daily, from cron or a timer)."""
+    days = current_app.config["COHORT_UPLOAD_KEEP_DAYS"]
+    removed = purge_uploads(days)
+    click.echo(
+        f"Removed {removed.expired} files of posts and replies deleted over {days} days ago, "
+        f"and {removed.unnamed} stored files nothing names."
+    )
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
@@ -215,5 +229,6 @@ def init_app(app: Flask) -> None:
         backup_command,
         restore_command,
         turn_off_two_factor_command,
+        purge_uploads_command,
     ):
         app.cli.add_command(command)

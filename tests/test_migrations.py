@@ -15,6 +15,7 @@ from cohort.models import User
 from cohort.policy import Refused
 from cohort.posts import ops as post_ops
 from cohort.posts import queries as post_queries
+from cohort.uploads.attachments import Upload
 
 from . import factories
 
@@ -324,5 +325,24 @@ def test_the_profiles_migration_adds_the_country_in_place_and_goes_down_keeping_
         upgrade()
         assert db.session.get(User, user_id).country == ""
         assert db.session.execute(text("SELECT count(*) FROM membership")).scalar_one() == 1
+        db.session.close()  # gives its connection back before the pool is emptied
+        db.engine.dispose()
+
+
+def test_the_attachments_migration_adds_one_table_and_goes_down_keeping_every_reply(app):
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        post = factories.make_post(cohort, member.user)
+        post_ops.add_reply(member, post, "With a file.", files=[Upload("a.pdf", factories.PDF)])
+        db.session.commit()
+        db.session.close()
+        downgrade(revision="0024_profiles")
+        assert "attachment" not in inspect(db.engine).get_table_names()
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar_one() == 1
+        db.session.close()
+        upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM attachment")).scalar_one() == 0
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar_one() == 1
         db.session.close()  # gives its connection back before the pool is emptied
         db.engine.dispose()

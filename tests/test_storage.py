@@ -2,6 +2,7 @@
 server, here a real S3-compatible server (moto's) started by the test on 127.0.0.1."""
 
 import io
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -11,7 +12,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from cohort.extensions import db
-from cohort.models import User
+from cohort.models import Attachment, User, utcnow
+from cohort.uploads import ops as uploads_ops
 from cohort.uploads import photos, storage
 
 from . import factories
@@ -103,3 +105,46 @@ def test_a_key_that_could_leave_the_folder_is_refused(tmp_path, key):
 def test_an_unknown_storage_address_stops_the_app_at_start(make_app):
     with pytest.raises(ValueError, match="COHORT_STORAGE_URL must be"):
         make_app(COHORT_STORAGE_URL="ftp://files.example.org/")
+
+
+def test_attachments_live_in_the_bucket_are_served_by_another_server_and_are_purged_there(
+    make_app, bucket, s3_endpoint, tmp_path
+):
+    url = f"s3://{BUCKET}/{PREFIX}?endpoint={s3_endpoint}&region=us-east-1"
+    first, second = make_app(COHORT_STORAGE_URL=url), make_app(COHORT_STORAGE_URL=url)
+    with first.app_context():
+        cohort = factories.make_cohort()
+        member, peer = factories.make_member(cohort), factories.make_member(cohort)
+        post = factories.make_post(cohort, peer.user)
+        db.session.commit()
+        email, peer_email, slug, post_id = member.user.email, peer.user.email, cohort.slug, post.id
+
+    uploader = first.test_client()
+    uploader.login(email)
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": uploader.csrf_token(),
+            "body": "The protocol.",
+            "files": FileStorage(io.BytesIO(factories.PDF), "protocol.pdf"),
+        }
+    )
+    sent = uploader.post(
+        f"/c/{slug}/posts/{post_id}/replies", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert sent.status_code == 302
+    with first.app_context():
+        attachment = db.session.execute(db.select(Attachment)).scalar_one()
+        key, token = attachment.storage_key, attachment.token
+    assert _keys(bucket) == [f"{PREFIX}/{key}"]
+    assert not (tmp_path / "uploads").exists(), "nothing is kept on the app server"
+
+    viewer = second.test_client()
+    viewer.login(peer_email)
+    served = viewer.get(f"/c/{slug}/posts/{post_id}/files/{token}")
+    assert served.status_code == 200 and served.data == factories.PDF
+
+    bucket.put_object(Bucket=BUCKET, Key=f"{PREFIX}/files/{'c' * 32}.pdf", Body=b"left behind")
+    with second.app_context():
+        # An hour on, the file no row names is old enough to go; the attached one stays.
+        purged = uploads_ops.purge_uploads(30, now=utcnow() + timedelta(hours=2))
+    assert purged.unnamed == 1 and _keys(bucket) == [f"{PREFIX}/{key}"]

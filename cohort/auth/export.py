@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import (
     Adoption,
     AgendaItem,
+    Attachment,
     Attendance,
     AuditEntry,
     Cohort,
@@ -59,6 +60,7 @@ TABLES = {
     "membership": "memberships",
     "post": "posts",
     "reply": "replies",
+    "attachment": "files_attached",
     "thanks": "thanks_given",
     "flag": "flags_raised",
     "adoption": "adoptions",
@@ -116,6 +118,25 @@ def _photo(user: User) -> str | None:
         return None
     data = storage.storage().read(photos.photo_key(user.photo_token, "large"))
     return f"data:image/jpeg;base64,{base64.b64encode(data).decode()}" if data else None
+
+
+def _files(user: User) -> list[dict]:
+    """The files the person attached, each with its bytes as a data URL."""
+    found = []
+    for attachment in _rows(select(Attachment).where(Attachment.uploader_id == user.id).order_by(Attachment.id)):
+        data = storage.storage().read(attachment.storage_key)
+        found.append(
+            {
+                "post_id": attachment.post_id,
+                "reply_id": attachment.reply_id,
+                "name": attachment.name,
+                "type": attachment.content_type,
+                "size": attachment.size,
+                "attached": _time(attachment.created_at),
+                "file": f"data:{attachment.content_type};base64,{base64.b64encode(data).decode()}" if data else None,
+            }
+        )
+    return found
 
 
 def _two_factor(user: User) -> dict:
@@ -406,6 +427,7 @@ def personal_data(user: User, now: datetime) -> dict:
         "memberships": _memberships(user),
         "posts": _posts(user),
         "replies": _replies(user),
+        "files_attached": _files(user),
         "thanks_given": given,
         "thanks_received": received,
         "flags_raised": _flags(user),

@@ -18,6 +18,7 @@ from ..models import (
     Adoption,
     AgendaItem,
     AgendaStatus,
+    Attachment,
     Attendance,
     FeedbackGiven,
     Flag,
@@ -384,8 +385,9 @@ def delete_account(user: User, password: str, *, keep_words: bool) -> None:
     """Delete ``user``'s account at their own request: nothing personal about them remains.
 
     They leave every cohort (refused while they are the last facilitator of one) and are signed out
-    everywhere. With ``keep_words`` their posts and replies stay, shown as by ``policy.FORMER_MEMBER``;
-    otherwise they are deleted as their author's own delete does, leaving others' replies in place.
+    everywhere. With ``keep_words`` their posts and replies stay, with their files, shown as by
+    ``policy.FORMER_MEMBER``; otherwise they are deleted as their author's own delete does, leaving
+    others' replies in place, and the files they attached are removed.
     The row stays, emptied, as the author of whatever stays. Raises ``WrongPassword``."""
     if not user.check_password(password):
         raise WrongPassword(WRONG_PASSWORD)
@@ -432,10 +434,18 @@ def _remove_words(user: User) -> None:
     for (post_id, column), count in uncounted.items():
         post_ops.move_advice(post_id, {column: -count})
     db.session.execute(delete(Flag).where(Flag.reporter_id == user.id))
+    _remove_files(user)
     _remove_session_words(user)
     db.session.flush()
     for post in touched:
         index_post(post)
+
+
+def _remove_files(user: User) -> None:
+    """The files the account attached: their rows now, their bytes once this commits."""
+    files = db.session.execute(select(Attachment).where(Attachment.uploader_id == user.id)).scalars().all()
+    storage.discard_when_committed(attachment.storage_key for attachment in files)
+    db.session.execute(delete(Attachment).where(Attachment.uploader_id == user.id), execution_options=_NO_SYNC)
 
 
 def _remove_session_words(user: User) -> None:

@@ -9,7 +9,8 @@ anything a user typed.
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +36,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the file; a file already gone is no error."""
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored file's key and when it was written (UTC)."""
 
 
 def _checked(key: str) -> str:
@@ -70,6 +74,12 @@ class FolderStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        for path in self.root.rglob("*") if self.root.is_dir() else ():
+            key = path.relative_to(self.root).as_posix()
+            if KEY.fullmatch(key) and path.is_file():  # a ".partial-" file is a write under way
+                yield key, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
 
 class ObjectStorage:
     """Files in an S3-compatible bucket, shared by every app server. Credentials come as boto3 finds
@@ -100,6 +110,14 @@ class ObjectStorage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for entry in page.get("Contents", ()):
+                key = entry["Key"].removeprefix(start)
+                if KEY.fullmatch(key):
+                    yield key, entry["LastModified"]
 
 
 def storage_from_url(url: str, instance_path: str) -> Storage:

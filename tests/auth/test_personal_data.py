@@ -1,5 +1,6 @@
 """A member downloads everything stored about them, and deletes their account."""
 
+import base64
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -11,9 +12,11 @@ from cohort.auth.export import NOT_PERSONAL, TABLES
 from cohort.cohorts import ops as cohort_ops
 from cohort.extensions import db
 from cohort.meetings import ops as meeting_ops
-from cohort.models import Cohort, OutboxMessage, Role, RsvpResponse, User, utcnow
+from cohort.models import Attachment, Cohort, OutboxMessage, Post, Role, RsvpResponse, User, utcnow
 from cohort.posts import ops as post_ops
 from cohort.recognition import ops as recognition_ops
+from cohort.uploads import storage
+from cohort.uploads.attachments import Upload
 
 from .. import factories
 
@@ -301,3 +304,44 @@ def test_the_last_facilitator_of_a_cohort_is_asked_to_name_another_first(app, pe
     assert _signed_in(client)
     with app.app_context():
         assert db.session.get(User, lead_id).deleted_at is None
+
+
+# --- files attached ------------------------------------------------------------------------------
+
+
+def _attach(app, people, email_id: int, name: str) -> None:
+    with app.app_context():
+        post = db.session.get(Post, people.post_id)
+        author = factories.member_of(db.session.get(User, email_id), people.cohort_id)
+        post_ops.add_reply(author, post, f"Attached: {name}", files=[Upload(name, factories.PDF)])
+        db.session.commit()
+
+
+def _stored_files(app) -> list[str]:
+    with app.app_context():
+        return sorted(key for key, _at in storage.storage().stored() if key.startswith("files/"))
+
+
+def test_the_export_holds_the_files_they_attached_and_no_one_elses(app, client, people):
+    _attach(app, people, people.me_id, "Our pathway.pdf")
+    _attach(app, people, people.other_id, "Bartholomew's audit.pdf")
+    files = _download(client).json["files_attached"]
+    assert [(f["name"], f["type"], f["size"]) for f in files] == [
+        ("Our pathway.pdf", "application/pdf", len(factories.PDF))
+    ]
+    assert base64.b64decode(files[0]["file"].split(",", 1)[1]) == factories.PDF
+
+
+@pytest.mark.parametrize("words", ["keep", "remove"])
+def test_deleting_the_account_removes_its_files_unless_its_words_stay(app, client, people, words):
+    _attach(app, people, people.me_id, "Our pathway.pdf")
+    _attach(app, people, people.other_id, "Bartholomew's audit.pdf")
+    assert len(_stored_files(app)) == 2
+    client.login(EMAIL)
+    assert _delete(client, words=words).status_code == 302
+    with app.app_context():
+        left = sorted(db.session.execute(select(Attachment.name)).scalars())
+    if words == "remove":
+        assert left == ["Bartholomew's audit.pdf"] and len(_stored_files(app)) == 1
+    else:
+        assert left == ["Bartholomew's audit.pdf", "Our pathway.pdf"] and len(_stored_files(app)) == 2

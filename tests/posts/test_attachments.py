@@ -2,17 +2,22 @@
 to those who may see what carries them."""
 
 import io
+import os
 import re
+import time
 import zipfile
+from datetime import timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from cohort.extensions import db
-from cohort.models import Attachment, Cohort, Membership, Post, Reply
+from cohort.models import Attachment, Cohort, Membership, Post, Reply, utcnow
 from cohort.moderation import ops as moderation_ops
+from cohort.posts import ops as post_ops
 from cohort.uploads import attachments
+from cohort.uploads import ops as uploads_ops
 
 from .. import factories
 from .helpers import make_post, user
@@ -256,3 +261,85 @@ def test_a_new_post_with_a_file_that_will_not_do_keeps_everything_typed(app, peo
     with app.app_context():
         assert db.session.execute(db.select(Post).filter_by(title="Theatre lists")).first() is None
     assert _stored(tmp_path) == []
+
+
+def _age(path, days: float) -> None:
+    moment = time.time() - days * 86400
+    os.utime(path, (moment, moment))
+
+
+def test_purging_removes_files_deleted_long_ago_and_files_nothing_names(app, people, client, runner, tmp_path):
+    post_id, reply_id, link = _reply_with_file(app, people, client)
+    kept_post = make_post(app, people, people.member, title="Still here")
+    _send_reply(client, people.slug, kept_post, "Kept.", (factories.PDF, "kept.pdf"))
+    folder = tmp_path / "uploads" / "files"
+    stray, fresh = folder / f"{'a' * 32}.pdf", folder / f"{'b' * 32}.pdf"
+    stray.write_bytes(factories.PDF)  # left by a request that failed after storing it
+    fresh.write_bytes(factories.PDF)  # stored by a request that has not committed yet
+    _age(stray, 1)
+    client.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/delete")
+    assert len(_stored(tmp_path)) == 4
+
+    result = runner.invoke(args=["purge-uploads"])
+    assert (
+        "Removed 0 files of posts and replies deleted over 30 days ago, and 1 stored files nothing names."
+        in result.output
+    )
+    assert not stray.exists() and fresh.exists() and len(_stored(tmp_path)) == 3, "a deleted reply's file waits 30 days"
+
+    with app.app_context():
+        reply = db.session.get(Reply, reply_id)
+        reply.deleted_at = reply.deleted_at - timedelta(days=31)
+        db.session.commit()
+    result = runner.invoke(args=["purge-uploads"])
+    assert "Removed 1 files of posts and replies deleted over 30 days ago" in result.output
+    assert len(_stored(tmp_path)) == 2
+    with app.app_context():
+        assert db.session.execute(db.select(Attachment.name)).scalars().all() == ["kept.pdf"]
+    (kept_link,) = _file_links(client.get(f"/c/{people.slug}/posts/{kept_post}").text)
+    assert client.get(kept_link).status_code == 200
+
+
+def test_a_deleted_post_keeps_its_files_for_the_days_configured(make_app, tmp_path):
+    app = make_app(COHORT_UPLOAD_KEEP_DAYS=2)
+    with app.app_context():
+        cohort = factories.make_cohort()
+        member = factories.make_member(cohort)
+        post = factories.make_post(cohort, member.user)
+        post_ops.add_reply(member, post, "With a file.", files=[attachments.Upload("a.pdf", factories.PDF)])
+        post.deleted_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        assert uploads_ops.purge_uploads(2).expired == 0
+        post.deleted_at = utcnow() - timedelta(days=3)
+        db.session.commit()
+        assert uploads_ops.purge_uploads(2).expired == 1
+    assert _stored(tmp_path) == []
+
+
+def _office(folder: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("[Content_Types].xml", "<Types/>")
+        document.writestr(f"{folder}/document.xml", "<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind"),
+    [
+        (factories.PDF, "anything.bin", "application/pdf"),
+        (factories.make_png(), "photo.jpg", "image/png"),  # the content decides, not the name
+        (b"GIF89a" + bytes(40), "wave.gif", "image/gif"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40), "ward.webp", "image/webp"),
+        (_office("word"), "pathway.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (_office("xl"), "waits.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (_office("ppt"), "board.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        ("Clinic,Wait (days)\nFracture,14\nHand,9\n".encode(), "waits.csv", "text/csv"),
+        ("Notes from the ward round — 60% virtual.\n".encode(), "notes.txt", "text/plain"),
+        (b"plain words", "no extension", "text/plain"),
+        (b"PK\x03\x04" + bytes(30), "archive.zip", None),
+        (b"\x7fELF" + bytes(60), "tool", None),
+    ],
+)
+def test_the_type_comes_from_the_content(data, name, kind):
+    assert attachments.detect_type(data, name) == kind
