@@ -334,7 +334,7 @@ def _office(folder: str) -> bytes:
         (_office("word"), "pathway.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         (_office("xl"), "waits.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (_office("ppt"), "board.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-        ("Clinic,Wait (days)\nFracture,14\nHand,9\n".encode(), "waits.csv", "text/csv"),
+        (b"Clinic,Wait (days)\nFracture,14\nHand,9\n", "waits.csv", "text/csv"),
         ("Notes from the ward round — 60% virtual.\n".encode(), "notes.txt", "text/plain"),
         (b"plain words", "no extension", "text/plain"),
         (b"PK\x03\x04" + bytes(30), "archive.zip", None),
