@@ -497,3 +497,58 @@ def test_the_time_zone_is_found_by_country_and_a_devices_old_zone_name_is_known(
     expect(page.get_by_text("No time zone matches.")).to_be_visible()
     expect(zone).to_have_value("Europe/Kyiv")
     assert _violations(page) == []
+
+
+def test_on_a_phone_a_reply_carries_a_pdf_and_a_photo_and_a_peer_is_thanked_and_looked_up(
+    live_server, new_context, tmp_path
+):
+    people = cast(live_server)
+    with live_server.app.app_context():
+        cohort = cohort_ops.find_cohort(people.slug)
+        post = factories.make_post(cohort, cohort_ops.find_user(people.facilitator), kind=PostKind.CHALLENGE)
+        advice = post_ops.add_reply(
+            factories.member_of(cohort_ops.find_user(people.advisor), cohort), post, "Huddle at 8."
+        )
+        db.session.commit()
+        thread, advice_id = f"{live_server.url}/c/{people.slug}/posts/{post.id}", advice.id
+    protocol, chart = tmp_path / "Huddle protocol.pdf", tmp_path / "chart.png"
+    protocol.write_bytes(factories.PDF)
+    chart.write_bytes(factories.make_png(size=(800, 500)))
+
+    page = new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
+    sign_in(page, live_server, people.second_advisor, people.password)
+    page.goto(thread)
+    advice_item = page.locator(f"#reply-{advice_id}")
+    advice_item.get_by_role("link", name="Reply", exact=True).click()
+    advice_item.get_by_label("Your reply to Priya Raman").fill("Ours is **attached**, with the chart.")
+    advice_item.get_by_label("Attach files").set_input_files([protocol, chart])
+    advice_item.get_by_role("button", name="Preview").click()
+    expect(advice_item.locator(".preview strong")).to_have_text("attached")
+    advice_item.get_by_role("button", name="Send reply").click()
+
+    answer = page.locator("li.reply.indent-1")
+    expect(answer).to_contain_text("Ours is attached")
+    image = answer.get_by_role("img", name="chart.png")
+    expect(image).to_be_visible()
+    assert image.bounding_box()["width"] <= 390, "a wide photo fits the phone"
+    link = answer.get_by_role("link", name="Huddle protocol.pdf")
+    expect(answer).to_contain_text("PDF ·")
+    served = page.request.get(live_server.url + link.get_attribute("href"))
+    assert served.status == 200 and served.headers["content-type"] == "application/pdf"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert _violations(page) == []
+
+    # Thanks from the row under the advice, each tap target big enough for a thumb.
+    advice_item = page.locator(f"#reply-{advice_id}")
+    row_links = advice_item.locator(".reply-row > a, .reply-row > button, .reply-row summary")
+    for index in range(row_links.count()):
+        box = row_links.nth(index).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, row_links.nth(index).inner_text()
+    advice_item.get_by_role("link", name="Thanks", exact=True).click()
+    advice_item.get_by_label("Thank Priya Raman").select_option(label="Thanks for Candour")
+    advice_item.get_by_role("button", name="Say thanks").click()
+    expect(page.locator(f"#reply-{advice_id} .thanks-who")).to_contain_text("Thanks (1) from Tom Lindqvist")
+
+    # The peer's name leads to who they are.
+    page.locator(f"#reply-{advice_id} .byline").get_by_role("link", name="Priya Raman").click()
+    expect(page.get_by_role("heading", name="Priya Raman", level=1)).to_be_visible()
