@@ -150,13 +150,27 @@ def get_attachment_or_404(post: Post, token: str) -> Attachment:
         .outerjoin(Reply, Reply.id == Attachment.reply_id)
         .where(Attachment.token == token, Attachment.post_id == post.id)
     ).one_or_none()
-    if found is None or not policy.can_see_attachment(g.membership, found.Attachment, post, found.Reply):
+    if found is None or not policy.can_see_attachment(g.membership, found.Attachment, post=post, reply=found.Reply):
         abort(404)
     return found.Attachment
 
 
-def get_meeting_or_404(meeting_id: int) -> Meeting:
-    return _one_or_404(select(Meeting).where(Meeting.id == meeting_id, policy.visible_meetings_condition(g.membership)))
+def get_meeting_or_404(meeting_id: int, *load_options) -> Meeting:
+    return _one_or_404(
+        select(Meeting)
+        .where(Meeting.id == meeting_id, policy.visible_meetings_condition(g.membership))
+        .options(*load_options)
+    )
+
+
+def get_meeting_attachment_or_404(meeting: Meeting, token: str) -> Attachment:
+    """A file published with this session's notes, if this member may see the session, or 404."""
+    found = db.session.execute(
+        select(Attachment).where(Attachment.token == token, Attachment.meeting_id == meeting.id)
+    ).scalar_one_or_none()
+    if found is None or not policy.can_see_attachment(g.membership, found, meeting=meeting):
+        abort(404)
+    return found
 
 
 def get_agenda_item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:

@@ -205,10 +205,20 @@ def can_see_reply(membership: Membership | None, reply: Reply, post: Post) -> bo
     )
 
 
-def can_see_attachment(membership: Membership | None, attachment: Attachment, post: Post, reply: Reply | None) -> bool:
+def can_see_attachment(
+    membership: Membership | None,
+    attachment: Attachment,
+    *,
+    post: Post | None = None,
+    reply: Reply | None = None,
+    meeting: Meeting | None = None,
+) -> bool:
     """A file is shown to whoever may see what carries it: the post, and the reply it is on, if any
-    (so a hidden or deleted post or reply takes its files with it)."""
-    if attachment.post_id != post.id:
+    (so a hidden or deleted post or reply takes its files with it), or the session whose notes it
+    came with."""
+    if attachment.meeting_id is not None:
+        return meeting is not None and meeting.id == attachment.meeting_id and can_see_meeting(membership, meeting)
+    if post is None or attachment.post_id != post.id:
         return False
     if attachment.reply_id is None:
         return can_see_post(membership, post)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from . import drafts, policy
 from .access import profile_url
 from .mail import external_url
+from .models import Attachment
 from .timezones import city, local_time
 from .uploads import attachments
 
@@ -55,6 +56,13 @@ def photo_url(user, size: str) -> str | None:
     return None
 
 
+def attachment_url(attachment: Attachment) -> str:
+    """Where a file is served, through what carries it: a session's notes, or a post."""
+    if attachment.meeting_id is not None:
+        return url_for("cohort.meetings.attachment", meeting_id=attachment.meeting_id, token=attachment.token)
+    return url_for("cohort.posts.attachment", post_id=attachment.post_id, token=attachment.token)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["localdate"] = format_date
@@ -69,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["photo_url"] = photo_url
     # Links people copy elsewhere (the calendar feed) carry the site's own address, not the request's.
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["attachment_url"] = attachment_url
     app.jinja_env.filters["file_kind"] = attachments.label
     app.jinja_env.filters["file_size"] = attachments.size_words
     app.jinja_env.globals["attachment_max_files"] = attachments.MAX_FILES

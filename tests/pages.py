@@ -59,6 +59,7 @@ NOT_PAGES = {
     "auth.own_photo": "an image (tests/auth/test_photos.py)",
     "cohort.cohorts.member_photo": "an image (tests/auth/test_photos.py)",
     "cohort.posts.attachment": "a file attached to a post (tests/posts/test_attachments.py)",
+    "cohort.meetings.attachment": "a file published with notes (tests/meetings/test_note_files.py)",
 }
 _serial = itertools.count()
 
@@ -139,6 +140,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     db.session.add_all([Attendance(meeting_id=past.id, user_id=user.id) for user in (advisor, second)])
     db.session.flush()
     meeting_ops.give_feedback(factories.member_of(advisor, cohort), past, 5, "Useful, thank you.")
+    meeting_ops.save_notes(leading, past, "We agreed to try it.", {}, [Upload("slides.pdf", factories.PDF)])
     db.session.commit()
     return Scene(
         cohort.slug,
@@ -206,6 +208,7 @@ def grow(scene: Scene, people: SimpleNamespace, times: int) -> None:
         db.session.add(Attendance(meeting_id=past.id, user_id=member.id))
         db.session.flush()
         meeting_ops.give_feedback(membership, past, 1 + number % 5, f"Feedback {number}")
+        meeting_ops.save_notes(acting, past, f"Notes {number}", {}, [Upload(f"slides-{number}.pdf", factories.PDF)])
         meeting_ops.answer(membership, meeting, RsvpResponse.YES if number % 2 else RsvpResponse.MAYBE)
         meeting_ops.propose_item(acting if number % 2 == 0 else membership, meeting, f"Item {number}", challenge)
         post_ops.record_outcome(membership, challenge, "It moved.", [ResultRow("Waits", "days", 30, 12, "")])

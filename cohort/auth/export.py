@@ -129,6 +129,7 @@ def _files(user: User) -> list[dict]:
             {
                 "post_id": attachment.post_id,
                 "reply_id": attachment.reply_id,
+                "session_id": attachment.meeting_id,
                 "name": attachment.name,
                 "type": attachment.content_type,
                 "size": attachment.size,

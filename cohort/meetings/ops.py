@@ -1,6 +1,7 @@
 """Every write on sessions. Each takes the acting membership, asks the policy, and leaves the commit
 to its caller."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from ..models import (
 from ..notifications import events
 from ..notifications import ops as notification_ops
 from ..policy import Refused
+from ..uploads import attachments
 from ..upsert import insert_or_ignore, upsert
 from .schedule import Plan, local_start
 
@@ -268,14 +270,23 @@ def move_item(actor: Membership, item: AgendaItem, direction: int) -> None:
             each.position = position
 
 
-def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict[int, str]) -> int:
-    """Add a new version of each note that changed; earlier versions stay. Returns how many changed."""
+def save_notes(
+    actor: Membership,
+    meeting: Meeting,
+    general: str,
+    per_item: dict[int, str],
+    files: Sequence[attachments.Upload] = (),
+) -> int:
+    """Add a new version of each note that changed (earlier versions stay), and publish ``files``
+    with the notes, checked as a post's are. Returns how many notes and files were added."""
     policy.require_visible(policy.can_see_meeting(actor, meeting))
     policy.require_permission(policy.can_run_sessions(actor), RUN_ONLY)
     if any(len(text) > MAX_MARKDOWN_CHARS for text in [general, *per_item.values()]):
         raise Refused(
             f"Each note must stay under {MAX_MARKDOWN_CHARS:,} characters. Your text is below: shorten it and save."
         )
+    checked = attachments.check(list(files))
+    attachments.attach(checked, actor.user_id, meeting_id=meeting.id)
     current = current_notes(meeting)
     renderings = Renderings(meeting.cohort_id)
     changed = 0
@@ -300,6 +311,7 @@ def save_notes(actor: Membership, meeting: Meeting, general: str, per_item: dict
             meeting, mentioned, actor.user_id, part=events.NOTES, post=item.post if item else None
         )
         changed += 1
+    changed += len(checked)
     if changed:
         events.session_news(meeting, events.NOTES, actor.user_id, told=told)
     return changed

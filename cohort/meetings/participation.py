@@ -1,6 +1,7 @@
 """Taking part in a session: answering, attendance, the agenda, notes and feedback."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
 
 from ..access import get_agenda_item_or_404, get_meeting_or_404, get_post_or_404, requires
 from ..forms import ConfirmForm, Length, int_arg
@@ -8,6 +9,8 @@ from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import AgendaStatus, Meeting, RsvpResponse
 from ..notifications import ops as notification_ops
 from ..policy import Permission
+from ..security import accepts_uploads
+from ..uploads import attachments
 from ..web import commit_or_explain
 from . import ops, queries
 from .forms import AgendaItemForm, FeedbackForm, RsvpForm
@@ -90,15 +93,17 @@ def decide(meeting_id: int, item_id: int, action: str):
 
 
 @bp.route("/notes", methods=["GET", "POST"])
+@accepts_uploads(attachments.request_cap)
 @requires(Permission.RUN_SESSIONS)
 def notes(meeting_id: int):
-    """Publish the session's notes, and notes per agenda item; every version is kept."""
-    meeting = get_meeting_or_404(meeting_id)
+    """Publish the session's notes, and notes per agenda item, with files; every version is kept."""
+    meeting = get_meeting_or_404(meeting_id, joinedload(Meeting.files))
     items, history = queries.notes_page(meeting)
     if request.method == "POST":
         general = request.form.get("notes", "")
         per_item = {item.id: request.form.get(f"item-{item.id}", "") for item in items}
-        outcome = commit_or_explain(lambda: ops.save_notes(g.membership, meeting, general, per_item))
+        files = attachments.uploads_from(request.files.getlist("files"))
+        outcome = commit_or_explain(lambda: ops.save_notes(g.membership, meeting, general, per_item, files))
         if outcome.ok:
             flash("Notes published." if outcome.value else "No changes to save.", "success")
             return _back(meeting, "notes")

@@ -3,8 +3,9 @@
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
 
-from ..access import get_meeting_or_404, requires
+from ..access import get_meeting_attachment_or_404, get_meeting_or_404, requires
 from ..extensions import db
 from ..mail import external_url
 from ..markdown import TooIntricate
@@ -12,6 +13,7 @@ from ..models import Meeting
 from ..notifications import ops as notification_ops
 from ..policy import Permission
 from ..templating import viewer_timezone
+from ..uploads import attachments
 from ..web import commit_or_explain
 from . import ops, queries
 from .calendar import build_calendar
@@ -84,12 +86,20 @@ def new():
 @bp.get("/<int:meeting_id>")
 @requires(Permission.SEE_SESSIONS)
 def detail(meeting_id: int):
-    meeting = get_meeting_or_404(meeting_id)
+    meeting = get_meeting_or_404(meeting_id, joinedload(Meeting.files))
     # Marked read before the page is drawn, so the bell already counts it.
     notification_ops.mark_seen(g.membership.user_id, meeting=meeting, cohort_id=meeting.cohort_id)
     page = render_template("meetings/detail.html", **queries.session_page(meeting, g.membership))
     db.session.commit()
     return page
+
+
+@bp.get("/<int:meeting_id>/files/<token>")
+@requires(Permission.SEE_SESSIONS)
+def attachment(meeting_id: int, token: str):
+    """A file published with the session's notes, to those who may see the session; 404 otherwise."""
+    meeting = get_meeting_or_404(meeting_id)
+    return attachments.file_response(get_meeting_attachment_or_404(meeting, token))
 
 
 @bp.get("/<int:meeting_id>/pre-read")

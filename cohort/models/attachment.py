@@ -1,8 +1,8 @@
-"""Files attached to a post or to one of its replies."""
+"""Files attached to a post, to one of its replies, or to a session's notes."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -13,10 +13,15 @@ INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
 class Attachment(db.Model):
-    """A stored file: reached only through its post (and reply), so it has their protection."""
+    """A stored file: reached only through what carries it (a post and reply, or a session), so it
+    has their protection."""
+
+    # On a post (and perhaps one of its replies) or on a session's notes: one of the two.
+    __table_args__ = (CheckConstraint("(post_id IS NULL) <> (meeting_id IS NULL)", name="one_carrier"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     # None for a file on the post itself.
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("reply.id", ondelete="CASCADE"), index=True)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, exists
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
+from .attachment import Attachment
 from .post import Post
 from .types import UTCDateTime, sql_utcnow, stored_html, string_enum, utcnow
 from .user import User
@@ -71,6 +72,8 @@ class Meeting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     series: Mapped[MeetingSeries | None] = relationship()
+    # Files published with the session's notes.
+    files: Mapped[list[Attachment]] = relationship(order_by=Attachment.id, viewonly=True)
 
     @property
     def agenda_markup(self) -> Markup:

@@ -6,7 +6,6 @@ import secrets
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from werkzeug.datastructures import FileStorage
 from wtforms import (
     FieldList,
     FloatField,
@@ -27,7 +26,7 @@ from ..forms import MAX_ID, Length, Visible
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH
-from ..uploads.attachments import MAX_FILES, Upload, max_bytes
+from ..uploads.attachments import MAX_FILES, Upload, uploads_from
 from .ops import ANNOUNCEMENT_NAMED, ANNOUNCEMENT_RESULTS, MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 
 MAX_RESULTS = 6
@@ -81,9 +80,7 @@ class AttachmentsMixin:
     files = MultipleFileField("Attach files", description=f"Up to {MAX_FILES} files")
 
     def uploads(self) -> list[Upload]:
-        """The files chosen, each read to one byte past the largest allowed (enough to refuse it)."""
-        chosen = [item for item in self.files.data or () if isinstance(item, FileStorage) and item.filename]
-        return [Upload(item.filename, item.read(max_bytes() + 1)) for item in chosen]
+        return uploads_from(self.files.data or ())
 
 
 class ResultsMixin:

@@ -13,7 +13,6 @@ from ..extensions import db
 from ..markdown import newly_mentioned, render_with_mentions
 from ..models import (
     Adoption,
-    Attachment,
     ChallengeStatus,
     MeasuredResult,
     Membership,
@@ -160,27 +159,11 @@ def create_post(
     post = db.session.get(Post, post_id)
     _set_tags(post, tags)
     _set_results(post, results)
-    _attach(actor, post, None, checked)
+    attachments.attach(checked, actor.user_id, post_id=post.id)
     db.session.flush()
     index_post(post)
     events.post_shared(post, mentioned)
     return Shared(post)
-
-
-def _attach(actor: Membership, post: Post, reply: Reply | None, checked: list[attachments.Checked]) -> None:
-    for file in checked:
-        token, _key = attachments.store(file)
-        db.session.add(
-            Attachment(
-                post_id=post.id,
-                reply_id=reply.id if reply else None,
-                uploader_id=actor.user_id,
-                token=token,
-                name=file.name,
-                content_type=file.content_type,
-                size=len(file.data),
-            )
-        )
 
 
 def edit_post(
@@ -314,7 +297,7 @@ def add_reply(
     reply.body_html, mentioned = render_with_mentions(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
-    _attach(actor, post, reply, checked)
+    attachments.attach(checked, actor.user_id, post_id=post.id, reply_id=reply.id)
     counted = advice_column(reply, post)
     _touch(post, **({counted: Post.__table__.c[counted] + 1} if counted else {}))
     index_post(post)

@@ -5,11 +5,14 @@ import io
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import filetype
 from flask import Response, abort, current_app, send_file
+from werkzeug.datastructures import FileStorage
 
+from ..extensions import db
 from ..models import Attachment
 from ..models.attachment import EXTENSIONS, attachment_key
 from ..policy import Refused
@@ -144,14 +147,40 @@ def check(uploads: list[Upload]) -> list[Checked]:
     return checked
 
 
-def store(checked: Checked) -> tuple[str, str]:
-    """Put a checked file in the storage under a new random key; its token and key. The caller's
-    transaction removes it again if it does not commit."""
-    token = secrets.token_hex(16)
-    key = attachment_key(token, checked.content_type)
-    storage.discard_unless_committed([key])
-    storage.storage().put(key, checked.data, checked.content_type)
-    return token, key
+def attach(
+    checked: list[Checked],
+    uploader_id: int,
+    *,
+    post_id: int | None = None,
+    reply_id: int | None = None,
+    meeting_id: int | None = None,
+) -> None:
+    """Store checked files under new random keys and add their rows to the session's transaction,
+    which removes the stored files again if it does not commit."""
+    for file in checked:
+        token = secrets.token_hex(16)
+        key = attachment_key(token, file.content_type)
+        storage.discard_unless_committed([key])
+        storage.storage().put(key, file.data, file.content_type)
+        db.session.add(
+            Attachment(
+                post_id=post_id,
+                reply_id=reply_id,
+                meeting_id=meeting_id,
+                uploader_id=uploader_id,
+                token=token,
+                name=file.name,
+                content_type=file.content_type,
+                size=len(file.data),
+            )
+        )
+
+
+def uploads_from(files: Iterable) -> list[Upload]:
+    """The files a form sent (werkzeug's ``FileStorage``), each read to one byte past the largest
+    allowed: enough to refuse it. A field sent as text, or left empty, is not a file."""
+    chosen = [item for item in files if isinstance(item, FileStorage) and item.filename]
+    return [Upload(item.filename, item.read(max_bytes() + 1)) for item in chosen]
 
 
 def label(attachment: Attachment) -> str:

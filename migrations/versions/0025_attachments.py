@@ -1,4 +1,4 @@
-"""Posts and replies carry files, kept in the storage under random keys
+"""Posts, replies and session notes carry files, kept in the storage under random keys
 
 Revision ID: 0025_attachments
 Revises: 0024_profiles
@@ -20,7 +20,8 @@ def upgrade():
     op.create_table(
         'attachment',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('post_id', sa.Integer(), nullable=False),
+        sa.Column('post_id', sa.Integer(), nullable=True),
+        sa.Column('meeting_id', sa.Integer(), nullable=True),
         sa.Column('reply_id', sa.Integer(), nullable=True),
         sa.Column('uploader_id', sa.Integer(), nullable=False),
         sa.Column('token', sa.String(length=32), nullable=False),
@@ -28,7 +29,9 @@ def upgrade():
         sa.Column('content_type', sa.String(length=100), nullable=False),
         sa.Column('size', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint('(post_id IS NULL) <> (meeting_id IS NULL)', name=op.f('ck_attachment_one_carrier')),
         sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_attachment_post_id_post'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_attachment_meeting_id_meeting'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['reply_id'], ['reply.id'], name=op.f('fk_attachment_reply_id_reply'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['uploader_id'], ['user.id'], name=op.f('fk_attachment_uploader_id_user')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
@@ -36,6 +39,7 @@ def upgrade():
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachment_reply_id'), ['reply_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachment_uploader_id'), ['uploader_id'], unique=False)
 
