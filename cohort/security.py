@@ -91,7 +91,8 @@ def _upload_cap():
     most = getattr(view, "upload_bytes", None)
     if callable(most):
         most = most()
-    if most is not None:
+    # Only a multipart body carries files: any other is read whole into memory, so keeps the text cap.
+    if most is not None and request.mimetype == "multipart/form-data":
         # The files and the form's text fields beside them.
         request.max_content_length = most + current_app.config["COHORT_MAX_FORM_BYTES"]
 

@@ -83,7 +83,8 @@ class Field:
 
 TYPED = {"text", "email", "url", "search", "tel", "textarea"}
 CHOICES = {"radio", "checkbox", "select", "button"}
-NOT_SENT = {"submit", "reset", "image", "file"}
+# A file input is sent too, as text where a file belongs: its files come in tests of their own.
+NOT_SENT = {"submit", "reset", "image"}
 
 
 @dataclass

@@ -343,3 +343,15 @@ def _office(folder: str) -> bytes:
 )
 def test_the_type_comes_from_the_content(data, name, kind):
     assert attachments.detect_type(data, name) == kind
+
+
+def test_only_a_body_carrying_files_may_be_larger_than_a_text_form(app, people, client):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    # A form-encoded body is read whole into memory: the files' allowance is not its to use.
+    big_text = {"body": "x" * (1024 * 1024 + 10), "csrf_token": client.csrf_token()}
+    assert client.post(f"/c/{people.slug}/posts/{post_id}/replies", data=big_text).status_code == 413
+    sent = _send_reply(
+        client, people.slug, post_id, "With a large file.", (factories.PDF + bytes(1024 * 1024), "big.pdf")
+    )
+    assert sent.status_code == 302
