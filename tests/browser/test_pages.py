@@ -1,6 +1,6 @@
-"""Every main page: screenshots at desktop and phone widths, no sideways scrolling on a phone,
-no moderate, serious or critical accessibility violations (axe-core), no errors in the browser's
-console, and a reply written with the keyboard alone."""
+"""Every main page: screenshots at desktop and phone widths, no sideways scrolling on a phone, tap
+targets big enough for a thumb there, no moderate, serious or critical accessibility violations
+(axe-core), no errors in the browser's console, and a reply written with the keyboard alone."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -29,6 +29,29 @@ def _violations(page) -> list[str]:
     ]
 
 
+# WCAG 2.2 2.5.8, Target Size (Minimum): each control at least 24 × 24 CSS pixels, or far enough from
+# every other that a 24-pixel circle on its centre touches none; a link within a sentence is exempt.
+SMALL_TARGETS = """() => {
+  const controls = [...document.querySelectorAll('a[href], button, summary, select, input:not([type=hidden]), textarea')]
+    .filter((element) => element.getClientRects().length && getComputedStyle(element).visibility !== 'hidden');
+  const inSentence = (element) => element.tagName === 'A' && [...element.parentElement.childNodes].some(
+    (node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim());
+  const boxes = controls.map((element) => ({element, box: element.getBoundingClientRect()}));
+  const centre = (box) => [box.left + box.width / 2, box.top + box.height / 2];
+  const touches = ([x, y], box) => {
+    const dx = Math.max(box.left - x, 0, x - box.right), dy = Math.max(box.top - y, 0, y - box.bottom);
+    return dx * dx + dy * dy < 144;
+  };
+  const small = boxes.filter(({element, box}) => (box.width < 24 || box.height < 24) && !inSentence(element)
+    && !element.closest('.prose'));
+  return small.filter(({element, box}) => boxes.some((other) => other.element !== element
+      && !other.element.contains(element) && !element.contains(other.element)
+      && (touches(centre(box), other.box) || (small.some((s) => s.element === other.element)
+        && Math.hypot(centre(box)[0] - centre(other.box)[0], centre(box)[1] - centre(other.box)[1]) < 24))))
+    .map(({element, box}) => `${element.tagName.toLowerCase()} "${(element.textContent || element.name || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+}"""
+
+
 def _look_at(page, url: str, name: str, width: int, problems: dict) -> None:
     """Open the page, screenshot it, check it does not scroll sideways, and collect axe's complaints
     and the errors in the browser's console (a missing file, a blocked script)."""
@@ -47,6 +70,8 @@ def _look_at(page, url: str, name: str, width: int, problems: dict) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
     found = _violations(page)
+    if width < 500:
+        found += [f"tap target too small and too close: {target}" for target in page.evaluate(SMALL_TARGETS)]
     page.remove_listener("console", record)
     if found or console:
         problems[name] = found + console
@@ -101,3 +126,16 @@ def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Typed without a mouse")).to_be_visible()
     assert "#reply-" in page.url
+
+
+def test_on_a_phone_the_first_post_is_above_the_fold_with_the_filters_folded(live_server, new_context, scene):
+    people, _made = scene
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in(page, live_server, people.second_advisor, people.password)
+    page.goto(f"{live_server.url}/c/{people.slug}/posts/")
+    first_title = page.locator(".post-card").first.get_by_role("link").first
+    box = first_title.bounding_box()
+    assert box["y"] + box["height"] <= 844, f"the first post's title ends at {box['y'] + box['height']:.0f}px"
+    filters = page.locator("details", has=page.locator("summary", has_text="Filter"))
+    expect(filters).to_have_count(1)
+    expect(filters).not_to_have_attribute("open", "")
