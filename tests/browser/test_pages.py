@@ -32,7 +32,8 @@ def _violations(page) -> list[str]:
 # WCAG 2.2 2.5.8, Target Size (Minimum): each control at least 24 × 24 CSS pixels, or far enough from
 # every other that a 24-pixel circle on its centre touches none; a link within a sentence is exempt.
 SMALL_TARGETS = """() => {
-  const controls = [...document.querySelectorAll('a[href], button, summary, select, input:not([type=hidden]), textarea')]
+  const selector = 'a[href], button, summary, select, input:not([type=hidden]), textarea';
+  const controls = [...document.querySelectorAll(selector)]
     .filter((element) => element.getClientRects().length && getComputedStyle(element).visibility !== 'hidden');
   const inSentence = (element) => element.tagName === 'A' && [...element.parentElement.childNodes].some(
     (node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim());
@@ -48,7 +49,10 @@ SMALL_TARGETS = """() => {
       && !other.element.contains(element) && !element.contains(other.element)
       && (touches(centre(box), other.box) || (small.some((s) => s.element === other.element)
         && Math.hypot(centre(box)[0] - centre(other.box)[0], centre(box)[1] - centre(other.box)[1]) < 24))))
-    .map(({element, box}) => `${element.tagName.toLowerCase()} "${(element.textContent || element.name || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+    .map(({element, box}) => {
+      const label = (element.textContent || element.name || '').trim().slice(0, 30);
+      return `${element.tagName.toLowerCase()} "${label}" ${Math.round(box.width)}×${Math.round(box.height)}`;
+    });
 }"""
 
 
