@@ -4,6 +4,7 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -74,13 +75,13 @@ def _https_base(config) -> bool:
     return config["COHORT_BASE_URL"].startswith("https://")
 
 
-def accepts_uploads(most_bytes: int | Callable[[], int]):
-    """Let a view's form carry files up to ``most_bytes`` in all (past the text forms' cap), and no more:
-    the body is still refused with 413 before it is read. A callable is asked at each request, for a
-    cap that comes from the configuration."""
+def accepts_uploads(most_bytes: int | Callable[[], int], *, fields: tuple[str, ...]):
+    """Let a view's form carry files, in the form fields named, up to ``most_bytes`` in all (past the
+    text forms' cap), and no more: the body is still refused with 413 before it is read. A callable is
+    asked at each request, for a cap that comes from the configuration."""
 
     def decorator(view):
-        view.upload_bytes = most_bytes
+        view.upload_bytes, view.upload_fields = most_bytes, fields
         return view
 
     return decorator
@@ -92,9 +93,17 @@ def _upload_cap():
     if callable(most):
         most = most()
     # Only a multipart body carries files: any other is read whole into memory, so keeps the text cap.
-    if most is not None and request.mimetype == "multipart/form-data":
+    # And only someone signed in may send one: a stranger's body is refused before it is read.
+    if most is not None and request.mimetype == "multipart/form-data" and current_user.is_authenticated:
         # The files and the form's text fields beside them.
         request.max_content_length = most + current_app.config["COHORT_MAX_FORM_BYTES"]
+
+
+def _refuse_misplaced_files():
+    """A file only where a form takes one: sent in a text field, a form would read it as text."""
+    view = current_app.view_functions.get(request.endpoint)
+    if set(request.files) - set(getattr(view, "upload_fields", ())):
+        abort(400)
 
 
 def _refuse_nul_bytes():
@@ -131,4 +140,5 @@ def init_app(app: Flask) -> None:
     # First of all the request's checks: CSRF protection reads the body before any view.
     app.before_request_funcs.setdefault(None, []).insert(0, _upload_cap)
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_misplaced_files)
     app.after_request(_secure_headers)

@@ -369,7 +369,7 @@ def change_handle():
 
 @bp.post("/account/photo")
 @login_required
-@accepts_uploads(photos.MAX_PHOTO_BYTES)
+@accepts_uploads(photos.MAX_PHOTO_BYTES, fields=("photo",))
 def change_photo():
     """A new photo for the profile in each cohort; a file that will not do is refused with the reason."""
     photo_form = PhotoForm()

@@ -285,8 +285,8 @@ def save_notes(
         raise Refused(
             f"Each note must stay under {MAX_MARKDOWN_CHARS:,} characters. Your text is below: shorten it and save."
         )
-    checked = attachments.check(list(files))
-    attachments.attach(checked, actor.user_id, meeting_id=meeting.id)
+    stored = attachments.store(attachments.check(list(files)))
+    attachments.add_rows(stored, actor.user_id, meeting_id=meeting.id)
     current = current_notes(meeting)
     renderings = Renderings(meeting.cohort_id)
     changed = 0
@@ -311,7 +311,7 @@ def save_notes(
             meeting, mentioned, actor.user_id, part=events.NOTES, post=item.post if item else None
         )
         changed += 1
-    changed += len(checked)
+    changed += len(stored)
     if changed:
         events.session_news(meeting, events.NOTES, actor.user_id, told=told)
     return changed

@@ -93,7 +93,7 @@ def decide(meeting_id: int, item_id: int, action: str):
 
 
 @bp.route("/notes", methods=["GET", "POST"])
-@accepts_uploads(attachments.request_cap)
+@accepts_uploads(attachments.request_cap, fields=("files",))
 @requires(Permission.RUN_SESSIONS)
 def notes(meeting_id: int):
     """Publish the session's notes, and notes per agenda item, with files; every version is kept."""

@@ -17,7 +17,12 @@ class Attachment(db.Model):
     has their protection."""
 
     # On a post (and perhaps one of its replies) or on a session's notes: one of the two.
-    __table_args__ = (CheckConstraint("(post_id IS NULL) <> (meeting_id IS NULL)", name="one_carrier"),)
+    __table_args__ = (
+        CheckConstraint(
+            "(post_id IS NULL) <> (meeting_id IS NULL) AND (reply_id IS NULL OR post_id IS NOT NULL)",
+            name="one_carrier",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)

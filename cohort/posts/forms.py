@@ -26,7 +26,7 @@ from ..forms import MAX_ID, Length, Visible
 from ..markdown import MAX_MARKDOWN_CHARS
 from ..models import PostKind, Visibility
 from ..models.post import FORM_KEY_LENGTH
-from ..uploads.attachments import MAX_FILES, Upload, uploads_from
+from ..uploads.attachments import Upload, uploads_from
 from .ops import ANNOUNCEMENT_NAMED, ANNOUNCEMENT_RESULTS, MAX_TAG_LENGTH, MAX_TAGS, ResultRow, parse_tags
 
 MAX_RESULTS = 6
@@ -77,7 +77,7 @@ class AttachmentsMixin:
     """Files sent with the text. Whether each will do is decided from its content by the operation
     (cohort/uploads/attachments.py), which says what is wrong with the text kept."""
 
-    files = MultipleFileField("Attach files", description=f"Up to {MAX_FILES} files")
+    files = MultipleFileField("Attach files")
 
     def uploads(self) -> list[Upload]:
         return uploads_from(self.files.data or ())

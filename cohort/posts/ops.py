@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..notifications import events
 from ..notifications import ops as notification_ops
-from ..uploads import attachments
+from ..uploads import attachments, storage
 from ..upsert import insert_or_ignore, insert_returning_id, upsert
 from .search import index_post
 
@@ -135,6 +135,7 @@ def create_post(
     )
     results = list(results)
     _check_announcement(kind, visibility, results)
+    stored = attachments.store(checked)
     post_id = insert_returning_id(
         Post,
         {
@@ -152,6 +153,7 @@ def create_post(
         ["author_id", "form_key"],
     )
     if post_id is None:
+        storage.discard_when_committed(item.key for item in stored)  # the post they belong to was made before
         shared = db.session.execute(
             select(Post).where(Post.author_id == actor.user_id, Post.form_key == form_key)
         ).scalar_one()
@@ -159,7 +161,7 @@ def create_post(
     post = db.session.get(Post, post_id)
     _set_tags(post, tags)
     _set_results(post, results)
-    attachments.attach(checked, actor.user_id, post_id=post.id)
+    attachments.add_rows(stored, actor.user_id, post_id=post.id)
     db.session.flush()
     index_post(post)
     events.post_shared(post, mentioned)
@@ -292,12 +294,12 @@ def add_reply(
     policy.require_visible(policy.can_see_post(actor, post))
     policy.require(policy.can_reply(actor, post), "This post takes no replies while the facilitator looks into it.")
     policy.require(parent is None or policy.can_reply(actor, post, parent), PARENT_GONE)
-    checked = attachments.check(list(files))
+    stored = attachments.store(attachments.check(list(files)))
     reply = Reply(post=post, author_id=actor.user_id, parent_id=parent.id if parent else None, body=body)
     reply.body_html, mentioned = render_with_mentions(body, post.cohort_id)
     db.session.add(reply)
     db.session.flush()
-    attachments.attach(checked, actor.user_id, post_id=post.id, reply_id=reply.id)
+    attachments.add_rows(stored, actor.user_id, post_id=post.id, reply_id=reply.id)
     counted = advice_column(reply, post)
     _touch(post, **({counted: Post.__table__.c[counted] + 1} if counted else {}))
     index_post(post)

@@ -44,7 +44,7 @@ def _reply_box(draft) -> str:
 
 
 @bp.post("")
-@accepts_uploads(attachments.request_cap)
+@accepts_uploads(attachments.request_cap, fields=("files",))
 @requires(Permission.TAKE_PART)
 @keeps_draft("cohort.posts.thread", _reply_again, text={"body": "Your reply"}, anchor=_reply_box)
 def create(post_id: int):

@@ -118,7 +118,7 @@ def _share_again(draft, status: int = 400):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@accepts_uploads(attachments.request_cap)
+@accepts_uploads(attachments.request_cap, fields=("files",))
 @requires(Permission.TAKE_PART)
 @keeps_draft("cohort.posts.new", _share_again, text=POST_TEXT)
 def new():

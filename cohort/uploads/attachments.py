@@ -5,18 +5,20 @@ import io
 import re
 import secrets
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import filetype
 from flask import Response, abort, current_app, send_file
+from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Attachment
 from ..models.attachment import EXTENSIONS, attachment_key
 from ..policy import Refused
-from . import storage
+from . import photos, storage
 
 # Files at most on one post or one reply.
 MAX_FILES = 5
@@ -38,7 +40,7 @@ LABELS = {
     "text/csv": "CSV",
     "image/svg+xml": "SVG image",
 }
-ACCEPTED_WORDS = "a PDF, an image (JPEG, PNG, GIF or WebP), a Word, Excel or PowerPoint file, plain text or CSV"
+ACCEPTED_WORDS = "a PDF, an image (JPEG, PNG, GIF, WebP or SVG), a Word, Excel or PowerPoint file, plain text or CSV"
 CHOOSER_EXTENSIONS = (
     ".pdf",
     ".jpg",
@@ -94,7 +96,7 @@ def detect_type(data: bytes, name: str) -> str | None:
     extension = name.lower().rpartition(".")[2]
     if extension == "svg" and "<svg" in text[:2000].lower():
         return "image/svg+xml"  # kept as a download, never shown: an SVG can hold a script
-    if f".{extension}" in CHOOSER_EXTENSIONS and extension not in ("txt", "csv"):
+    if f".{extension}" in CHOOSER_EXTENSIONS and extension not in ("txt", "csv", "svg"):
         return None  # text that says it is a PDF, a picture or a Word file is not what it says
     return "text/csv" if extension == "csv" else "text/plain"
 
@@ -117,6 +119,39 @@ def clean_name(name: str, content_type: str) -> str:
         stem, given = name, extension
     stem = stem[: MAX_NAME - len(given) - 1].rstrip(" .") or "file"
     return f"{stem}.{given}"
+
+
+# The format Pillow saves each image kind in, anew.
+_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+
+
+def _without_metadata(data: bytes, content_type: str, shown: str) -> bytes:
+    """The image saved anew with its pixels alone: a camera's EXIF, its location, an author's name
+    in a comment or XMP would otherwise tell who took it, even on a Chatham House post."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of a huge picture as it opens it; the limit below refuses it instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
+            if image.width * image.height > photos.MAX_PIXELS:
+                raise Refused(f"“{shown}” has too many pixels. Attach one under 40 megapixels.")
+            animated = getattr(image, "is_animated", False)
+            if animated:
+                image.info.clear()  # a GIF's comment and extensions; its frames stay
+                clean = image
+            else:
+                image.load()
+                clean = ImageOps.exif_transpose(image).copy()
+                clean.info.clear()
+            out = io.BytesIO()
+            options = {"save_all": True} if animated else {}
+            if content_type in ("image/jpeg", "image/webp"):
+                options["quality"] = 90
+            clean.save(out, _PILLOW_FORMATS[content_type], **options)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError) as error:
+        raise Refused(f"“{shown}” could not be read as an image. Try saving it again.") from error
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -143,37 +178,56 @@ def check(uploads: list[Upload]) -> list[Checked]:
         content_type = detect_type(upload.data, upload.name)
         if content_type is None:
             raise Refused(f"“{shown}” is not a kind of file Cohort takes. Attach {ACCEPTED_WORDS}.")
-        checked.append(Checked(clean_name(upload.name, content_type), content_type, upload.data))
+        data = _without_metadata(upload.data, content_type, shown) if content_type in _PILLOW_FORMATS else upload.data
+        checked.append(Checked(clean_name(upload.name, content_type), content_type, data))
     return checked
 
 
-def attach(
-    checked: list[Checked],
+@dataclass(frozen=True)
+class Stored:
+    """A checked file put in the storage, under the random token its row will carry."""
+
+    file: Checked
+    token: str
+
+    @property
+    def key(self) -> str:
+        return attachment_key(self.token, self.file.content_type)
+
+
+def store(checked: list[Checked]) -> list[Stored]:
+    """Put checked files in the storage under new random keys, before the operation writes anything:
+    a long upload then holds no database lock. The session's transaction removes them again if it
+    does not commit."""
+    stored = [Stored(file, secrets.token_hex(16)) for file in checked]
+    storage.discard_unless_committed([item.key for item in stored])
+    for item in stored:
+        storage.storage().put(item.key, item.file.data, item.file.content_type)
+    return stored
+
+
+def add_rows(
+    stored: list[Stored],
     uploader_id: int,
     *,
     post_id: int | None = None,
     reply_id: int | None = None,
     meeting_id: int | None = None,
 ) -> None:
-    """Store checked files under new random keys and add their rows to the session's transaction,
-    which removes the stored files again if it does not commit."""
-    for file in checked:
-        token = secrets.token_hex(16)
-        key = attachment_key(token, file.content_type)
-        storage.discard_unless_committed([key])
-        storage.storage().put(key, file.data, file.content_type)
-        db.session.add(
-            Attachment(
-                post_id=post_id,
-                reply_id=reply_id,
-                meeting_id=meeting_id,
-                uploader_id=uploader_id,
-                token=token,
-                name=file.name,
-                content_type=file.content_type,
-                size=len(file.data),
-            )
+    """The rows naming stored files, on a post (and reply) or a session."""
+    db.session.add_all(
+        Attachment(
+            post_id=post_id,
+            reply_id=reply_id,
+            meeting_id=meeting_id,
+            uploader_id=uploader_id,
+            token=item.token,
+            name=item.file.name,
+            content_type=item.file.content_type,
+            size=len(item.file.data),
         )
+        for item in stored
+    )
 
 
 def uploads_from(files: Iterable) -> list[Upload]:
@@ -204,13 +258,14 @@ def file_response(attachment: Attachment) -> Response:
     inline = attachment.content_type in SHOWN_INLINE
     response = send_file(
         io.BytesIO(data),
-        mimetype=attachment.content_type + ("; charset=utf-8" if attachment.content_type.startswith("text/") else ""),
+        mimetype=attachment.content_type,  # Flask names UTF-8 for text itself
         as_attachment=not inline,
         download_name=attachment.name,
         max_age=0,
     )
-    # Access can end (a post hidden, a member gone): the browser asks again each time.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Access can end (a post hidden, a member gone), and a board paper is not left on a shared
+    # computer's disk: the browser keeps no copy and asks again each time.
+    response.headers["Cache-Control"] = "private, no-store"
     if attachment.content_type != "application/pdf":
         # A file is never a page of this site: nothing in it runs, whatever it holds. (A PDF keeps the
         # site's own policy: browsers refuse to open one in a sandbox.)

@@ -11,6 +11,8 @@ from ..models import Attachment, Post, Reply, User, utcnow
 from ..models.attachment import attachment_key
 from . import photos, storage
 
+# Where Cohort's own files are: nothing outside them is swept, whatever shares the folder or bucket.
+STORED_FOLDERS = ("files/", "photos/")
 # A file younger than this may belong to a request still under way: its row is not committed yet.
 UNNAMED_GRACE = timedelta(hours=1)
 
@@ -46,8 +48,9 @@ def purge_uploads(keep_days: int, now: datetime | None = None) -> Purged:
         named.update(photos.photo_key(token, size) for size in photos.SIZES)
     db.session.rollback()  # nothing written: end the read before the listing, which may take long
     unnamed = 0
-    for key, written in list(storage.storage().stored()):
-        if key not in named and written < now - UNNAMED_GRACE:
-            storage.storage().delete(key)
-            unnamed += 1
+    for prefix in STORED_FOLDERS:
+        for key, written in list(storage.storage().stored(prefix)):
+            if key not in named and written < now - UNNAMED_GRACE:
+                storage.storage().delete(key)
+                unnamed += 1
     return Purged(expired=len(expired), unnamed=unnamed)

@@ -37,14 +37,21 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the file; a file already gone is no error."""
 
-    def stored(self) -> Iterator[tuple[str, datetime]]:
-        """Every stored file's key and when it was written (UTC)."""
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """The key of every stored file under ``prefix`` (a folder such as "files/") and when it was
+        written (UTC). Only what Cohort stores lives under its prefixes, whatever else shares the place."""
 
 
 def _checked(key: str) -> str:
     if not KEY.fullmatch(key):
         raise ValueError(f"not a storage key: {key!r}")
     return key
+
+
+def _checked_prefix(prefix: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+/", prefix):
+        raise ValueError(f"not a storage folder: {prefix!r}")
+    return prefix
 
 
 class FolderStorage:
@@ -74,8 +81,9 @@ class FolderStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def stored(self) -> Iterator[tuple[str, datetime]]:
-        for path in self.root.rglob("*") if self.root.is_dir() else ():
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        folder = self.root / _checked_prefix(prefix)
+        for path in folder.rglob("*") if folder.is_dir() else ():
             key = path.relative_to(self.root).as_posix()
             if KEY.fullmatch(key) and path.is_file():  # a ".partial-" file is a write under way
                 yield key, datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -111,9 +119,10 @@ class ObjectStorage:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
-    def stored(self) -> Iterator[tuple[str, datetime]]:
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         start = f"{self.prefix}/" if self.prefix else ""
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+        listed = start + _checked_prefix(prefix)
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=listed):
             for entry in page.get("Contents", ()):
                 key = entry["Key"].removeprefix(start)
                 if KEY.fullmatch(key):

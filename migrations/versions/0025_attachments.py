@@ -29,7 +29,7 @@ def upgrade():
         sa.Column('content_type', sa.String(length=100), nullable=False),
         sa.Column('size', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint('(post_id IS NULL) <> (meeting_id IS NULL)', name=op.f('ck_attachment_one_carrier')),
+        sa.CheckConstraint('(post_id IS NULL) <> (meeting_id IS NULL) AND (reply_id IS NULL OR post_id IS NOT NULL)', name=op.f('ck_attachment_one_carrier')),
         sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_attachment_post_id_post'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_attachment_meeting_id_meeting'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['reply_id'], ['reply.id'], name=op.f('fk_attachment_reply_id_reply'), ondelete='CASCADE'),

@@ -319,7 +319,7 @@ def _attach(app, people, email_id: int, name: str) -> None:
 
 def _stored_files(app) -> list[str]:
     with app.app_context():
-        return sorted(key for key, _at in storage.storage().stored() if key.startswith("files/"))
+        return sorted(key for key, _at in storage.storage().stored("files/"))
 
 
 def test_the_export_holds_the_files_they_attached_and_no_one_elses(app, client, people):

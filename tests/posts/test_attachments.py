@@ -9,9 +9,11 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from PIL import ExifTags, Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from cohort.auth import ops as account_ops
 from cohort.extensions import db
 from cohort.models import Attachment, Cohort, Membership, Post, Reply, utcnow
 from cohort.moderation import ops as moderation_ops
@@ -20,7 +22,8 @@ from cohort.uploads import attachments
 from cohort.uploads import ops as uploads_ops
 
 from .. import factories
-from .helpers import make_post, user
+from .helpers import Visibility, make_post, user
+from .test_intricate_text import PATHOLOGICAL
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="9" height="9"/></svg>'
 
@@ -272,20 +275,29 @@ def test_purging_removes_files_deleted_long_ago_and_files_nothing_names(app, peo
     post_id, reply_id, link = _reply_with_file(app, people, client)
     kept_post = make_post(app, people, people.member, title="Still here")
     _send_reply(client, people.slug, kept_post, "Kept.", (factories.PDF, "kept.pdf"))
-    folder = tmp_path / "uploads" / "files"
-    stray, fresh = folder / f"{'a' * 32}.pdf", folder / f"{'b' * 32}.pdf"
-    stray.write_bytes(factories.PDF)  # left by a request that failed after storing it
-    fresh.write_bytes(factories.PDF)  # stored by a request that has not committed yet
-    _age(stray, 1)
+    with app.app_context():
+        account_ops.set_photo(user(people.member), factories.make_photo())
+        db.session.commit()
+    uploads = tmp_path / "uploads"
+    stray, fresh = uploads / "files" / f"{'a' * 32}.pdf", uploads / "files" / f"{'b' * 32}.pdf"
+    stray_photo = uploads / "photos" / f"{'c' * 32}-large.jpg"
+    not_ours = [uploads / "cohort.db", uploads / "backups" / "monday.sql"]  # sharing the folder
+    for path in (stray, fresh, stray_photo, *not_ours):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(factories.PDF)
+    for path in (stray, stray_photo, *not_ours):
+        _age(path, 1)  # left by a request that failed after storing it; ``fresh`` may be one under way
+    for path in uploads.rglob("*.jpg"):
+        _age(path, 1)  # the member's own photo is as old, and stays
     client.post_form(f"/c/{people.slug}/posts/{post_id}/replies/{reply_id}/delete")
-    assert len(_stored(tmp_path)) == 4
 
     result = runner.invoke(args=["purge-uploads"])
-    assert (
-        "Removed 0 files of posts and replies deleted over 30 days ago, and 1 stored files nothing names."
-        in result.output
-    )
-    assert not stray.exists() and fresh.exists() and len(_stored(tmp_path)) == 3, "a deleted reply's file waits 30 days"
+    assert "Removed 0 files of posts and replies deleted over 30 days ago" in result.output
+    assert "and 2 stored files nothing names." in result.output
+    assert not stray.exists() and not stray_photo.exists() and fresh.exists()
+    assert all(path.exists() for path in not_ours), "nothing outside Cohort's own folders is touched"
+    assert len([name for name in _stored(tmp_path) if name.startswith("photos/")]) == 2, "the live photo stays"
+    assert len([name for name in _stored(tmp_path) if name.startswith("files/")]) == 3, "a deleted reply's waits"
 
     with app.app_context():
         reply = db.session.get(Reply, reply_id)
@@ -293,11 +305,61 @@ def test_purging_removes_files_deleted_long_ago_and_files_nothing_names(app, peo
         db.session.commit()
     result = runner.invoke(args=["purge-uploads"])
     assert "Removed 1 files of posts and replies deleted over 30 days ago" in result.output
-    assert len(_stored(tmp_path)) == 2
+    assert len([name for name in _stored(tmp_path) if name.startswith("files/")]) == 2
     with app.app_context():
         assert db.session.execute(db.select(Attachment.name)).scalars().all() == ["kept.pdf"]
     (kept_link,) = _file_links(client.get(f"/c/{people.slug}/posts/{kept_post}").text)
     assert client.get(kept_link).status_code == 200
+
+
+def test_a_reply_refused_after_its_files_were_stored_leaves_none(app, people, client, tmp_path):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    sent = _send_reply(client, people.slug, post_id, PATHOLOGICAL[0], (factories.PDF, "protocol.pdf"))
+    assert sent.status_code == 422 and "too intricate" in sent.text
+    assert _stored(tmp_path) == []
+
+
+def test_the_same_new_post_form_sent_twice_keeps_one_set_of_files(app, people, client, tmp_path):
+    client.login(people.member)
+    page = client.get(f"/c/{people.slug}/posts/new").text
+    form_key = re.search(r'name="form_key" type="text" value="([^"]+)"', page).group(1)
+    fields = {
+        "kind": "story",
+        "title": "Once",
+        "body": "Shared once.",
+        "visibility": "attributed",
+        "form_key": form_key,
+    }
+    for _ in range(2):
+        assert _multipart(client, f"/c/{people.slug}/posts/new", fields, ((factories.PDF, "a.pdf"),)).status_code == 302
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Attachment.id))).scalar_one() == 1
+    assert len(_stored(tmp_path)) == 1
+
+
+def test_a_file_sent_where_text_belongs_is_a_400_not_an_error(app, people, client):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    data = MultiDict({"csrf_token": client.csrf_token()})
+    data.add("body", FileStorage(io.BytesIO(b"text in a file"), "body.txt"))
+    boundary, body = encode_multipart(data)
+    sent = client.post(
+        f"/c/{people.slug}/posts/{post_id}/replies", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert sent.status_code == 400
+    login = client.post("/login", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert login.status_code == 400, "a form that takes no file takes none"
+
+
+def test_a_stranger_may_not_send_a_large_body_where_members_attach_files(app, people, client):
+    data = MultiDict({"body": "x"})
+    data.add("files", FileStorage(io.BytesIO(factories.PDF + bytes(2 * 1024 * 1024)), "big.pdf"))
+    boundary, body = encode_multipart(data)
+    sent = client.post(
+        f"/c/{people.slug}/posts/new", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert sent.status_code == 413
 
 
 def test_a_deleted_post_keeps_its_files_for_the_days_configured(make_app, tmp_path):
@@ -355,3 +417,46 @@ def test_only_a_body_carrying_files_may_be_larger_than_a_text_form(app, people, 
         client, people.slug, post_id, "With a large file.", (factories.PDF + bytes(1024 * 1024), "big.pdf")
     )
     assert sent.status_code == 302
+
+
+def test_an_attached_photo_keeps_its_pixels_and_loses_who_took_it_and_where(app, people, client):
+    post_id = make_post(app, people, people.facilitator, visibility=Visibility.CHATHAM_HOUSE)
+    client.login(people.member)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Artist] = "Jane Doe, Chief Executive"
+    exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] = (51.0, 30.0, 26.0)
+    sent = io.BytesIO()
+    Image.new("RGB", (120, 80), "teal").save(sent, "JPEG", exif=exif, comment=b"Jane's phone")
+    assert (
+        _send_reply(client, people.slug, post_id, "The new board.", (sent.getvalue(), "board.jpg")).status_code == 302
+    )
+    (link,) = _file_links(client.get(f"/c/{people.slug}/posts/{post_id}").text)
+    served = client.get(link).data
+    assert b"Jane" not in served
+    with Image.open(io.BytesIO(served)) as shown:
+        assert shown.size == (120, 80) and not shown.getexif() and "comment" not in shown.info
+
+
+def test_an_image_too_large_to_decode_safely_is_refused(app, people, client):
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    huge = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(huge, "PNG")  # 48 megapixels in a few kilobytes
+    sent = _send_reply(client, people.slug, post_id, "A huge picture.", (huge.getvalue(), "huge.png"))
+    assert sent.status_code == 422 and "“huge.png” has too many pixels" in sent.text
+
+
+def _image(kind: str) -> bytes:
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue")]
+    options = {"save_all": True, "append_images": frames[1:], "comment": b"Jane"} if kind == "GIF" else {}
+    frames[0].save(out, kind, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("kind", "frames"), [("GIF", 2), ("WEBP", 1), ("PNG", 1)])
+def test_each_inline_kind_is_saved_anew_as_itself(kind, frames, app):
+    with app.app_context():
+        (checked,) = attachments.check([attachments.Upload(f"picture.{kind.lower()}", _image(kind))])
+    with Image.open(io.BytesIO(checked.data)) as saved:
+        assert saved.format == kind and getattr(saved, "n_frames", 1) == frames and b"Jane" not in checked.data
