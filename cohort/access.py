@@ -143,8 +143,9 @@ def get_reply_or_404(post: Post, reply_id: int) -> Reply:
     )
 
 
-def get_attachment_or_404(post: Post, token: str) -> Attachment:
-    """A file on this post or one of its replies, if this member may see what carries it, or 404."""
+def get_attachment_or_404(post: Post, token: str) -> tuple[Attachment, Reply | None]:
+    """A file on this post or one of its replies (and that reply), if this member may see what
+    carries it, or 404."""
     found = db.session.execute(
         select(Attachment, Reply)
         .outerjoin(Reply, Reply.id == Attachment.reply_id)
@@ -152,7 +153,7 @@ def get_attachment_or_404(post: Post, token: str) -> Attachment:
     ).one_or_none()
     if found is None or not policy.can_see_attachment(g.membership, found.Attachment, post=post, reply=found.Reply):
         abort(404)
-    return found.Attachment
+    return found.Attachment, found.Reply
 
 
 def get_meeting_or_404(meeting_id: int, *load_options) -> Meeting:

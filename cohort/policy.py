@@ -225,6 +225,23 @@ def can_see_attachment(
     return reply is not None and reply.id == attachment.reply_id and can_see_reply(membership, reply, post)
 
 
+def can_remove_attachment(
+    membership: Membership | None,
+    attachment: Attachment,
+    *,
+    post: Post | None = None,
+    reply: Reply | None = None,
+    meeting: Meeting | None = None,
+) -> bool:
+    """Who attached a file to a post or reply takes it back (a facilitator hides the post instead, as
+    for words); a session's files are the notes', which whoever runs sessions keeps."""
+    if not can_see_attachment(membership, attachment, post=post, reply=reply, meeting=meeting):
+        return False
+    if attachment.meeting_id is not None:
+        return may(membership, Permission.RUN_SESSIONS)
+    return attachment.uploader_id == membership.user_id
+
+
 def visible_replies_condition(membership: Membership | None) -> ColumnElement[bool]:
     """SQL twin of ``can_see_reply``, for replies of posts already filtered as visible (counts)."""
     if not may(membership, Permission.TAKE_PART):

@@ -539,6 +539,8 @@ NOT_LISTINGS = {
     "auth.account": "the person's own account",
     "auth.own_photo": "the person's own photo",
     "cohort.cohorts.member_photo": "one member's photo, served as their profile is (tests/auth/test_photos.py)",
+    "cohort.posts.attachment": "one file, served as what carries it is (tests/posts/test_attachments.py)",
+    "cohort.meetings.attachment": "one file of a session's notes (tests/meetings/test_note_files.py)",
     "auth.delete_account": "a form",
     "auth.two_factor": "the person's own two-factor sign-in, in forms",
     "auth.two_factor_code": "a form, between the password and the code",

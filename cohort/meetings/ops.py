@@ -15,6 +15,7 @@ from ..markdown import MAX_MARKDOWN_CHARS, Renderings, render_with_mentions
 from ..models import (
     AgendaItem,
     AgendaStatus,
+    Attachment,
     Attendance,
     Feedback,
     FeedbackGiven,
@@ -315,6 +316,13 @@ def save_notes(
     if changed:
         events.session_news(meeting, events.NOTES, actor.user_id, told=told)
     return changed
+
+
+def remove_attachment(actor: Membership, attachment: Attachment, meeting: Meeting) -> None:
+    """Withdraw a file published with the session's notes."""
+    policy.require_visible(policy.can_see_attachment(actor, attachment, meeting=meeting))
+    policy.require_permission(policy.can_remove_attachment(actor, attachment, meeting=meeting), RUN_ONLY)
+    attachments.remove(attachment)
 
 
 def members_then(meeting: Meeting):

@@ -102,6 +102,18 @@ def attachment(meeting_id: int, token: str):
     return attachments.file_response(get_meeting_attachment_or_404(meeting, token))
 
 
+@bp.post("/<int:meeting_id>/files/<token>/remove")
+@requires(Permission.RUN_SESSIONS)
+def remove_attachment(meeting_id: int, token: str):
+    """Withdraw a file published with the notes; back to the notes page."""
+    meeting = get_meeting_or_404(meeting_id)
+    attachment = get_meeting_attachment_or_404(meeting, token)
+    name = attachment.name
+    if commit_or_explain(lambda: ops.remove_attachment(g.membership, attachment, meeting)).ok:
+        flash(f"“{name}” was removed.", "success")
+    return redirect(url_for("cohort.participation.notes", meeting_id=meeting_id))
+
+
 @bp.get("/<int:meeting_id>/pre-read")
 @requires(Permission.SEE_SESSIONS)
 def pre_read(meeting_id: int):

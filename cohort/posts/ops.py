@@ -13,6 +13,7 @@ from ..extensions import db
 from ..markdown import newly_mentioned, render_with_mentions
 from ..models import (
     Adoption,
+    Attachment,
     ChallengeStatus,
     MeasuredResult,
     Membership,
@@ -166,6 +167,15 @@ def create_post(
     index_post(post)
     events.post_shared(post, mentioned)
     return Shared(post)
+
+
+def remove_attachment(actor: Membership, attachment: Attachment, post: Post, reply: Reply | None) -> None:
+    """Take back a file attached to a post or a reply."""
+    policy.require_visible(policy.can_see_attachment(actor, attachment, post=post, reply=reply))
+    policy.require_permission(
+        policy.can_remove_attachment(actor, attachment, post=post, reply=reply), "Only who attached a file removes it."
+    )
+    attachments.remove(attachment)
 
 
 def edit_post(

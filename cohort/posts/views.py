@@ -184,7 +184,22 @@ def thread(post_id: int):
 def attachment(post_id: int, token: str):
     """A file on the post or one of its replies, to those who may see what carries it; 404 otherwise."""
     post = get_post_or_404(post_id)
-    return attachments.file_response(get_attachment_or_404(post, token))
+    attachment, _reply = get_attachment_or_404(post, token)
+    return attachments.file_response(attachment)
+
+
+@bp.post("/<int:post_id>/files/<token>/remove")
+@requires(Permission.TAKE_PART)
+def remove_attachment(post_id: int, token: str):
+    """Take back a file one attached; back to where it was shown."""
+    post = get_post_or_404(post_id)
+    attachment, reply = get_attachment_or_404(post, token)
+    name = attachment.name
+    outcome = commit_or_explain(lambda: ops.remove_attachment(g.membership, attachment, post, reply))
+    if outcome.ok:
+        flash(f"“{name}” was removed.", "success")
+    anchor = f"reply-{reply.id}" if reply else "post-title"
+    return redirect(url_for(".thread", post_id=post_id, _anchor=anchor))
 
 
 def render_thread(post, *, reader=None, reply_form=None, failed_parent_id=None, status=200):

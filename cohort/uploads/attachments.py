@@ -230,6 +230,12 @@ def add_rows(
     )
 
 
+def remove(attachment: Attachment) -> None:
+    """The file's row now, its bytes once this commits."""
+    storage.discard_when_committed([attachment.storage_key])
+    db.session.delete(attachment)
+
+
 def uploads_from(files: Iterable) -> list[Upload]:
     """The files a form sent (werkzeug's ``FileStorage``), each read to one byte past the largest
     allowed: enough to refuse it. A field sent as text, or left empty, is not a file."""

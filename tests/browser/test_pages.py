@@ -126,6 +126,8 @@ def test_reply_with_the_keyboard_alone(live_server, new_context, scene):
     page.keyboard.press("Enter")
     expect(page.locator("#reply-body-top-preview")).to_contain_text("Typed without a mouse")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "file"  # files are chosen with the keyboard too
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Send reply"
     page.keyboard.press("Enter")
     expect(page.get_by_text("Typed without a mouse")).to_be_visible()

@@ -7,9 +7,10 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from cohort.extensions import db
-from cohort.models import Attachment, MeetingNote
+from cohort.models import Attachment, MeetingNote, Membership
 
 from .. import factories
+from ..posts.helpers import user
 from .helpers import past_meeting
 
 
@@ -75,3 +76,36 @@ def test_only_those_who_run_sessions_publish_files(app, people, client):
     assert sent.status_code in (403, 404)
     with app.app_context():
         assert db.session.execute(db.select(Attachment)).first() is None
+
+
+def test_a_file_published_by_mistake_is_withdrawn_from_the_notes_page(app, people, client, tmp_path):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    _publish(client, people.slug, meeting_id, "Notes.", (factories.PDF, "Wrong board paper.pdf"))
+    (link,) = _links(client.get(f"/c/{people.slug}/sessions/{meeting_id}/notes").text)
+    member = app.test_client()
+    member.login(people.member)
+    assert "Remove" not in member.get(f"/c/{people.slug}/sessions/{meeting_id}").text
+    assert member.post_form(f"{link}/remove").status_code in (403, 404)
+    withdrawn = client.post_form(f"{link}/remove")
+    assert withdrawn.status_code == 302
+    assert "“Wrong board paper.pdf” was removed." in client.get(withdrawn.headers["Location"]).text
+    assert member.get(link).status_code == 404
+    assert not list((tmp_path / "uploads" / "files").glob("*"))
+
+
+def test_a_former_member_loses_the_session_files(app, people, client):
+    meeting_id = past_meeting(app, people.cohort_id)
+    client.login(people.facilitator)
+    _publish(client, people.slug, meeting_id, "Notes.", (factories.PDF, "Slides.pdf"))
+    (link,) = _links(client.get(f"/c/{people.slug}/sessions/{meeting_id}").text)
+    member = app.test_client()
+    member.login(people.member)
+    assert member.get(link).status_code == 200
+    with app.app_context():
+        membership = db.session.execute(
+            db.select(Membership).filter_by(user_id=user(people.member).id, cohort_id=people.cohort_id)
+        ).scalar_one()
+        db.session.delete(membership)
+        db.session.commit()
+    assert member.get(link).status_code == 404

@@ -460,3 +460,23 @@ def test_each_inline_kind_is_saved_anew_as_itself(kind, frames, app):
         (checked,) = attachments.check([attachments.Upload(f"picture.{kind.lower()}", _image(kind))])
     with Image.open(io.BytesIO(checked.data)) as saved:
         assert saved.format == kind and getattr(saved, "n_frames", 1) == frames and b"Jane" not in checked.data
+
+
+def test_who_attached_a_file_takes_it_back_and_no_one_else_does(app, people, client, tmp_path):
+    post_id, reply_id, link = _reply_with_file(app, people, client)
+    remove = f"{link}/remove"
+    facilitator = app.test_client()
+    facilitator.login(people.facilitator)
+    assert 'aria-label="Remove protocol.pdf"' not in facilitator.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert facilitator.post_form(remove).status_code == 403, "a facilitator hides the reply instead"
+    outsider = app.test_client()
+    outsider.login(people.outsider)
+    assert outsider.post_form(remove).status_code == 404
+    assert client.get(link).status_code == 200
+
+    assert 'aria-label="Remove protocol.pdf"' in client.get(f"/c/{people.slug}/posts/{post_id}").text
+    taken = client.post_form(remove)
+    assert taken.status_code == 302 and taken.headers["Location"].endswith(f"#reply-{reply_id}")
+    assert "“protocol.pdf” was removed." in client.get(taken.headers["Location"]).text
+    assert client.get(link).status_code == 404
+    assert _stored(tmp_path) == []
