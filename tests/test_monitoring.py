@@ -106,8 +106,9 @@ def test_requests_are_counted_and_timed_by_endpoint_and_status_with_their_sql_st
     endpoint = "cohort.posts.index"
     assert grew("cohort_http_requests_total", endpoint=endpoint, method="GET", status="200") == 3
     assert grew("cohort_http_requests_total", endpoint=endpoint, method="GET", status="404") == 1
-    assert grew("cohort_http_request_duration_seconds_count", endpoint=endpoint) == 4
-    assert grew("cohort_http_request_duration_seconds_sum", endpoint=endpoint) > 0
+    assert grew("cohort_http_request_duration_seconds_count", endpoint=endpoint, status="200") == 3
+    assert grew("cohort_http_request_duration_seconds_count", endpoint=endpoint, status="404") == 1
+    assert grew("cohort_http_request_duration_seconds_sum", endpoint=endpoint, status="200") > 0
     assert grew("cohort_sql_statements_per_request_count", endpoint=endpoint) == 4
     found = grew("cohort_sql_statements_per_request_sum", endpoint=endpoint)
     assert found >= len(statements) > 0  # the 404 ran statements too

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from cohort.extensions import db
-from cohort.models import Cohort
+from cohort.models import Cohort, User
 
 from . import factories
 from .pages import expected_status, grow, misnamed_pages, set_scene, unlisted_pages, visits
@@ -112,3 +112,24 @@ def test_the_personal_data_export_runs_the_same_statements_however_much_its_pers
     with app.test_request_context(base_url="http://cohort.test"):
         grow(scene, people, 12)
     assert statements_of_export() == small
+
+
+@pytest.mark.parametrize("viewer", ["facilitator", "member"])
+def test_the_personal_calendar_feed_runs_the_same_few_statements_however_many_sessions(
+    app, people, count_queries, viewer
+):
+    scene = set_scene(app, people)
+    with app.app_context():
+        token = db.session.execute(db.select(User.calendar_token).filter_by(email=getattr(people, viewer))).scalar_one()
+    feed = app.test_client()  # a calendar program: no sign-in, the token is the key
+
+    def statements_of_feed() -> int:
+        with count_queries() as statements:
+            response = feed.get(f"/calendar/{token}.ics")
+        assert response.status_code == 200 and response.mimetype == "text/calendar"
+        return len(statements)
+
+    small = statements_of_feed()
+    with app.test_request_context(base_url="http://cohort.test"):
+        grow(scene, people, 12)
+    assert statements_of_feed() == small <= MOST_STATEMENTS_PER_PAGE

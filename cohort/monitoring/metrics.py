@@ -14,8 +14,8 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "cohort_http_request_duration_seconds",
-    "Time to answer a request, by endpoint.",
-    ["endpoint"],
+    "Time to answer a request, by endpoint and status (a fast 404 is not a fast page).",
+    ["endpoint", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 STATEMENTS = Histogram(

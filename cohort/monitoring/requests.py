@@ -40,8 +40,9 @@ def _finish(response):
         return response
     seconds = time.perf_counter() - g.request_started
     endpoint = request.endpoint or "unmatched"
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    LATENCY.labels(endpoint).observe(seconds)
+    status = str(response.status_code)
+    REQUESTS.labels(endpoint, request.method, status).inc()
+    LATENCY.labels(endpoint, status).observe(seconds)
     STATEMENTS.labels(endpoint).observe(g.sql_statements)
     response.headers["X-Request-ID"] = g.request_id
     # The user only if this request already loaded them, and their id from the identity map: the row
