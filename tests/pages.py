@@ -141,6 +141,7 @@ def furnish(cohort: Cohort, facilitator: User, advisor: User, second: User) -> S
     db.session.flush()
     meeting_ops.give_feedback(factories.member_of(advisor, cohort), past, 5, "Useful, thank you.")
     meeting_ops.save_notes(leading, past, "We agreed to try it.", {}, [Upload("slides.pdf", factories.PDF)])
+    meeting_ops.save_notes(leading, meeting, "", {}, [Upload("pre-read.pdf", factories.PDF)])  # on its notes page
     db.session.commit()
     return Scene(
         cohort.slug,
