@@ -95,6 +95,9 @@ class Post(db.Model):
         Index("ix_post_cohort_outcome", "cohort_id", "outcome_at"),
         Index("ix_post_status_committed", "status", "committed_at"),
         Index("ix_post_cohort_pinned", "cohort_id", "pinned_at"),
+        # One member's posts of a kind in a cohort, newest first: the challenges they may bring to a
+        # session, their profile. Three equalities, so SQLite picks it over the cohort's whole kind.
+        Index("ix_post_author_cohort_kind", "author_id", "cohort_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
