@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import filetype
 from flask import Response, abort, current_app, send_file
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence
+from sqlalchemy import delete
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
@@ -121,8 +122,12 @@ def clean_name(name: str, content_type: str) -> str:
     return f"{stem}.{given}"
 
 
-# The format Pillow saves each image kind in, anew.
+# The format Pillow saves each image kind in, anew; the kinds that may move (a JPEG's second picture,
+# as phones store, is dropped).
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+_MAY_MOVE = {"image/png", "image/gif", "image/webp"}
+# What an image needs to look as it did; everything else it carries (EXIF, XMP, comments) is left behind.
+_LOOKS = ("transparency", "loop", "background", "icc_profile")
 
 
 def _without_metadata(data: bytes, content_type: str, shown: str) -> bytes:
@@ -134,22 +139,28 @@ def _without_metadata(data: bytes, content_type: str, shown: str) -> bytes:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
         with image:
-            if image.width * image.height > photos.MAX_PIXELS:
-                raise Refused(f"“{shown}” has too many pixels. Attach one under 40 megapixels.")
-            animated = getattr(image, "is_animated", False)
-            if animated:
-                image.info.clear()  # a GIF's comment and extensions; its frames stay
-                clean = image
+            count = getattr(image, "n_frames", 1) if content_type in _MAY_MOVE else 1
+            if image.width * image.height * count > photos.MAX_PIXELS:
+                raise Refused(f"“{shown}” has too many pixels. Attach one under 40 megapixels in all.")
+            options = {key: image.info[key] for key in _LOOKS if key in image.info}
+            if count > 1:
+                frames, durations = [], []
+                for frame in ImageSequence.Iterator(image):
+                    durations.append(frame.info.get("duration", 100))
+                    frames.append(frame.copy())
+                options.update(save_all=True, append_images=frames[1:], duration=durations)
             else:
                 image.load()
-                clean = ImageOps.exif_transpose(image).copy()
-                clean.info.clear()
-            out = io.BytesIO()
-            options = {"save_all": True} if animated else {}
+                frames = [ImageOps.exif_transpose(image)]
+            for frame in frames:
+                frame.info = {}
             if content_type in ("image/jpeg", "image/webp"):
                 options["quality"] = 90
-            clean.save(out, _PILLOW_FORMATS[content_type], **options)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError) as error:
+            out = io.BytesIO()
+            frames[0].save(out, _PILLOW_FORMATS[content_type], **options)
+    except Refused:
+        raise
+    except Exception as error:  # noqa: BLE001 (a file Pillow cannot read or write, however it fails, is refused)
         raise Refused(f"“{shown}” could not be read as an image. Try saving it again.") from error
     return out.getvalue()
 
@@ -231,9 +242,10 @@ def add_rows(
 
 
 def remove(attachment: Attachment) -> None:
-    """The file's row now, its bytes once this commits."""
+    """The file's row now, its bytes once this commits; one already removed (two clicks at once) is
+    no error."""
     storage.discard_when_committed([attachment.storage_key])
-    db.session.delete(attachment)
+    db.session.execute(delete(Attachment).where(Attachment.id == attachment.id))
 
 
 def uploads_from(files: Iterable) -> list[Upload]:

@@ -9,7 +9,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageSequence
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -480,3 +480,53 @@ def test_who_attached_a_file_takes_it_back_and_no_one_else_does(app, people, cli
     assert "“protocol.pdf” was removed." in client.get(taken.headers["Location"]).text
     assert client.get(link).status_code == 404
     assert _stored(tmp_path) == []
+
+
+def _checked_image(app, data: bytes, name: str) -> bytes:
+    with app.app_context():
+        (checked,) = attachments.check([attachments.Upload(name, data)])
+    return checked.data
+
+
+def test_a_phones_two_picture_jpeg_keeps_its_first_picture(app):
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (60, 40), "red"), Image.new("RGB", (60, 40), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    with Image.open(io.BytesIO(_checked_image(app, out.getvalue(), "phone.jpg"))) as saved:
+        assert saved.format == "JPEG" and saved.size == (60, 40) and saved.getpixel((5, 5))[0] > 200
+
+
+def test_a_moving_picture_keeps_its_frames_timing_and_loop(app):
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (30, 20), colour) for colour in ("red", "green", "blue")]
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0)
+    with Image.open(io.BytesIO(_checked_image(app, out.getvalue(), "wave.gif"))) as saved:
+        assert saved.n_frames == 3 and saved.info["loop"] == 0
+        durations = []
+        for frame in ImageSequence.Iterator(saved):
+            durations.append(frame.info["duration"])
+        assert durations == [100, 200, 300]
+
+
+def test_a_png_keeps_its_transparency(app):
+    out = io.BytesIO()
+    Image.new("RGBA", (20, 20), (0, 0, 0, 0)).save(out, "PNG")
+    with Image.open(io.BytesIO(_checked_image(app, out.getvalue(), "logo.png"))) as saved:
+        assert saved.mode == "RGBA" and saved.getpixel((3, 3))[3] == 0
+
+
+def test_a_broken_or_enormous_moving_picture_is_refused_not_an_error(app, people, client):
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (30, 20), colour) for colour in ("red", "green", "blue")]
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    whole = out.getvalue()
+    post_id = make_post(app, people, people.facilitator)
+    client.login(people.member)
+    for cut in range(len(whole) // 2, len(whole) - 2, 7):
+        sent = _send_reply(client, people.slug, post_id, "A moving chart.", (whole[:cut], "chart.gif"))
+        assert sent.status_code in (302, 422), cut
+    many = io.BytesIO()
+    big = [Image.new("RGB", (1000, 1000), (index * 5, 0, 0)) for index in range(45)]  # 45 megapixels in all
+    big[0].save(many, "GIF", save_all=True, append_images=big[1:])
+    sent = _send_reply(client, people.slug, post_id, "Very long.", (many.getvalue(), "long.gif"))
+    assert sent.status_code == 422 and "too many pixels" in sent.text
