@@ -188,13 +188,16 @@ def edit_post(
     tags: list[str],
     visibility: Visibility,
     results: list[ResultRow],
+    files: Sequence[attachments.Upload] = (),
 ) -> None:
-    """Save an edit made on the page that showed ``seen_version``; refuse it if the post changed since."""
+    """Save an edit made on the page that showed ``seen_version``, with ``files`` added to the post's;
+    refuse it if the post changed since."""
     policy.require_visible(policy.can_open_post(actor, post))
     policy.require_permission(
         policy.can_edit_post(actor, post), "Only the author can edit this post, while it is shown."
     )
     _check_announcement(post.kind, visibility, results)
+    stored = attachments.store(attachments.check(list(files)))
     claimed = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.version == seen_version)
@@ -212,6 +215,7 @@ def edit_post(
     post.edited_at = utcnow()
     _set_tags(post, tags)
     _set_results(post, results)
+    attachments.add_rows(stored, actor.user_id, post_id=post.id)
     db.session.flush()
     index_post(post)
     events.mentioned(mentioned, post, actor_id=actor.user_id)

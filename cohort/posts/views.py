@@ -248,6 +248,7 @@ def _edit_again(draft, post_id: int, status: int = 400):
 
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@accepts_uploads(attachments.request_cap, fields=("files",))
 @requires(Permission.TAKE_PART)
 @keeps_draft("cohort.posts.edit", _edit_again, text=POST_TEXT)
 def edit(post_id: int):
@@ -276,6 +277,7 @@ def edit(post_id: int):
                 tags=form.tag_list(),
                 visibility=Visibility(form.visibility.data),
                 results=form.result_rows(),
+                files=form.uploads(),
             ),
             "Your changes are saved.",
         )

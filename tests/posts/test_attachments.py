@@ -530,3 +530,28 @@ def test_a_broken_or_enormous_moving_picture_is_refused_not_an_error(app, people
     big[0].save(many, "GIF", save_all=True, append_images=big[1:])
     sent = _send_reply(client, people.slug, post_id, "Very long.", (many.getvalue(), "long.gif"))
     assert sent.status_code == 422 and "too many pixels" in sent.text
+
+
+def test_the_author_adds_files_when_editing_and_sees_those_already_there(app, people, client, tmp_path):
+    client.login(people.member)
+    fields = {"kind": "story", "title": "Huddles", "body": "A daily huddle.", "visibility": "attributed"}
+    shared = _multipart(client, f"/c/{people.slug}/posts/new", fields, ((factories.PDF, "first.pdf"),))
+    post_id = int(shared.headers["Location"].rsplit("/", 1)[1])
+    edit_url = f"/c/{people.slug}/posts/{post_id}/edit"
+    page = client.get(edit_url).text
+    assert "first.pdf" in page and 'aria-label="Remove first.pdf"' in page and 'type="file"' in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    edited = _multipart(
+        client,
+        edit_url,
+        {**fields, "body": "A daily huddle, at 8.", "version": version},
+        ((factories.PDF, "second.pdf"),),
+    )
+    assert edited.status_code == 302
+    thread = client.get(f"/c/{people.slug}/posts/{post_id}").text
+    assert "first.pdf" in thread and "second.pdf" in thread and "at 8." in thread
+    refused = _multipart(
+        client, edit_url, {**fields, "version": str(int(version) + 1)}, ((b"MZ" + bytes(40), "x.pdf"),)
+    )
+    assert refused.status_code == 422 and "“x.pdf” is not a kind of file" in refused.text
+    assert len(_stored(tmp_path)) == 2
