@@ -82,5 +82,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = attachments.size_words
     app.jinja_env.globals["attachment_max_files"] = attachments.MAX_FILES
     app.jinja_env.globals["attachment_max_mb"] = app.config["COHORT_UPLOAD_MAX_MB"]
-    # A hint to the browser's file chooser only: what is taken is decided from each file's content.
+    # A hint only: what is taken is decided from each file's content.
     app.jinja_env.globals["attachment_accept"] = ",".join(attachments.CHOOSER_EXTENSIONS)

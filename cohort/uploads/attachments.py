@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Attachment
-from ..models.attachment import EXTENSIONS, attachment_key
+from ..models.attachment import EXTENSIONS, INLINE_IMAGES, attachment_key
 from ..policy import Refused
 from . import photos, storage
 
@@ -42,24 +42,10 @@ LABELS = {
     "image/svg+xml": "SVG image",
 }
 ACCEPTED_WORDS = "a PDF, an image (JPEG, PNG, GIF, WebP or SVG), a Word, Excel or PowerPoint file, plain text or CSV"
-CHOOSER_EXTENSIONS = (
-    ".pdf",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".gif",
-    ".webp",
-    ".doc",
-    ".docx",
-    ".xls",
-    ".xlsx",
-    ".ppt",
-    ".pptx",
-    ".txt",
-    ".csv",
-)
+# A hint to the browser's file chooser: every kind taken, by the extensions such files carry.
+CHOOSER_EXTENSIONS = tuple(sorted({f".{extension}" for extension in EXTENSIONS.values()} | {".jpeg"}))
 # Opened in the browser; everything else is a download.
-SHOWN_INLINE = frozenset({"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp"})
+SHOWN_INLINE = INLINE_IMAGES | {"application/pdf"}
 # Text: printable characters, tabs and line ends only (no other control character, no NUL).
 _TEXT = re.compile(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*")
 
